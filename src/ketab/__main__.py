@@ -1,0 +1,3 @@
+from ketab.cli import main
+
+main()

@@ -1,0 +1,337 @@
+"""The schema of ``book.yaml``: one declaration per key, each with its docstring.
+
+Validation collects every error (with its line) and reports them all at once;
+unknown keys warn.  The result is a frozen :class:`BookConfig`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ketab import yamlnodes
+from ketab.diagnostics import Collector
+from ketab.language import Language, default_direction, known_languages, label_key
+
+TRIMS_MM = {
+    "raqi": (145.0, 215.0),  # رقعی
+    "vaziri": (165.0, 235.0),  # وزیری
+    "jibi": (110.0, 165.0),  # جیبی
+    "a5": (148.0, 210.0),
+    "a4": (210.0, 297.0),
+    "b5": (176.0, 250.0),
+    "us-trade": (152.4, 228.6),  # 6 × 9 in
+}
+
+GENERATED_KINDS = ("chronology", "sources", "index")
+CHAPTER_KINDS = ("frontmatter", "chapter", "appendix", "backmatter")
+ROLES = ("author", "editor", "translator", "compiler", "publisher", "illustrator")
+
+
+@dataclass(frozen=True)
+class Creator:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Trim:
+    """The trimmed page size in millimetres (``name`` is None for explicit sizes)."""
+
+    width: float
+    height: float
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ChapterRef:
+    """One entry of ``chapters``: a Markdown file, or a part ketab generates."""
+
+    path: str | None
+    """Path relative to the manuscript folder, for a written chapter."""
+    generate: str | None = None
+    """``chronology``, ``sources`` or ``index`` for a generated part."""
+    title: str | None = None
+    data: str | None = None
+    """For ``chronology``: the YAML data file, relative to the manuscript folder."""
+    line: int = 1
+    """Line of this entry in book.yaml."""
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """A validated ``book.yaml``."""
+
+    path: Path
+    title: str
+    language: Language
+    slug: str
+    identifier: str
+    chapters: tuple[ChapterRef, ...]
+    subtitle: str | None = None
+    creators: tuple[Creator, ...] = ()
+    publisher: str | None = None
+    date: str | None = None
+    rights: str | None = None
+    edition: str | None = None
+    description: str | None = None
+    trim: Trim = Trim(*TRIMS_MM["raqi"], "raqi")
+    bleed: float = 3.0
+    signature: int = 16
+    caliper: float = 0.1
+    lint: dict = field(default_factory=dict)
+    lines: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def direction(self) -> str:
+        return self.language.direction
+
+    def creators_with(self, role: str) -> tuple[Creator, ...]:
+        return tuple(c for c in self.creators if c.role == role)
+
+    @property
+    def date_value(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.date[:10]) if self.date else None
+
+
+# --- the schema -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    doc: str
+    parse: Callable
+    required: bool = False
+
+
+class Invalid(ValueError):
+    """A value that does not fit its key; the message says what would."""
+
+
+def _text(v):
+    if isinstance(v, (str, int, float)) and not isinstance(v, bool) and str(v).strip():
+        return str(v).strip()
+    raise Invalid("expected a non-empty text")
+
+
+def _language(v):
+    tag = _text(v)
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", tag):
+        raise Invalid(f"{tag!r} is not a BCP 47 language tag (e.g. fa-AF, en)")
+    if label_key(tag) not in known_languages():
+        raise Invalid(f"unknown language {tag!r}: ketab has labels for {', '.join(known_languages())}")
+    return tag
+
+
+def _direction(v):
+    if v not in ("rtl", "ltr"):
+        raise Invalid("expected rtl or ltr")
+    return v
+
+
+def _slug(v):
+    s = _text(v)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", s):
+        raise Invalid("expected lowercase ASCII letters, digits, '-', '_' or '.' (it names the output files)")
+    return s
+
+
+def _identifier(v):
+    s = _text(v)
+    if s.lower().startswith("urn:uuid:"):
+        try:
+            uuid.UUID(s[9:])
+        except ValueError:
+            raise Invalid(f"{s!r} is not a valid urn:uuid") from None
+    elif not re.fullmatch(r"(urn:[a-z0-9][a-z0-9-]{0,31}:\S+|isbn:[0-9-]{10,17}X?)", s, re.I):
+        raise Invalid("expected a stable identifier such as urn:uuid:… or urn:isbn:…")
+    return s
+
+
+def _date(v):
+    if isinstance(v, dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    s = _text(v)
+    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", s):
+        try:
+            dt.date.fromisoformat(s if len(s) == 10 else (s + "-01-01")[:10])
+            return s
+        except ValueError:
+            pass
+    raise Invalid(f"{s!r} is not an ISO date (YYYY-MM-DD)")
+
+
+def _trim(v):
+    if isinstance(v, str):
+        name = v.strip().lower()
+        if name not in TRIMS_MM:
+            raise Invalid(f"unknown trim {v!r}: use one of {', '.join(TRIMS_MM)} or {{width: mm, height: mm}}")
+        return Trim(*TRIMS_MM[name], name)
+    if isinstance(v, dict) and set(v) == {"width", "height"}:
+        w, h = v["width"], v["height"]
+        if all(isinstance(x, (int, float)) and not isinstance(x, bool) and 50 <= x <= 1000 for x in (w, h)):
+            return Trim(float(w), float(h))
+    raise Invalid(f"expected a named trim ({', '.join(TRIMS_MM)}) or {{width: mm, height: mm}} between 50 and 1000")
+
+
+def _number(lo, hi):
+    def parse(v):
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi:
+            return float(v)
+        raise Invalid(f"expected a number between {lo} and {hi}")
+
+    return parse
+
+
+def _signature(v):
+    if v in (4, 8, 12, 16, 24, 32, 1):
+        return int(v)
+    raise Invalid("expected a signature size of 4, 8, 12, 16, 24 or 32 pages (1 for none)")
+
+
+def _creators(v):
+    if not isinstance(v, list):
+        raise Invalid("expected a list of {name, role}")
+    out = []
+    for i, item in enumerate(v):
+        if not isinstance(item, dict) or "name" not in item:
+            raise Invalid(f"item {i + 1}: expected {{name: …, role: …}}")
+        role = str(item.get("role", "author"))
+        if role not in ROLES:
+            raise Invalid(f"item {i + 1}: unknown role {role!r} (use {', '.join(ROLES)})")
+        out.append(Creator(_text(item["name"]), role))
+    return tuple(out)
+
+
+def _lint(v):
+    if not isinstance(v, dict):
+        raise Invalid("expected a mapping such as {profile: dari, disable: [fa-zwnj-he]}")
+    return dict(v)
+
+
+def _chapters(v):
+    if not isinstance(v, list) or not v:
+        raise Invalid("expected a non-empty list of chapter files")
+    return v  # entries are checked one by one in _chapter_refs, with their own lines
+
+
+SCHEMA: dict[str, Key] = {
+    "title": Key("The book's title.", _text, required=True),
+    "subtitle": Key("Optional subtitle, shown on the title page.", _text),
+    "language": Key("BCP 47 tag (fa-AF, fa, en…): drives direction, digits and labels.", _language, True),
+    "direction": Key("rtl or ltr; derived from the language when absent.", _direction),
+    "slug": Key("Stem of the output files: <slug>-print.pdf, <slug>-screen.pdf, <slug>.epub.", _slug, True),
+    "identifier": Key("Stable identifier, e.g. urn:uuid:… (the EPUB's unique identifier).", _identifier, True),
+    "creators": Key("List of {name, role}; roles: " + ", ".join(ROLES) + ".", _creators),
+    "publisher": Key("Publisher's name.", _text),
+    "date": Key("Publication date (ISO); every date in the outputs comes from here.", _date),
+    "rights": Key("Rights statement.", _text),
+    "edition": Key("Edition statement for the identity page, e.g. «چاپ نخست».", _text),
+    "description": Key("A short description (EPUB and PDF metadata).", _text),
+    "trim": Key("Trimmed page size: " + ", ".join(TRIMS_MM) + ", or {width, height} in mm.", _trim),
+    "bleed": Key("Bleed in mm around the trim of the print PDF (default 3).", _number(0, 10)),
+    "signature": Key("Print page count is padded to a multiple of this (default 16).", _signature),
+    "caliper": Key("Paper thickness per leaf in mm, for the spine width (default 0.1).", _number(0.03, 1)),
+    "lint": Key("Linter settings for the whole book: {profile: dari|iranian, disable: [codes]}.", _lint),
+    "chapters": Key("Reading order: paths relative to the manuscript folder, or {generate: …}.", _chapters, True),
+}
+
+
+def load_config(path: Path) -> tuple[BookConfig, list]:
+    """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem."""
+    diags = Collector()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
+        diags.raise_if_errors()
+    text = decode_text(raw, path, diags)
+    diags.raise_if_errors()
+    try:
+        doc = yamlnodes.load(text)
+    except yamlnodes.YamlSyntaxError as exc:
+        diags.error(path, exc.line, exc.message, "config.syntax")
+        diags.raise_if_errors()
+    if not isinstance(doc.value, dict):
+        diags.error(path, 1, "book.yaml must be a mapping of keys to values", "config.type")
+        diags.raise_if_errors()
+
+    values = {}
+    for key, value in doc.value.items():
+        spec = SCHEMA.get(key)
+        if spec is None:
+            diags.warning(path, doc.line(key), f"unknown key {key!r} is ignored", "config.unknown-key")
+            continue
+        try:
+            values[key] = spec.parse(value)
+        except Invalid as exc:
+            diags.error(path, doc.line(key), f"{key}: {exc}", "config.value")
+    for key, spec in SCHEMA.items():
+        if spec.required and key not in doc.value:
+            diags.error(path, 1, f"missing required key {key!r}: {spec.doc}", "config.required")
+    if "chapters" in values:
+        values["chapters"] = _chapter_refs(values["chapters"], doc, path, diags)
+    diags.raise_if_errors()
+
+    tag = values.pop("language")
+    language = Language(tag, values.pop("direction", None) or default_direction(tag))
+    return BookConfig(path=path, language=language, lines=doc.lines, **values), diags.items
+
+
+def _chapter_refs(entries, doc, path, diags) -> tuple[ChapterRef, ...]:
+    refs = []
+    seen = {}
+    for i, entry in enumerate(entries):
+        line = doc.line("chapters", i)
+        if isinstance(entry, str) and entry.strip():
+            rel = entry.strip()
+            if Path(rel).is_absolute() or ".." in Path(rel).parts:
+                diags.error(path, line, f"chapter path {rel!r} must stay inside the manuscript folder", "config.path")
+                continue
+            if rel in seen:
+                diags.error(path, line, f"chapter {rel!r} is listed twice (first on line {seen[rel]})", "chapter.duplicate")
+                continue
+            seen[rel] = line
+            refs.append(ChapterRef(path=rel, line=line))
+        elif isinstance(entry, dict) and entry.get("generate") in GENERATED_KINDS:
+            unknown = set(entry) - {"generate", "title", "data"}
+            if unknown:
+                diags.warning(path, line, f"unknown keys {sorted(unknown)} in a generated part", "config.unknown-key")
+            data = entry.get("data")
+            if entry["generate"] == "chronology" and not data:
+                diags.error(path, line, "a chronology needs `data:` (a YAML file of events)", "config.value")
+                continue
+            if data and (Path(str(data)).is_absolute() or ".." in Path(str(data)).parts):
+                diags.error(path, line, f"data path {data!r} must stay inside the manuscript folder", "config.path")
+                continue
+            refs.append(
+                ChapterRef(path=None, generate=entry["generate"], title=entry.get("title"), data=data, line=line)
+            )
+        else:
+            diags.error(
+                path,
+                line,
+                "a chapter entry is a file path or {generate: " + "|".join(GENERATED_KINDS) + "}",
+                "config.value",
+            )
+    return tuple(refs)
+
+
+def decode_text(raw: bytes, path: Path, diags: Collector) -> str:
+    """UTF-8 text with a BOM dropped (warning) and CRLF line ends accepted."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        diags.warning(path, 1, "byte-order mark removed; save the file as UTF-8 without BOM", "encoding.bom")
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        diags.error(path, line, f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8", "encoding.utf8")
+        return ""
+    return text.replace("\r\n", "\n").replace("\r", "\n")

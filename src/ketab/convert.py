@@ -1,0 +1,271 @@
+"""Stage 2 — convert each chapter with pandoc, then read what it produced.
+
+Each chapter is converted on its own (no footnote cross-talk), with
+``--wrap=none`` (a newline inside a WeasyPrint footnote is a forced break) and
+ketab's Lua filter.  The HTML is then walked once with lxml to collect headings,
+notes, index marks, anchors and links, to render date markup, and to isolate
+Latin runs and localise digits.  The result is a frozen :class:`ConvertedChapter`.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypandoc
+from lxml import etree
+from lxml import html as lxml_html
+
+from ketab.diagnostics import BuildError, Collector
+from ketab.language import Language
+from ketab.manuscript import Chapter, Manuscript, safe_path
+from ketab.persian import bidi
+from ketab.persian import dates as pdates
+
+FILTER = Path(__file__).parent / "filters" / "notes.lua"
+PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
+PANDOC_ARGS = ("--wrap=none", "--eol=lf", f"--lua-filter={FILTER}")
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
+_ALLOWED_TAGS_DROP = ("script", "iframe", "object", "embed", "form", "input", "button", "textarea", "select", "style", "link", "meta", "base", "frame", "frameset", "applet", "audio", "video", "source")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+    """Plain text of the heading (for the contents and the outline)."""
+    html: str
+    """Inner HTML of the heading (keeps Latin-run isolation)."""
+
+
+@dataclass(frozen=True)
+class IndexMark:
+    id: str
+    """Anchor id of the marked place."""
+    entry: str
+    """Index heading it is filed under."""
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    """Path relative to the manuscript folder."""
+    media_type: str
+
+
+@dataclass(frozen=True)
+class ConvertedChapter:
+    chapter: Chapter
+    html: str
+    """Body HTML of the chapter (notes still inline as ``span.note``)."""
+    headings: tuple[Heading, ...]
+    notes: int
+    index_marks: tuple[IndexMark, ...]
+    anchors: tuple[str, ...]
+    """Every id defined in the chapter."""
+    links: tuple[str, ...]
+    """Targets (``#id``) of internal links."""
+    images: tuple[Image, ...]
+    title_html: str
+
+
+def pandoc_version() -> str:
+    return pypandoc.get_pandoc_version()
+
+
+def convert_chapters(manuscript: Manuscript, markdown_for=None) -> tuple[ConvertedChapter, ...]:
+    """Convert every written chapter (in parallel: pandoc runs in its own process).
+
+    ``markdown_for(chapter)`` supplies the Markdown of generated parts.
+    """
+    diags = Collector()
+    bodies = [markdown_for(ch) if ch.generate else ch.body for ch in manuscript.chapters]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        htmls = list(pool.map(_run_pandoc_safely, bodies))
+    converted = []
+    for chapter, body, result in zip(manuscript.chapters, bodies, htmls):
+        if isinstance(result, Exception):
+            diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result}", "pandoc.error")
+            continue
+        converted.append(read_html(chapter, body, result, manuscript, diags))
+    check_references(converted, diags)
+    diags.raise_if_errors()
+    return tuple(converted), tuple(diags.items)
+
+
+def _run_pandoc_safely(markdown: str):
+    try:
+        return run_pandoc(markdown)
+    except RuntimeError as exc:
+        return exc
+
+
+def run_pandoc(markdown: str) -> str:
+    return pypandoc.convert_text(markdown, "html5", format=PANDOC_FROM, extra_args=list(PANDOC_ARGS))
+
+
+def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, diags: Collector) -> ConvertedChapter:
+    """Walk pandoc's HTML once: ids, notes, index, dates, images, safety, bidi."""
+    language = manuscript.config.language
+    root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    _sanitize(root)
+    line = _line_finder(body, chapter.body_line)
+    style = pdates.DateStyle.for_language(language.tag)
+
+    headings, notes, marks, anchors, links, images, blocks = [], 0, [], [], [], [], 0
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        classes = (el.get("class") or "").split()
+        if el.tag in ("p", "li", "dt", "blockquote", "figure") and not el.get("id"):
+            blocks += 1
+            el.set("id", f"{chapter.id}-p{blocks}")  # page-list anchors: where print pages begin
+        if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            if not el.get("id"):
+                el.set("id", f"{chapter.id}-s{len(headings) + 1}")
+            el.set("data-level", el.tag[1])
+        if el.tag == "span" and "note" in classes:
+            notes += 1
+            el.set("id", f"{chapter.id}-n{notes}")
+            el.set("data-n", str(notes))
+            kind = el.get("data-kind", "author")
+            suffix = {"translator": language.labels.translator_note, "editor": language.labels.editor_note}.get(kind)
+            if suffix:
+                tail = etree.SubElement(el, "span", {"class": "note-sign"})
+                tail.text = suffix
+                tail.tail = None
+                # one space between the note's text and its sign
+                prev = tail.getprevious()
+                if prev is not None:
+                    prev.tail = (prev.tail or "").rstrip() + " "
+                else:
+                    el.text = (el.text or "").rstrip() + " "
+        elif el.tag == "span" and ("shamsi" in classes or "miladi" in classes):
+            kind = "shamsi" if "shamsi" in classes else "miladi"
+            text = el.text_content()
+            try:
+                rendered = pdates.render_date(text, kind, style)
+            except pdates.DateError as exc:
+                diags.error(chapter.path, line(text), f"date [{text}]{{.{kind}}}: {exc.message}", "date.invalid")
+                continue
+            new = lxml_html.fragment_fromstring(rendered.html())
+            new.tail = el.tail
+            el.getparent().replace(el, new)
+        elif el.tag == "span" and "idx" in classes:
+            mark_id = f"{chapter.id}-x{len(marks) + 1}"
+            entry = el.get("entry") or el.get("data-entry") or el.text_content()
+            el.set("id", el.get("id") or mark_id)
+            marks.append(IndexMark(el.get("id"), " ".join(entry.split())))
+        elif el.tag == "img":
+            image = _check_image(el, chapter, manuscript, line, diags)
+            if image:
+                images.append(image)
+        if el.tag == "a" and (el.get("href") or "").startswith("#"):
+            links.append(el.get("href")[1:])
+            el.set("class", " ".join(classes + ["xref"]))
+    anchors.extend([chapter.id, f"{chapter.id}-title"])  # the template's section and heading
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.get("id"):
+            anchors.append(el.get("id"))
+    for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        headings.append(Heading(int(h.tag[1]), h.get("id"), " ".join(h.text_content().split()), _inner(h)))
+
+    body_html = _inner(root)
+    body_html = bidi.localize_html(body_html, language.tag)
+    title_html = bidi.isolate_text(chapter.title, language.tag) if chapter.title else ""
+    return ConvertedChapter(
+        chapter=chapter,
+        html=body_html,
+        headings=tuple(Heading(h.level, h.id, h.text, bidi.localize_html(h.html, language.tag)) for h in headings),
+        notes=notes,
+        index_marks=tuple(marks),
+        anchors=tuple(anchors),
+        links=tuple(links),
+        images=tuple(images),
+        title_html=title_html,
+    )
+
+
+def _inner(el) -> str:
+    out = htmllib.escape(el.text or "", quote=False)
+    for child in el:
+        out += etree.tostring(child, encoding="unicode", method="html")
+    return out
+
+
+def _sanitize(root) -> None:
+    """Defence in depth: refused elements and event handlers never reach an output."""
+    for el in list(root.iter(*_ALLOWED_TAGS_DROP)):
+        el.drop_tree()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attr in list(el.attrib):
+            value = el.get(attr) or ""
+            if attr.lower().startswith("on") or value.strip().lower().startswith(("javascript:", "vbscript:")):
+                del el.attrib[attr]
+            elif el.tag == "a" and attr == "rel" and "attachment" in value.lower():
+                del el.attrib[attr]
+
+
+def _line_finder(body: str, body_line: int):
+    def line(needle: str) -> int:
+        pos = body.find(needle) if needle else -1
+        return body_line + (body.count("\n", 0, pos) if pos >= 0 else 0)
+
+    return line
+
+
+def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Collector) -> Image | None:
+    src = el.get("src") or ""
+    if not el.get("alt"):
+        el.set("alt", "")
+    if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
+        diags.error(chapter.path, line(src), f"image {src!r}: only files inside the manuscript can be used", "image.remote")
+        return None
+    rel = (Path(chapter.rel).parent / src).as_posix() if chapter.generate is None else src
+    path = safe_path(manuscript.root, rel)
+    if path is None:
+        diags.error(chapter.path, line(src), f"image {src!r} is outside the manuscript folder", "image.outside")
+        return None
+    if not path.is_file():
+        diags.error(chapter.path, line(src), f"image {src!r} does not exist", "image.missing")
+        return None
+    media = IMAGE_TYPES.get(path.suffix.lower())
+    head = path.read_bytes()[:16]
+    if media is None or (media != "image/svg+xml" and not head.startswith(_IMAGE_MAGIC)):
+        diags.error(chapter.path, line(src), f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)", "image.type")
+        return None
+    rel_to_root = path.relative_to(manuscript.root.resolve()).as_posix()
+    el.set("src", rel_to_root)
+    return Image(rel_to_root, media)
+
+
+def check_references(converted, diags: Collector) -> None:
+    """Ids unique across the book; every internal link has a target."""
+    owner: dict[str, ConvertedChapter] = {}
+    for cc in converted:
+        for anchor in cc.anchors:
+            if anchor in owner and owner[anchor] is not cc:
+                diags.error(
+                    cc.chapter.path,
+                    _line_finder(cc.chapter.body, cc.chapter.body_line)("#" + anchor),
+                    f"id {anchor!r} is already used in {owner[anchor].chapter.rel}",
+                    "id.duplicate",
+                )
+            owner.setdefault(anchor, cc)
+    for cc in converted:
+        for target in cc.links:
+            if target not in owner:
+                diags.error(
+                    cc.chapter.path,
+                    _line_finder(cc.chapter.body, cc.chapter.body_line)("#" + target),
+                    f"link to #{target}, which no chapter defines",
+                    "link.undefined",
+                )

@@ -1,0 +1,20 @@
+-- ketab's pandoc filter.
+-- Notes become inline spans (class "note") so that WeasyPrint can float them to the
+-- page foot and the EPUB writer can turn them into popup footnotes.  A note whose
+-- text begins with "م:" / "tr:" is a translator's note, "و:" / "ed:" an editor's note;
+-- the prefix is removed here and the suffix («ـ م.» / «ـ و.») is added by ketab in
+-- the book's language.
+local KINDS = { ["م:"] = "translator", ["tr:"] = "translator", ["و:"] = "editor", ["ed:"] = "editor" }
+
+function Note(el)
+  local inlines = pandoc.utils.blocks_to_inlines(el.content, { pandoc.Space() })
+  local kind = "author"
+  if #inlines > 0 and inlines[1].t == "Str" and KINDS[inlines[1].text] then
+    kind = KINDS[inlines[1].text]
+    inlines:remove(1)
+    while #inlines > 0 and (inlines[1].t == "Space" or inlines[1].t == "SoftBreak") do
+      inlines:remove(1)
+    end
+  end
+  return pandoc.Span(inlines, pandoc.Attr("", { "note" }, { { "kind", kind } }))
+end

@@ -1,0 +1,299 @@
+"""Stage 1 — load and validate the manuscript.
+
+Reads ``book.yaml`` and every chapter it lists, parses front matter, and checks
+what can be checked on the source text (footnotes, date markup, raw HTML),
+reporting every problem with its file and line before any conversion runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ketab import config as cfg
+from ketab import yamlnodes
+from ketab.diagnostics import BuildError, Collector, Diagnostic
+from ketab.persian import dates as pdates
+from ketab.persian.lint import LintConfig
+
+FRONT_MATTER_KEYS = {
+    "title": "The chapter's title (required).",
+    "subtitle": "Optional subtitle under the chapter title.",
+    "kind": "frontmatter, chapter, appendix or backmatter (default chapter).",
+    "source": "Id of the source record this chapter comes from (manuscript/sources/<id>.yaml).",
+    "author": "Author of the original text.",
+    "translator": "Translator of this chapter.",
+    "lint": "Linter settings for this chapter: {profile: dari|iranian, disable: [codes]}.",
+    "id": "Stable id of the chapter (ASCII); derived from the file name when absent.",
+}
+
+_FENCE = re.compile(r"^(```|~~~)")
+_NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
+_RAW_DANGER = re.compile(
+    r"<\s*(script|iframe|object|embed|form|input|button|textarea|select|style|link|meta|base|frame|frameset|svg|math|audio|video|source|applet)\b"
+    r"|\son[a-z]+\s*=|javascript:",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One written chapter, read and checked but not yet converted."""
+
+    number: int
+    """Position in the reading order (1-based)."""
+    id: str
+    """Stable ASCII id (file stem), used for file names and anchors."""
+    path: Path
+    rel: str
+    """Path relative to the manuscript folder."""
+    title: str
+    kind: str
+    body: str
+    """Markdown body (front matter removed; CRLF normalised)."""
+    body_line: int
+    """Line of the file on which ``body`` starts."""
+    subtitle: str | None = None
+    source: str | None = None
+    author: str | None = None
+    translator: str | None = None
+    lint: LintConfig = LintConfig()
+    generate: str | None = None
+    """For a generated part (chronology, sources, index), what to generate."""
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A provenance record from ``manuscript/sources/<id>.yaml``."""
+
+    id: str
+    path: Path
+    fields: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Manuscript:
+    """The whole manuscript: configuration, chapters in reading order, sources."""
+
+    root: Path
+    config: cfg.BookConfig
+    chapters: tuple[Chapter, ...]
+    sources: tuple[SourceRecord, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def load_manuscript(root: Path) -> Manuscript:
+    """Read ``root/book.yaml`` and its chapters; raise BuildError with every error found."""
+    root = Path(root)
+    config, warnings = cfg.load_config(root / "book.yaml")
+    diags = Collector()
+    diags.extend(warnings)
+    book_lint = LintConfig.from_mapping(config.lint) if config.lint else _default_lint(config)
+    chapters = []
+    for number, ref in enumerate(config.chapters, start=1):
+        if ref.generate:
+            chapters.append(_generated(number, ref, book_lint))
+            continue
+        chapter = _load_chapter(root, ref, number, config, book_lint, diags)
+        if chapter is not None:
+            chapters.append(chapter)
+    _check_unique_ids(chapters, diags)
+    sources = _load_sources(root, diags)
+    known = {s.id for s in sources}
+    for ch in chapters:
+        if ch.source and ch.source not in known:
+            diags.error(ch.path, 1, f"source {ch.source!r} has no record in sources/", "chapter.source")
+    diags.raise_if_errors()
+    return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items))
+
+
+def _default_lint(config: cfg.BookConfig) -> LintConfig:
+    return LintConfig(profile="dari" if config.language.tag.lower() in ("fa-af", "prs") else "iranian")
+
+
+def _generated(number, ref: cfg.ChapterRef, book_lint) -> Chapter:
+    return Chapter(
+        number=number,
+        id=ref.generate,
+        path=Path(ref.data or "book.yaml"),
+        rel=ref.data or "book.yaml",
+        title=ref.title or "",
+        kind="backmatter",
+        body="",
+        body_line=ref.line,
+        lint=book_lint,
+        generate=ref.generate,
+    )
+
+
+def _load_chapter(root, ref, number, config, book_lint, diags: Collector) -> Chapter | None:
+    path = safe_path(root, ref.path)
+    if path is None:
+        diags.error(config.path, ref.line, f"chapter {ref.path!r} points outside the manuscript folder", "chapter.outside")
+        return None
+    if not path.is_file():
+        diags.error(config.path, ref.line, f"chapter file {ref.path!r} does not exist", "chapter.missing")
+        return None
+    before = len(diags.errors)
+    text = cfg.decode_text(path.read_bytes(), path, diags)
+    if len(diags.errors) > before:
+        return None
+    meta, body, body_line = split_front_matter(text, path, diags)
+    if meta is None:
+        return None
+    for key in meta.value:
+        if key not in FRONT_MATTER_KEYS:
+            diags.warning(path, meta.line(key), f"unknown front-matter key {key!r} is ignored", "front-matter.unknown-key")
+    title = meta.value.get("title")
+    if not isinstance(title, str) or not title.strip():
+        diags.error(path, meta.line("title"), "front matter needs a `title`", "front-matter.title")
+    kind = meta.value.get("kind", "chapter")
+    if kind not in cfg.CHAPTER_KINDS:
+        diags.error(path, meta.line("kind"), f"kind {kind!r}: use one of {', '.join(cfg.CHAPTER_KINDS)}", "front-matter.value")
+    if not body.strip():
+        diags.error(path, body_line, "the chapter is empty", "chapter.empty")
+    chapter_id = str(meta.value.get("id") or _id_from_path(path))
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chapter_id):
+        diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
+    lint = book_lint
+    if isinstance(meta.value.get("lint"), dict):
+        lint = LintConfig.from_mapping(meta.value["lint"], base=book_lint)
+    check_body(body, body_line, path, config, diags)
+    source = meta.value.get("source")
+    return Chapter(
+        number=number,
+        id=chapter_id,
+        path=path,
+        rel=ref.path,
+        title=str(title or "").strip(),
+        kind=kind if kind in cfg.CHAPTER_KINDS else "chapter",
+        body=body,
+        body_line=body_line,
+        subtitle=_opt(meta.value.get("subtitle")),
+        source=None if source is None else str(source),
+        author=_opt(meta.value.get("author")),
+        translator=_opt(meta.value.get("translator")),
+        lint=lint,
+    )
+
+
+def _opt(v):
+    return None if v is None else str(v).strip()
+
+
+def _id_from_path(path: Path) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")
+    return stem if stem[:1].isalpha() else f"ch-{stem}"
+
+
+def safe_path(root: Path, rel: str) -> Path | None:
+    """``root/rel`` resolved, or None if it (or a symlink in it) leads outside ``root``."""
+    base = root.resolve()
+    target = (root / rel).resolve()
+    try:
+        target.relative_to(base)
+    except ValueError:
+        return None
+    return target
+
+
+def split_front_matter(text: str, path: Path, diags: Collector):
+    """(LocatedYaml, body, body_line) — or (None, "", 0) after reporting an error."""
+    if not text.startswith("---\n"):
+        diags.error(path, 1, "a chapter starts with YAML front matter between '---' lines", "front-matter.missing")
+        return None, "", 0
+    end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], re.M)
+    if end is None:
+        diags.error(path, 1, "the front matter is never closed with '---'", "front-matter.unclosed")
+        return None, "", 0
+    yaml_text = text[4 : 4 + end.start()]
+    body = text[4 + end.end() :]
+    body = body[1:] if body.startswith("\n") else body
+    body_line = yaml_text.count("\n") + 3
+    try:
+        meta = yamlnodes.load(yaml_text, first_line=2)
+    except yamlnodes.YamlSyntaxError as exc:
+        diags.error(path, exc.line, exc.message, "front-matter.syntax")
+        return None, "", 0
+    if meta.value is None:
+        meta = yamlnodes.LocatedYaml({}, {}, 2)
+    if not isinstance(meta.value, dict):
+        diags.error(path, 2, "front matter must be a mapping of keys to values", "front-matter.type")
+        return None, "", 0
+    return meta, body, body_line
+
+
+def check_body(body: str, body_line: int, path: Path, config, diags: Collector) -> None:
+    """Checks on the Markdown text itself: notes, dates, raw HTML."""
+    refs: dict[str, int] = {}
+    defs: dict[str, int] = {}
+    in_fence = False
+    for offset, line in enumerate(body.split("\n")):
+        lineno = body_line + offset
+        if _FENCE.match(line.lstrip()):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        code_free = re.sub(r"`[^`]*`", "", line)
+        d = _NOTE_DEF.match(code_free)
+        if d:
+            label = d.group(1)
+            if label in defs:
+                diags.error(path, lineno, f"footnote [^{label}] is defined twice (first on line {defs[label]})", "note.duplicate")
+            defs.setdefault(label, lineno)
+            code_free = code_free[d.end() :]
+        for m in _NOTE_REF.finditer(code_free):
+            refs.setdefault(m.group(1), lineno)
+        danger = _RAW_DANGER.search(code_free)
+        if danger:
+            diags.error(
+                path,
+                lineno,
+                f"raw HTML {danger.group(0).strip()!r} is not allowed in a manuscript (no scripts, frames, objects, forms or event handlers)",
+                "html.refused",
+            )
+    for label, lineno in refs.items():
+        if label not in defs:
+            diags.error(path, lineno, f"footnote [^{label}] is never defined", "note.undefined")
+    for label, lineno in defs.items():
+        if label not in refs:
+            diags.warning(path, lineno, f"footnote [^{label}] is defined but never referenced", "note.unused")
+    style = pdates.DateStyle.for_language(config.language.tag)
+    for mark in pdates.find_date_markups(body):
+        try:
+            pdates.render_date(mark.body, mark.kind, style)
+        except pdates.DateError as exc:
+            diags.error(path, body_line + mark.line - 1, f"date [{mark.body}]{{.{mark.kind}}}: {exc.message}", "date.invalid")
+
+
+def _check_unique_ids(chapters, diags: Collector) -> None:
+    seen: dict[str, Chapter] = {}
+    for ch in chapters:
+        if ch.id in seen:
+            diags.error(ch.path, 1, f"chapter id {ch.id!r} is already used by {seen[ch.id].rel}", "chapter.duplicate-id")
+        seen.setdefault(ch.id, ch)
+
+
+def _load_sources(root: Path, diags: Collector) -> tuple[SourceRecord, ...]:
+    folder = root / "sources"
+    records = []
+    if not folder.is_dir():
+        return ()
+    for path in sorted(folder.glob("*.yaml")):
+        text = cfg.decode_text(path.read_bytes(), path, diags)
+        try:
+            doc = yamlnodes.load(text)
+        except yamlnodes.YamlSyntaxError as exc:
+            diags.error(path, exc.line, exc.message, "source.syntax")
+            continue
+        if not isinstance(doc.value, dict) or "id" not in doc.value:
+            diags.error(path, 1, "a source record is a mapping with at least an `id`", "source.type")
+            continue
+        records.append(SourceRecord(str(doc.value["id"]), path, dict(doc.value)))
+    return tuple(records)
+
+
+__all__ = ["Chapter", "Manuscript", "SourceRecord", "load_manuscript", "BuildError"]

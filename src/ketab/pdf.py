@@ -1,0 +1,338 @@
+"""Stages 5 — the print PDF and the screen PDF, from one layout.
+
+Paginate: lay out every body unit with its first folio known (chapters open on
+a recto; blank pages are inserted at assembly), resolve cross-reference, contents
+and index page numbers, then lay out the front matter and the index.  Assemble
+the units with pikepdf into the print PDF (bleed, crop marks, signature
+padding, right-to-left viewer preference, outline, page labels, metadata) and
+derive the screen PDF from the same pages (trimmed, no padding).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+from lxml import html as lxml_html
+
+from ketab import render
+from ketab.assemble import Book, Part
+from ketab.layout import LaidOutUnit, Layouter
+from ketab.persian import bidi
+
+MAX_PASSES = 4
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A laid-out unit and where it stands in the book."""
+
+    name: str
+    unit: LaidOutUnit
+    first_page: int
+    """0-based index of the unit's first page in the print PDF (after blanks)."""
+    blank_before: int
+    folio: int | None
+    """Folio of the first page (None for the front matter)."""
+    section: str
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """The whole print layout: units in order and every anchor's page."""
+
+    placed: tuple[Placed, ...]
+    front_pages: int
+    body_pages: int
+    anchor_folio: dict = field(compare=False)
+    anchor_index: dict = field(compare=False)
+    """Anchor → 0-based page index in the print PDF."""
+    blank: LaidOutUnit | None = None
+
+    @property
+    def total_pages(self) -> int:
+        return self.front_pages + self.body_pages
+
+
+def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> Pagination:
+    lang = book.language
+    bodies = {p.id: p.converted.html for p in book.parts}
+    folios: dict[str, int] = {}
+    for _ in range(MAX_PASSES):
+        placed, new_folios, folio = [], {}, 1
+        for part in book.body:
+            if part is book.index_part:
+                continue
+            blank = (folio - 1) % 2  # chapters open on a recto: odd folio
+            folio += blank
+            html = render.print_chapter_html(book, templates, part, with_xref_pages(bodies[part.id], folios, lang))
+            style = render.PrintStyle(folio, lang.counter_style, part.title, book.config.title, bleed=bleed)
+            unit = layouter.layout(html, render.print_css(book, templates, style))
+            placed.append(Placed(part.id, unit, 0, blank, folio, part.section))
+            for anchor, index in unit.anchors.items():
+                new_folios[anchor] = folio + index
+            folio += unit.pages
+        stable = new_folios == folios
+        folios = new_folios
+        if stable:
+            break
+    if book.index_part is not None:
+        blank = (folio - 1) % 2
+        folio += blank
+        part = book.index_part
+        html = render.print_index_html(book, templates, index_entries(book, folios), part.title or lang.labels.index, part.id)
+        style = render.PrintStyle(folio, lang.counter_style, part.title or lang.labels.index, book.config.title, bleed=bleed)
+        unit = layouter.layout(html, render.print_css(book, templates, style))
+        placed.append(Placed(part.id, unit, 0, blank, folio, "back"))
+        for anchor, index in unit.anchors.items():
+            folios[anchor] = folio + index
+        folio += unit.pages
+    body_pages = folio - 1
+
+    # The front matter: contents with the body's folios, numbered with letters.
+    front_bodies = {p.id: with_xref_pages(bodies[p.id], folios, lang) for p in book.front}
+    html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
+    counter = "abjad" if lang.primary in ("fa", "prs") else "lower-roman"
+    style = render.PrintStyle(1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
+    front = layouter.layout(html, render.print_css(book, templates, style))
+    front_pages = front.pages + front.pages % 2  # the text starts on a recto
+    blank_unit = layouter.layout(render.blank_html(book, templates), render.print_css(
+        book, templates, render.PrintStyle(1, "decimal", "", "", opening_folio=False, bleed=bleed)))
+
+    ordered, anchor_index, page = [Placed("front", front, 0, 0, None, "front")], {}, 0
+    for anchor, index in front.anchors.items():
+        anchor_index[anchor] = index
+    page = front_pages
+    for p in placed:
+        first = page + p.blank_before
+        ordered.append(Placed(p.name, p.unit, first, p.blank_before, p.folio, p.section))
+        for anchor, index in p.unit.anchors.items():
+            anchor_index[anchor] = first + index
+        page = first + p.unit.pages
+    return Pagination(tuple(ordered), front_pages, body_pages, folios, anchor_index, blank_unit)
+
+
+def with_xref_pages(body: str, folios: dict, lang) -> str:
+    """Append «(ص ۱۲)» to every internal cross-reference (a placeholder until known)."""
+    if 'class="xref"' not in body and "xref" not in body:
+        return body
+    root = lxml_html.fragment_fromstring(body, create_parent="div")
+    for a in root.iter("a"):
+        if "xref" not in (a.get("class") or "").split():
+            continue
+        target = (a.get("href") or "#")[1:]
+        folio = folios.get(target)
+        span = lxml_html.Element("span", {"class": "xref-page"})
+        span.text = f" ({lang.labels.page_ref} {lang.digits(folio) if folio else '—'})"
+        span.tail = a.tail
+        a.tail = None
+        a.addnext(span)
+    from ketab.convert import _inner
+
+    return _inner(root)
+
+
+def contents(book: Book, folios: dict) -> list[dict]:
+    lang = book.language
+    out = []
+    for part in book.parts:
+        anchor = f"{part.id}-title"
+        folio = folios.get(anchor)
+        title = part.converted.title_html or bidi.isolate_text(part.title or lang.labels.index, lang.tag)
+        out.append({"level": 1, "anchor": anchor, "title": title, "page": lang.digits(folio) if folio else None})
+    return out
+
+
+def index_entries(book: Book, folios: dict) -> list[dict]:
+    lang = book.language
+    entries = []
+    for entry in book.index:
+        pages, seen = [], set()
+        for _, anchor in entry.places:
+            folio = folios.get(anchor)
+            if folio is None or folio in seen:
+                continue
+            seen.add(folio)
+            pages.append((lang.digits(folio), anchor))
+        entries.append({"heading_html": bidi.isolate_text(entry.heading, lang.tag), "pages": pages})
+    return entries
+
+
+# --- assembly ---------------------------------------------------------------
+
+
+def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.Pdf:
+    """The print PDF: every unit's pages in order, blanks and padding inserted."""
+    pdf = pikepdf.new()
+    sources = []
+    for placed in pagination.placed:
+        src = pikepdf.open(io.BytesIO(placed.unit.pdf))
+        sources.append(src)
+        for _ in range(placed.blank_before):
+            _append_blank(pdf, pagination, sources)
+        with warnings.catch_warnings():
+            # Named destinations are merged for the whole book in _merge_destinations:
+            # add_pages_from() would drop those whose target is in another unit.
+            warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
+            pdf.pages.extend(src.pages)
+        if placed.name == "front":
+            for _ in range(pagination.front_pages - placed.unit.pages):
+                _append_blank(pdf, pagination, sources)
+    _merge_destinations(pdf, pagination, sources)
+    while signature > 1 and len(pdf.pages) % signature:
+        _append_blank(pdf, pagination, sources)
+    return pdf
+
+
+def _append_blank(pdf, pagination, sources):
+    src = pikepdf.open(io.BytesIO(pagination.blank.pdf))
+    sources.append(src)
+    pdf.pages.append(src.pages[0])
+
+
+def _merge_destinations(pdf: pikepdf.Pdf, pagination: Pagination, sources) -> None:
+    """One name tree of destinations for the whole book, so links cross units."""
+    names = pikepdf.NameTree.new(pdf)
+    for placed in pagination.placed:
+        src = pikepdf.open(io.BytesIO(placed.unit.pdf))
+        sources.append(src)
+        page_of = {p.objgen: i for i, p in enumerate(src.pages)}
+        if "/Names" not in src.Root or "/Dests" not in src.Root.Names:
+            continue
+        for name, dest in pikepdf.NameTree(src.Root.Names.Dests).items():
+            if isinstance(dest, pikepdf.Dictionary):
+                dest = dest.D
+            index = page_of.get(dest[0].objgen)
+            if index is None:
+                continue
+            target = pdf.pages[placed.first_page + index].obj
+            names[name] = pikepdf.Array([target] + [pdf.copy_foreign(x) if isinstance(x, pikepdf.Object) and not isinstance(x, (pikepdf.Name,)) and x.is_indirect else x for x in list(dest)[1:]])
+    pdf.Root.Names = pikepdf.Dictionary(Dests=names.obj)
+
+
+def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool) -> None:
+    """Metadata, direction, outline, page labels; boxes for the screen variant."""
+    config = book.config
+    lang = book.language
+    if lang.is_rtl:
+        pdf.Root.ViewerPreferences = pikepdf.Dictionary(Direction=pikepdf.Name.R2L, DisplayDocTitle=True)
+    else:
+        pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
+    pdf.Root.Lang = pikepdf.String(lang.tag)
+    pdf.Root.PageLayout = pikepdf.Name.TwoPageRight if not screen else pikepdf.Name.OneColumn
+    stamp = _pdf_date(config)
+    authors = "; ".join(c.name for c in config.creators if c.role in ("author", "compiler", "editor")) or None
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta["dc:title"] = config.title
+        if authors:
+            meta["dc:creator"] = [c.name for c in config.creators if c.role in ("author", "compiler", "editor")]
+        meta["dc:language"] = [lang.tag]
+        if config.description:
+            meta["dc:description"] = config.description
+        if config.rights:
+            meta["dc:rights"] = config.rights
+        meta["xmp:CreateDate"] = stamp.isoformat()
+        meta["xmp:ModifyDate"] = stamp.isoformat()
+        meta["xmp:MetadataDate"] = stamp.isoformat()
+        meta["pdf:Producer"] = "ketab (WeasyPrint, pikepdf)"
+        meta["xmp:CreatorTool"] = "ketab"
+    info = pikepdf.Dictionary(
+        Title=pikepdf.String(config.title),
+        Producer=pikepdf.String("ketab (WeasyPrint, pikepdf)"),
+        Creator=pikepdf.String("ketab"),
+        CreationDate=pikepdf.String(_pdf_date_string(stamp)),
+        ModDate=pikepdf.String(_pdf_date_string(stamp)),
+    )
+    if authors:
+        info.Author = pikepdf.String(authors)
+    if config.subtitle:
+        info.Subject = pikepdf.String(config.subtitle)
+    pdf.trailer.Info = pdf.make_indirect(info)
+    _outline(pdf, book, pagination)
+    _page_labels(pdf, book, pagination)
+    if screen:
+        for page in pdf.pages:
+            trim = page.obj.get("/TrimBox", page.obj.MediaBox)
+            page.obj.MediaBox = trim
+            page.obj.CropBox = trim
+            for box in ("/BleedBox", "/TrimBox", "/ArtBox"):
+                if box in page.obj:
+                    del page.obj[box]
+
+
+def _outline(pdf, book: Book, pagination: Pagination) -> None:
+    with pdf.open_outline() as outline:
+        outline.root.clear()
+        for part in book.parts:
+            page = pagination.anchor_index.get(f"{part.id}-title")
+            if page is None:
+                continue
+            item = pikepdf.OutlineItem(part.title or book.language.labels.index, page)
+            for h in part.headings:
+                if h.level == 2 and h.id in pagination.anchor_index:
+                    item.children.append(pikepdf.OutlineItem(h.text, pagination.anchor_index[h.id]))
+            outline.root.append(item)
+
+
+def _page_labels(pdf, book: Book, pagination: Pagination) -> None:
+    """Viewers show the printed folios: letters (or roman) in front, numbers from the text."""
+    front_style = pikepdf.Name.r if not book.language.primary in ("fa", "prs") else None
+    nums = pikepdf.Array()
+    nums.append(0)
+    nums.append(pikepdf.Dictionary(S=front_style) if front_style else pikepdf.Dictionary(P=pikepdf.String("")))
+    nums.append(pagination.front_pages)
+    nums.append(pikepdf.Dictionary(S=pikepdf.Name.D, St=1))
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
+
+
+def _pdf_date(config) -> dt.datetime:
+    if config.date:
+        d = config.date_value
+        return dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone.utc)
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
+
+
+def _pdf_date_string(stamp: dt.datetime) -> str:
+    return stamp.strftime("D:%Y%m%d%H%M%S+00'00'")
+
+
+def save(pdf: pikepdf.Pdf, path: Path) -> None:
+    """Deterministic bytes, written atomically."""
+    from ketab.outputs import atomic_write
+
+    buffer = io.BytesIO()
+    pdf.save(buffer, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, linearize=False)
+    atomic_write(path, buffer.getvalue())
+
+
+def remove_padding(pdf: pikepdf.Pdf, pagination: Pagination) -> None:
+    while len(pdf.pages) > pagination.total_pages:
+        del pdf.pages[-1]
+
+
+def write_pdfs(book: Book, layouter: Layouter, templates: Path, out_dir: Path, formats: set[str]) -> dict:
+    """Lay the book out once; write the print and/or screen PDF from it."""
+    config = book.config
+    bleed = config.bleed if "print" in formats else 0.0
+    pagination = paginate(book, layouter, templates, bleed)
+    written = {}
+    pdf = assemble_pdf(book, pagination, config.signature if "print" in formats else 1)
+    if "print" in formats:
+        finish(pdf, book, pagination, screen=False)
+        path = out_dir / f"{config.slug}-print.pdf"
+        save(pdf, path)
+        written["print"] = path
+        pdf = pikepdf.open(io.BytesIO(path.read_bytes()))
+        remove_padding(pdf, pagination)
+    if "screen" in formats:
+        finish(pdf, book, pagination, screen=True)
+        path = out_dir / f"{config.slug}-screen.pdf"
+        save(pdf, path)
+        written["screen"] = path
+    return written, pagination

@@ -1,0 +1,142 @@
+"""Stage 4 — render the Jinja templates in ``templates/``.
+
+Templates are rendered with autoescaping; only HTML that ketab produced and
+sanitised itself (chapter bodies, titles) is marked safe.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from ketab.assemble import Book, Part
+from ketab.persian import bidi
+
+PERSIAN_LETTERS = '"الف" "ب" "پ" "ت" "ث" "ج" "چ" "ح" "خ" "د" "ذ" "ر" "ز" "ژ" "س" "ش" "ص" "ض" "ط" "ظ" "ع" "غ" "ف" "ق" "ک" "گ" "ل" "م" "ن" "و" "ه" "ی"'
+
+
+def default_templates() -> Path:
+    """The project's ``templates/`` folder (next to ``src/``)."""
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+@functools.lru_cache(maxsize=8)
+def environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["css_string"] = css_string
+    return env
+
+
+def _autoescape(name: str | None) -> bool:
+    """HTML and XHTML templates are autoescaped; CSS templates are not (they quote with css_string)."""
+    return name is None or not name.endswith((".css.j2", ".css"))
+
+
+def css_string(value) -> str:
+    """A CSS string literal (for running heads)."""
+    s = str(value or "").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return jinja2.utils.markupsafe.Markup(f'"{s}"')
+
+
+@dataclass(frozen=True)
+class PrintStyle:
+    """What the print stylesheet of one layout unit depends on."""
+
+    start: int
+    counter: str
+    running_recto: str
+    running_verso: str
+    opening_folio: bool = True
+    bleed: float = 0.0
+
+
+def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
+    lang = book.language
+    rtl = lang.is_rtl
+    env = environment(templates)
+    counter_symbols = PERSIAN_LETTERS if style.counter == "abjad" else None
+    fonts = (templates / "fonts").as_uri()
+    css = env.get_template("fonts.css.j2").render(fonts=fonts)
+    css += (templates / "book.css").read_text(encoding="utf-8")
+    css += env.get_template("print/print.css.j2").render(
+        trim=book.config.trim,
+        bleed=style.bleed,
+        counter=style.counter,
+        counter_symbols=counter_symbols,
+        note_counter=lang.counter_style,
+        start=style.start,
+        running_recto=style.running_recto,
+        running_verso=style.running_verso,
+        opening_folio=style.opening_folio,
+        verso="right" if rtl else "left",
+        recto_break="recto",
+        end_side="left" if rtl else "right",
+        xref_sep="",
+    )
+    return css
+
+
+def _common(book: Book) -> dict:
+    return {
+        "lang": book.language.tag,
+        "dir": book.language.direction,
+        "book_title": book.config.title,
+        "book": book,
+        "labels": book.language.labels,
+    }
+
+
+def byline(book: Book, part: Part) -> str:
+    """«ترجمه: … · منبع: …» under a chapter title."""
+    ch = part.converted.chapter
+    labels = book.language.labels
+    bits = []
+    if ch.author:
+        bits.append(f"{labels.roles['author']}: {bidi.isolate_text(ch.author, book.language.tag)}")
+    if ch.translator:
+        bits.append(f"{labels.translator_of}: {bidi.isolate_text(ch.translator, book.language.tag)}")
+    if ch.source:
+        bits.append(f'<a href="#source-{ch.source}">{labels.source_of} {book.language.digits(ch.source)}</a>'
+                    if any(s == f"source-{ch.source}" for s in book.anchor_part) else f"{labels.source_of} {book.language.digits(ch.source)}")
+    return " · ".join(bits)
+
+
+def print_chapter_html(book: Book, templates: Path, part: Part, body: str) -> str:
+    env = environment(templates)
+    return env.get_template("print/chapter.html.j2").render(
+        **_common(book), part=part, chapter=part.converted.chapter, body=body, byline=byline(book, part)
+    )
+
+
+def print_front_html(book: Book, templates: Path, contents: list[dict], bodies: dict) -> str:
+    env = environment(templates)
+    lang = book.language
+    date_text = lang.digits(book.config.date[:4]) if book.config.date else ""
+    front_parts = [(p, bodies[p.id], byline(book, p)) for p in book.front]
+    return env.get_template("print/front.html.j2").render(
+        **_common(book),
+        contents=contents,
+        front_parts=front_parts,
+        date_text=date_text,
+        identifier_label="شناسه" if lang.primary in ("fa", "prs") else "Identifier",
+    )
+
+
+def print_index_html(book: Book, templates: Path, entries: list[dict], title: str, part_id: str) -> str:
+    env = environment(templates)
+    sep = "،" if book.language.primary in ("fa", "prs", "ar") else ","
+    return env.get_template("print/index.html.j2").render(**_common(book), entries=entries, title=title, sep=sep, part_id=part_id)
+
+
+def blank_html(book: Book, templates: Path) -> str:
+    return environment(templates).get_template("print/blank.html.j2").render(**_common(book))

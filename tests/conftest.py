@@ -1,0 +1,79 @@
+"""Shared fixtures: sample manuscripts in tests/projects/, built once per session."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECTS = Path(__file__).parent / "projects"
+
+
+@pytest.fixture
+def project(tmp_path):
+    """Copy ``tests/projects/<name>`` into a fresh folder and return that folder."""
+
+    def make(name: str) -> Path:
+        dest = tmp_path / name
+        shutil.copytree(PROJECTS / name, dest)
+        return dest
+
+    return make
+
+
+@pytest.fixture
+def write_book(tmp_path):
+    """Write a tiny manuscript on the fly: ``write_book(book_yaml, {path: text})``."""
+
+    def make(book_yaml: str, files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "ms"
+        root.mkdir(exist_ok=True)
+        (root / "book.yaml").write_text(book_yaml, encoding="utf-8")
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make
+
+
+class Built:
+    def __init__(self, root: Path, out: Path, result):
+        self.root, self.out, self.result = root, out, result
+
+    def path(self, fmt: str) -> Path:
+        return self.result.outputs[fmt]
+
+
+def _build(tmp_path_factory, name: str) -> Built:
+    from ketab import pipeline
+
+    base = tmp_path_factory.mktemp(name)
+    root = base / "ms"
+    shutil.copytree(PROJECTS / name, root)
+    out = base / "build"
+    result = pipeline.build(root, out)
+    return Built(root, out, result)
+
+
+@pytest.fixture(scope="session")
+def persian_book(tmp_path_factory) -> Built:
+    return _build(tmp_path_factory, "persian-small")
+
+
+@pytest.fixture(scope="session")
+def english_book(tmp_path_factory) -> Built:
+    return _build(tmp_path_factory, "english-small")
+
+
+def run_cli(*args, cwd=None):
+    """Run ``python -m ketab`` for real; return the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "ketab", *map(str, args)], capture_output=True, text=True, cwd=cwd)

@@ -1,0 +1,71 @@
+"""The EPUB: epubcheck with zero messages, and its structure parsed."""
+
+from __future__ import annotations
+
+import pytest
+
+from support import NS, Epub, epubcheck_messages
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+@pytest.mark.parametrize("fixture", ["persian_book", "english_book"])
+def test_epubcheck_reports_nothing(fixture, request):
+    built = request.getfixturevalue(fixture)
+    messages = epubcheck_messages(built.path("epub"))
+    assert messages == [], "\n".join(f"{m['ID']} {m['severity']}: {m['message']} {m['locations'][:1]}" for m in messages)
+    # With usage notes on (-u), the only remark is CSS-028 "font-face declaration":
+    # embedding the book's fonts is deliberate.
+    usage = {m["ID"] for m in epubcheck_messages(built.path("epub"), usage=True)}
+    assert usage <= {"CSS-028"}, usage
+
+
+def test_rtl_package_spine_and_documents(persian_book):
+    book = Epub(persian_book.path("epub"))
+    assert book.opf.get("dir") == "rtl"
+    assert book.opf.find("opf:spine", NS).get("page-progression-direction") == "rtl"
+    assert book.opf.find(".//dc:language", NS).text == "fa-AF"
+    metas = {m.get("name"): m.get("content") for m in book.opf.iterfind(".//opf:meta[@name]", NS)}
+    assert metas.get("primary-writing-mode") == "horizontal-rl"
+    docs = list(book.documents())
+    assert len(docs) >= 5
+    for href, doc in docs:
+        assert doc.get("lang") == "fa-AF" and doc.get(XML_LANG) == "fa-AF", href
+        assert doc.get("dir") == "rtl", href
+
+
+def test_nav_has_contents_and_landmarks(persian_book):
+    nav = Epub(persian_book.path("epub")).nav()
+    assert nav.get("dir") == "rtl"
+    toc = nav.find(".//x:nav[@epub:type='toc']", NS)
+    labels = ["".join(a.itertext()) for a in toc.iterfind(".//x:a", NS)]
+    assert labels[:3] == ["پیشگفتار", "فصل نخست", "بخش دوم"]
+    landmarks = {a.get("{%s}type" % NS["epub"]) for a in nav.iterfind(".//x:nav[@epub:type='landmarks']//x:a", NS)}
+    assert {"cover", "titlepage", "toc", "bodymatter", "index"} <= landmarks
+
+
+def test_notes_are_popup_footnotes_with_back_links(persian_book):
+    book = Epub(persian_book.path("epub"))
+    doc = book.read("ch-01-first.xhtml")
+    EPUB_TYPE = "{%s}type" % NS["epub"]
+    refs = [a for a in doc.iter("{%s}a" % NS["x"]) if a.get(EPUB_TYPE) == "noteref"]
+    asides = [a for a in doc.iter("{%s}aside" % NS["x"]) if a.get(EPUB_TYPE) == "footnote"]
+    assert [r.text for r in refs] == ["۱", "۲"]
+    assert [a.get("id") for a in asides] == [r.get("href")[1:] for r in refs]
+    texts = ["".join(a.itertext()) for a in asides]
+    assert texts[0].rstrip().endswith("ـ م.") and texts[1].rstrip().endswith("ـ و.")
+    backs = [a.find(".//x:a[@role='doc-backlink']", NS).get("href")[1:] for a in asides]
+    assert backs == [r.get("id") for r in refs]
+
+
+def test_english_epub_is_ltr(english_book):
+    book = Epub(english_book.path("epub"))
+    assert book.opf.find("opf:spine", NS).get("page-progression-direction") == "ltr"
+    for href, doc in book.documents():
+        assert doc.get("dir") == "ltr" and doc.get("lang") == "en"
+
+
+def test_fonts_are_embedded(persian_book):
+    book = Epub(persian_book.path("epub"))
+    fonts = [i.get("href") for i in book.manifest().values() if i.get("media-type") == "font/ttf"]
+    assert {"fonts/Parastoo.ttf", "fonts/Parastoo-Bold.ttf"} <= set(fonts)

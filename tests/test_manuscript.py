@@ -1,0 +1,82 @@
+"""Loading the manuscript: front matter, notes, encodings — errors with file and line."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketab.diagnostics import BuildError
+from ketab.manuscript import load_manuscript
+
+BOOK = """\
+title: T
+language: fa
+slug: t
+identifier: urn:uuid:6f1c1c7e-2b1f-4c55-9a55-0d6f3a4f7a10
+chapters: [a.md, b.md]
+"""
+A = "---\ntitle: الف\n---\n\nمتن.\n"
+B = "---\ntitle: ب\n---\n\nمتن دیگر.\n"
+
+
+def errors(root):
+    with pytest.raises(BuildError) as info:
+        load_manuscript(root)
+    return [(d.path.split("/")[-1], d.line, d.code) for d in info.value.diagnostics if d.is_error]
+
+
+def test_a_good_manuscript_loads(write_book):
+    ms = load_manuscript(write_book(BOOK, {"a.md": A, "b.md": B}))
+    assert [c.title for c in ms.chapters] == ["الف", "ب"]
+    assert ms.chapters[0].body_line == 4
+
+
+def test_errors_in_several_files_are_reported_together(write_book):
+    root = write_book(BOOK, {"a.md": "---\ntitle: [oops\n---\nx\n", "b.md": "---\nkind: chapter\n---\n\nx\n"})
+    found = errors(root)
+    assert ("a.md", 2, "front-matter.syntax") in found or ("a.md", 3, "front-matter.syntax") in found
+    assert ("b.md", 2, "front-matter.title") in found
+
+
+def test_missing_chapter_names_the_book_yaml_line(write_book):
+    assert errors(write_book(BOOK, {"a.md": A})) == [("book.yaml", 5, "chapter.missing")]
+
+
+def test_footnote_never_defined_is_an_error_unused_is_a_warning(write_book):
+    root = write_book(BOOK, {"a.md": A, "b.md": "---\ntitle: ب\n---\n\nیک[^1] دو.\n\nسه.\n\n[^2]: بی‌ارجاع.\n"})
+    with pytest.raises(BuildError) as info:
+        load_manuscript(root)
+    got = {(d.line, d.code, d.severity.value) for d in info.value.diagnostics}
+    assert (5, "note.undefined", "error") in got
+    assert (9, "note.unused", "warning") in got
+
+
+def test_not_utf8_is_an_error_with_its_line(write_book):
+    root = write_book(BOOK, {"a.md": A, "b.md": "---\ntitle: b\n---\n\nok\n".encode() + "\nبد\n".encode("cp1256")})
+    assert errors(root) == [("b.md", 7, "encoding.utf8")]
+
+
+def test_bom_and_crlf_are_accepted(write_book):
+    root = write_book(BOOK, {"a.md": b"\xef\xbb\xbf" + A.replace("\n", "\r\n").encode(), "b.md": B})
+    ms = load_manuscript(root)
+    assert ms.chapters[0].title == "الف" and "\r" not in ms.chapters[0].body
+    assert [w.code for w in ms.warnings] == ["encoding.bom"]
+
+
+def test_empty_chapter(write_book):
+    assert errors(write_book(BOOK, {"a.md": A, "b.md": "---\ntitle: ب\n---\n\n"})) == [("b.md", 4, "chapter.empty")]
+
+
+def test_impossible_date_is_an_error_with_its_line(write_book):
+    root = write_book(BOOK, {"a.md": A, "b.md": "---\ntitle: ب\n---\n\nدر [31 حوت 1360]{.shamsi} رخ داد.\n"})
+    assert errors(root) == [("b.md", 5, "date.invalid")]
+
+
+def test_scripts_and_event_handlers_are_refused(write_book):
+    body = '---\ntitle: ب\n---\n\n<script>alert(1)</script>\n\n<img src="x.png" onerror="steal()">\n'
+    found = errors(write_book(BOOK, {"a.md": A, "b.md": body}))
+    assert found == [("b.md", 5, "html.refused"), ("b.md", 7, "html.refused")]
+
+
+def test_chapter_path_outside_the_manuscript(write_book):
+    root = write_book(BOOK.replace("[a.md, b.md]", "[a.md, ../../etc/passwd]"), {"a.md": A})
+    assert errors(root) == [("book.yaml", 5, "config.path")]

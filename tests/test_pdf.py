@@ -1,0 +1,125 @@
+"""The print and screen PDFs, checked through pikepdf and pypdfium2."""
+
+from __future__ import annotations
+
+import re
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+
+MM = 72 / 25.4
+
+
+def box(page, name):
+    return [float(x) for x in page.obj[name]]
+
+
+def size_mm(b):
+    return round((b[2] - b[0]) / MM, 1), round((b[3] - b[1]) / MM, 1)
+
+
+def front_pages(pdf: pikepdf.Pdf) -> int:
+    return int(pdf.Root.PageLabels.Nums[2])
+
+
+def page_texts(path):
+    doc = pdfium.PdfDocument(str(path))
+    return [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
+
+
+def test_print_boxes_trim_and_bleed(persian_book):
+    pdf = pikepdf.open(persian_book.path("print"))
+    for page in pdf.pages:
+        assert size_mm(box(page, "/TrimBox")) == (145.0, 215.0)
+        assert size_mm(box(page, "/MediaBox")) == (151.0, 221.0)  # 3 mm bleed each side
+        assert size_mm(box(page, "/BleedBox")) == (151.0, 221.0)
+
+
+def test_print_reads_right_to_left_in_viewers(persian_book):
+    pdf = pikepdf.open(persian_book.path("print"))
+    assert pdf.Root.ViewerPreferences.Direction == pikepdf.Name.R2L
+    assert str(pdf.Root.Lang) == "fa-AF"
+
+
+def test_print_is_padded_to_the_signature(persian_book):
+    pdf = pikepdf.open(persian_book.path("print"))
+    assert len(pdf.pages) % 16 == 0
+    screen = pikepdf.open(persian_book.path("screen"))
+    assert len(screen.pages) == persian_book.result.pages < len(pdf.pages)
+
+
+def test_folios_are_persian_digits_and_text_starts_at_one(persian_book):
+    pdf = pikepdf.open(persian_book.path("print"))
+    first = front_pages(pdf)
+    assert first % 2 == 0, "the text must start on a recto (odd page of the PDF)"
+    texts = page_texts(persian_book.path("print"))
+    body = texts[first : first + persian_book.result.pages - first]
+    lines = [set(t.split()) for t in body]
+    assert "۱" in lines[0], "the first page of the text is folio ۱"
+    assert "۳" in lines[2]
+    assert not any(re.search(r"[0-9]", t) for t in body[:1])
+
+
+def test_fonts_are_embedded_and_subset(persian_book):
+    pdf = pikepdf.open(persian_book.path("print"))
+    names = set()
+    for page in pdf.pages:
+        for _, font in page.obj.Resources.get("/Font", {}).items():
+            descendants = font.get("/DescendantFonts")
+            target = descendants[0] if descendants else font
+            descriptor = target.FontDescriptor
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+            assert re.match(r"/[A-Z]{6}\+", str(font.BaseFont)), font.BaseFont
+            names.add(str(font.BaseFont).split("+")[1])
+    assert any(n.startswith("Parastoo") for n in names) and any(n.startswith("Vazirmatn") for n in names)
+
+
+def test_chapters_open_on_rectos_with_outline(persian_book):
+    pdf = pikepdf.open(persian_book.path("print"))
+    first = front_pages(pdf)
+    with pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+        pages = [pikepdf.Page(item.destination[0]).index for item in outline.root]
+    assert titles[:3] == ["پیشگفتار", "فصل نخست", "فصل دوم"]
+    for title, index in zip(titles[1:], pages[1:]):
+        assert (index - first) % 2 == 0, f"{title} opens on a verso"
+
+
+def test_notes_sit_on_the_page_with_both_signs(persian_book):
+    texts = page_texts(persian_book.path("screen"))
+    page = next(t for t in texts if "مترجم است" in t)
+    assert "ـ م." in page and "ـ و." in page
+
+
+def test_screen_pdf_is_trimmed_without_marks(persian_book):
+    pdf = pikepdf.open(persian_book.path("screen"))
+    for page in pdf.pages:
+        assert size_mm(box(page, "/MediaBox")) == (145.0, 215.0)
+        assert "/BleedBox" not in page.obj
+    assert pdf.Root.ViewerPreferences.Direction == pikepdf.Name.R2L
+
+
+def test_metadata_comes_from_book_yaml(persian_book):
+    pdf = pikepdf.open(persian_book.path("print"))
+    assert str(pdf.docinfo.Title) == "کتاب آزمایشی"
+    assert str(pdf.docinfo.CreationDate).startswith("D:20261101")
+    with pdf.open_metadata() as meta:
+        assert meta["dc:title"] == "کتاب آزمایشی"
+
+
+def test_cross_reference_shows_the_target_page(persian_book):
+    texts = page_texts(persian_book.path("screen"))
+    page = next(t for t in texts if "ببینید" in t)
+    assert re.search(r"\(ص [۰-۹]+\)", page.replace("\r\n", " ")) or re.search(r"ص [۰-۹]+", page)
+
+
+def test_english_book_is_left_to_right_with_latin_folios(english_book):
+    pdf = pikepdf.open(english_book.path("print"))
+    assert "/Direction" not in pdf.Root.ViewerPreferences
+    assert size_mm(box(pdf.pages[0], "/TrimBox")) == (148.0, 210.0)
+    assert len(pdf.pages) % 8 == 0
+    first = front_pages(pdf)
+    texts = page_texts(english_book.path("print"))
+    assert "1" in texts[first].split()
+    assert not re.search("[۰-۹]", "".join(texts))
