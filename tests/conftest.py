@@ -17,8 +17,10 @@ PROJECTS = Path(__file__).parent / "projects"
 def project(tmp_path):
     """Copy ``tests/projects/<name>`` into a fresh folder and return that folder."""
 
+    count = iter(range(1000))
+
     def make(name: str) -> Path:
-        dest = tmp_path / name
+        dest = tmp_path / f"{name}-{next(count)}"
         shutil.copytree(PROJECTS / name, dest)
         return dest
 

@@ -134,7 +134,8 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
             notes += 1
             el.set("id", f"{chapter.id}-n{notes}")
             el.set("data-n", str(notes))
-            kind = el.get("data-kind", "author")
+            kind = el.attrib.pop("kind", None) or el.get("data-kind") or "author"
+            el.set("data-kind", kind)
             suffix = {"translator": language.labels.translator_note, "editor": language.labels.editor_note}.get(kind)
             if suffix:
                 tail = etree.SubElement(el, "span", {"class": "note-sign"})
@@ -159,7 +160,8 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
             el.getparent().replace(el, new)
         elif el.tag == "span" and "idx" in classes:
             mark_id = f"{chapter.id}-x{len(marks) + 1}"
-            entry = el.get("entry") or el.get("data-entry") or el.text_content()
+            entry = el.attrib.pop("entry", None) or el.get("data-entry") or el.text_content()
+            el.set("data-entry", entry)
             el.set("id", el.get("id") or mark_id)
             marks.append(IndexMark(el.get("id"), " ".join(entry.split())))
         elif el.tag == "img":
@@ -261,7 +263,7 @@ def check_references(converted, diags: Collector) -> None:
                 )
             owner.setdefault(anchor, cc)
     for cc in converted:
-        for target in cc.links:
+        for target in dict.fromkeys(cc.links):
             if target not in owner:
                 diags.error(
                     cc.chapter.path,

@@ -55,6 +55,10 @@ class Layouter:
         self.fonts = FontConfiguration()
         self.memo = memo or LayoutMemo()
 
+    def layout_many(self, jobs: list[tuple[str, str]]) -> list[LaidOutUnit]:
+        """Lay out several independent units (html, css)."""
+        return [self.layout(html, css) for html, css in jobs]
+
     def layout(self, html: str, css: str) -> LaidOutUnit:
         key = hashlib.sha256(html.encode() + b"\0" + css.encode()).hexdigest()
         hit = self.memo.units.get(key)

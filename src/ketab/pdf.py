@@ -40,6 +40,8 @@ class Placed:
     folio: int | None
     """Folio of the first page (None for the front matter)."""
     section: str
+    furniture: LaidOutUnit | None = None
+    """Folios and running heads to lay over the unit's pages (None: baked in)."""
 
 
 @dataclass(frozen=True)
@@ -59,62 +61,83 @@ class Pagination:
         return self.front_pages + self.body_pages
 
 
+@dataclass(frozen=True)
+class _Body:
+    part: Part
+    unit: LaidOutUnit
+
+
 def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> Pagination:
+    """Lay out the text units, place them, resolve page numbers, then the front matter."""
     lang = book.language
-    bodies = {p.id: p.converted.html for p in book.parts}
+    content_css = render.print_css(book, templates, render.PrintStyle("content", bleed=bleed))
+    parts = [p for p in book.body if p is not book.index_part]
+
+    def lay_out(folios: dict) -> list[_Body]:
+        htmls = [render.print_chapter_html(book, templates, p, with_xref_pages(p.converted.html, folios, lang)) for p in parts]
+        units = layouter.layout_many([(html, content_css) for html in htmls])
+        return [_Body(p, u) for p, u in zip(parts, units)]
+
+    # A unit's layout does not depend on its place, only cross-reference page numbers do:
+    # lay out, place, and lay out again the few units whose printed references changed.
     folios: dict[str, int] = {}
     for _ in range(MAX_PASSES):
-        placed, new_folios, folio = [], {}, 1
-        for part in book.body:
-            if part is book.index_part:
-                continue
-            blank = (folio - 1) % 2  # chapters open on a recto: odd folio
-            folio += blank
-            html = render.print_chapter_html(book, templates, part, with_xref_pages(bodies[part.id], folios, lang))
-            style = render.PrintStyle(folio, lang.counter_style, part.title, book.config.title, bleed=bleed)
-            unit = layouter.layout(html, render.print_css(book, templates, style))
-            placed.append(Placed(part.id, unit, 0, blank, folio, part.section))
-            for anchor, index in unit.anchors.items():
-                new_folios[anchor] = folio + index
-            folio += unit.pages
+        bodies = lay_out(folios)
+        placed_folios, new_folios, _ = _place(bodies)
         stable = new_folios == folios
         folios = new_folios
         if stable:
             break
     if book.index_part is not None:
-        blank = (folio - 1) % 2
-        folio += blank
         part = book.index_part
         html = render.print_index_html(book, templates, index_entries(book, folios), part.title or lang.labels.index, part.id)
-        style = render.PrintStyle(folio, lang.counter_style, part.title or lang.labels.index, book.config.title, bleed=bleed)
-        unit = layouter.layout(html, render.print_css(book, templates, style))
-        placed.append(Placed(part.id, unit, 0, blank, folio, "back"))
-        for anchor, index in unit.anchors.items():
-            folios[anchor] = folio + index
-        folio += unit.pages
-    body_pages = folio - 1
+        bodies.append(_Body(part, layouter.layout(html, content_css)))
+        placed_folios, folios, _ = _place(bodies)
+    body_pages = sum(b.unit.pages for b in bodies) + sum(blank for blank, _ in placed_folios)
 
-    # The front matter: contents with the body's folios, numbered with letters.
-    front_bodies = {p.id: with_xref_pages(bodies[p.id], folios, lang) for p in book.front}
+    # Folios and running heads, one furniture unit per text unit.
+    furniture = layouter.layout_many([
+        (render.furniture_html(book, b.unit.pages), render.print_css(book, templates, render.PrintStyle(
+            "furniture", folio, lang.counter_style, b.part.title or lang.labels.index, book.config.title, bleed=bleed)))
+        for b, (_, folio) in zip(bodies, placed_folios)
+    ])
+
+    # The front matter: contents with the text's folios, numbered with letters, furniture baked in.
+    front_bodies = {p.id: with_xref_pages(p.converted.html, folios, lang) for p in book.front}
     html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
     counter = "abjad" if lang.primary in ("fa", "prs") else "lower-roman"
-    style = render.PrintStyle(1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
+    style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
     front = layouter.layout(html, render.print_css(book, templates, style))
     front_pages = front.pages + front.pages % 2  # the text starts on a recto
-    blank_unit = layouter.layout(render.blank_html(book, templates), render.print_css(
-        book, templates, render.PrintStyle(1, "decimal", "", "", opening_folio=False, bleed=bleed)))
+    blank_unit = layouter.layout(
+        render.blank_html(book, templates), render.print_css(book, templates, render.PrintStyle("content", bleed=bleed))
+    )
 
-    ordered, anchor_index, page = [Placed("front", front, 0, 0, None, "front")], {}, 0
-    for anchor, index in front.anchors.items():
-        anchor_index[anchor] = index
+    ordered = [Placed("front", front, 0, 0, None, "front")]
+    anchor_index = dict((a, i) for a, i in front.anchors.items())
     page = front_pages
-    for p in placed:
-        first = page + p.blank_before
-        ordered.append(Placed(p.name, p.unit, first, p.blank_before, p.folio, p.section))
-        for anchor, index in p.unit.anchors.items():
+    for body, (blank, folio), furn in zip(bodies, placed_folios, furniture):
+        first = page + blank
+        ordered.append(Placed(body.part.id, body.unit, first, blank, folio, body.part.section, furn))
+        for anchor, index in body.unit.anchors.items():
             anchor_index[anchor] = first + index
-        page = first + p.unit.pages
+        page = first + body.unit.pages
     return Pagination(tuple(ordered), front_pages, body_pages, folios, anchor_index, blank_unit)
+
+
+def _place(bodies: list[_Body]):
+    """[(blank pages before, first folio)] per unit, the folio of every anchor, the next folio.
+
+    Every unit opens on a recto (odd folio); a blank page is inserted where needed."""
+    placed, folios, folio = [], {}, 1
+    for body in bodies:
+        blank = (folio - 1) % 2
+        folio += blank
+        placed.append((blank, folio))
+        for anchor, index in body.unit.anchors.items():
+            folios[anchor] = folio + index
+        folio += body.unit.pages
+    return placed, folios, folio
 
 
 def with_xref_pages(body: str, folios: dict, lang) -> str:
@@ -179,7 +202,14 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
             # Named destinations are merged for the whole book in _merge_destinations:
             # add_pages_from() would drop those whose target is in another unit.
             warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
+            first = len(pdf.pages)
             pdf.pages.extend(src.pages)
+        if placed.furniture is not None:
+            furniture = pikepdf.open(io.BytesIO(placed.furniture.pdf))
+            sources.append(furniture)
+            for i, over in enumerate(furniture.pages):
+                page = pdf.pages[first + i]
+                page.add_overlay(over, pikepdf.Rectangle(*page.mediabox))
         if placed.name == "front":
             for _ in range(pagination.front_pages - placed.unit.pages):
                 _append_blank(pdf, pagination, sources)
@@ -215,8 +245,8 @@ def _merge_destinations(pdf: pikepdf.Pdf, pagination: Pagination, sources) -> No
     pdf.Root.Names = pikepdf.Dictionary(Dests=names.obj)
 
 
-def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool) -> None:
-    """Metadata, direction, outline, page labels; boxes for the screen variant."""
+def finish_simple(pdf: pikepdf.Pdf, book: Book, title: str) -> None:
+    """Document metadata from book.yaml (never the clock), language and reading direction."""
     config = book.config
     lang = book.language
     if lang.is_rtl:
@@ -224,11 +254,10 @@ def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool) -
     else:
         pdf.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
     pdf.Root.Lang = pikepdf.String(lang.tag)
-    pdf.Root.PageLayout = pikepdf.Name.TwoPageRight if not screen else pikepdf.Name.OneColumn
     stamp = _pdf_date(config)
     authors = "; ".join(c.name for c in config.creators if c.role in ("author", "compiler", "editor")) or None
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-        meta["dc:title"] = config.title
+        meta["dc:title"] = title
         if authors:
             meta["dc:creator"] = [c.name for c in config.creators if c.role in ("author", "compiler", "editor")]
         meta["dc:language"] = [lang.tag]
@@ -242,7 +271,7 @@ def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool) -
         meta["pdf:Producer"] = "ketab (WeasyPrint, pikepdf)"
         meta["xmp:CreatorTool"] = "ketab"
     info = pikepdf.Dictionary(
-        Title=pikepdf.String(config.title),
+        Title=pikepdf.String(title),
         Producer=pikepdf.String("ketab (WeasyPrint, pikepdf)"),
         Creator=pikepdf.String("ketab"),
         CreationDate=pikepdf.String(_pdf_date_string(stamp)),
@@ -253,6 +282,12 @@ def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool) -
     if config.subtitle:
         info.Subject = pikepdf.String(config.subtitle)
     pdf.trailer.Info = pdf.make_indirect(info)
+
+
+def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool) -> None:
+    """Metadata, direction, outline, page labels; boxes for the screen variant."""
+    finish_simple(pdf, book, book.config.title)
+    pdf.Root.PageLayout = pikepdf.Name.TwoPageRight if not screen else pikepdf.Name.OneColumn
     _outline(pdf, book, pagination)
     _page_labels(pdf, book, pagination)
     if screen:

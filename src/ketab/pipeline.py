@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ketab import cover as cover_writer
 from ketab import epub as epub_writer
 from ketab import pdf as pdf_writer
 from ketab.assemble import Book, assemble
@@ -59,23 +60,25 @@ def build(
     book = assemble(manuscript, converted)
     clock.lap("assemble")
 
-    outputs, pages, pagination = {}, 0, None
+    # The print layout is needed by every output: the EPUB's page-list maps to it.
+    progress("laying out pages with WeasyPrint")
     wanted = set(formats)
-    if wanted & {"print", "screen", "epub"}:
-        progress("laying out pages with WeasyPrint")
-        layouter = Layouter(manuscript_dir, allowed=[manuscript_dir, templates])
-        pdfs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
-        outputs.update(pdfs)
-        pages = pagination.total_pages
-        clock.lap("pdf")
+    layouter = Layouter(manuscript_dir, allowed=[manuscript_dir, templates])
+    outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
+    clock.lap("pdf")
+
+    progress("making the cover")
+    cover_pdf, cover_png = cover_writer.write_cover(book, layouter, templates, out_dir, pagination.total_pages, write_pdf="print" in wanted)
+    if cover_pdf:
+        outputs["cover"] = cover_pdf
+    clock.lap("cover")
 
     if "epub" in wanted:
         progress("writing the EPUB")
-        breaks = page_breaks(book, pagination) if pagination else None
-        outputs["epub"] = epub_writer.write_epub(book, templates, out_dir, breaks)
+        outputs["epub"] = epub_writer.write_epub(book, templates, out_dir, page_breaks(book, pagination), cover_png)
         clock.lap("epub")
 
-    return BuildResult(outputs, tuple(manuscript.warnings) + tuple(warnings), pages, clock.laps)
+    return BuildResult(outputs, tuple(manuscript.warnings) + tuple(warnings), pagination.total_pages, clock.laps)
 
 
 def page_breaks(book: Book, pagination) -> dict:

@@ -52,10 +52,12 @@ def css_string(value) -> str:
 class PrintStyle:
     """What the print stylesheet of one layout unit depends on."""
 
-    start: int
-    counter: str
-    running_recto: str
-    running_verso: str
+    mode: str
+    """``content``, ``furniture`` or ``baked`` (see templates/print/print.css.j2)."""
+    start: int = 1
+    counter: str = "decimal"
+    running_recto: str = ""
+    running_verso: str = ""
     opening_folio: bool = True
     bleed: float = 0.0
 
@@ -67,8 +69,10 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
     counter_symbols = PERSIAN_LETTERS if style.counter == "abjad" else None
     fonts = (templates / "fonts").as_uri()
     css = env.get_template("fonts.css.j2").render(fonts=fonts)
-    css += (templates / "book.css").read_text(encoding="utf-8")
+    if style.mode != "furniture":
+        css += (templates / "book.css").read_text(encoding="utf-8")
     css += env.get_template("print/print.css.j2").render(
+        mode=style.mode,
         trim=book.config.trim,
         bleed=style.bleed,
         counter=style.counter,
@@ -140,3 +144,13 @@ def print_index_html(book: Book, templates: Path, entries: list[dict], title: st
 
 def blank_html(book: Book, templates: Path) -> str:
     return environment(templates).get_template("print/blank.html.j2").render(**_common(book))
+
+
+def furniture_html(book: Book, pages: int) -> str:
+    """``pages`` empty pages: their margin boxes are the unit's folios and running heads."""
+    c = _common(book)
+    return (
+        f'<!DOCTYPE html><html lang="{c["lang"]}" dir="{c["dir"]}"><head><meta charset="utf-8"></head><body>'
+        + '<div class="furniture-page"></div>' * pages
+        + "</body></html>"
+    )
