@@ -12,14 +12,14 @@ def test_build_writes_the_outputs(project, tmp_path):
     out = tmp_path / "out"
     proc = run_cli("build", root, "--out", out)
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["small-test-cover.pdf", "small-test-print.pdf", "small-test-screen.pdf", "small-test.epub"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["small-test-cover.pdf", "small-test-print.pdf", "small-test-screen.pdf", "small-test.epub"]
 
 
 def test_format_option_selects_outputs(project, tmp_path):
     out = tmp_path / "out"
     proc = run_cli("build", project("english-small"), "--out", out, "--format", "epub")
     assert proc.returncode == 0, proc.stderr
-    assert [p.name for p in out.iterdir()] == ["small-test.epub"]
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == ["small-test.epub"]
     assert run_cli("build", project("english-small"), "--format", "mobi").returncode == 2
 
 

@@ -30,7 +30,9 @@ def main() -> None:
 @click.option("--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
 @click.option("--format", "formats", default="print,screen,epub", help="Comma-separated: print, screen, epub.")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Templates folder.")
-def build(manuscript: Path, out_dir: Path, formats: str, templates: Path | None) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Say what was rebuilt and why.")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
+def build(manuscript: Path, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool) -> None:
     """Build MANUSCRIPT (default manuscript/) into print PDF, screen PDF and EPUB."""
     from ketab import pipeline
 
@@ -41,7 +43,9 @@ def build(manuscript: Path, out_dir: Path, formats: str, templates: Path | None)
     started = time.perf_counter()
     try:
         with err.status("starting…", spinner="dots") as status:
-            result = pipeline.build(manuscript, out_dir, wanted, templates, progress=lambda s: status.update(s + "…"))
+            result = pipeline.build(
+                manuscript, out_dir, wanted, templates, progress=lambda s: status.update(s + "…"), use_cache=not no_cache
+            )
     except BuildError as exc:
         for d in exc.diagnostics:
             print_diagnostic(d)
@@ -54,6 +58,12 @@ def build(manuscript: Path, out_dir: Path, formats: str, templates: Path | None)
     for d in result.warnings:
         print_diagnostic(d)
     elapsed = time.perf_counter() - started
+    if verbose:
+        for line in result.report:
+            err.print(f"  {line}", markup=False)
+    if result.nothing_to_do:
+        err.print(f"nothing to do: outputs are up to date ({elapsed:.2f} s)", style="green")
+        return
     for fmt, path in result.outputs.items():
         err.print(f"  {fmt:<7} {path}", markup=False)
     err.print(f"built {result.pages} pages in {elapsed:.1f} s", style="green")

@@ -20,7 +20,8 @@ import pypandoc
 from lxml import etree
 from lxml import html as lxml_html
 
-from ketab.diagnostics import BuildError, Collector
+from ketab.cache import digest
+from ketab.diagnostics import Collector
 from ketab.language import Language
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
@@ -79,15 +80,29 @@ def pandoc_version() -> str:
     return pypandoc.get_pandoc_version()
 
 
-def convert_chapters(manuscript: Manuscript, markdown_for=None) -> tuple[ConvertedChapter, ...]:
-    """Convert every written chapter (in parallel: pandoc runs in its own process).
+def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stats=None):
+    """Convert every written chapter: (ConvertedChapter…, warnings).
 
-    ``markdown_for(chapter)`` supplies the Markdown of generated parts.
+    pandoc runs once per chapter, in parallel, and only for Markdown it has not
+    converted before (``cache``).  ``markdown_for(chapter)`` supplies the
+    Markdown of generated parts.  ``stats`` (a dict) counts conversions.
     """
     diags = Collector()
     bodies = [markdown_for(ch) if ch.generate else ch.body for ch in manuscript.chapters]
+    keys = [digest("pandoc", PANDOC_FROM, *PANDOC_ARGS[:-1], FILTER.read_bytes(), body) for body in bodies]
+    htmls: list = [None] * len(bodies)
+    if cache is not None:
+        for i, key in enumerate(keys):
+            blob = cache.get("pandoc", key)
+            htmls[i] = blob.decode("utf-8") if blob is not None else None
+    missing = [i for i, h in enumerate(htmls) if h is None]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        htmls = list(pool.map(_run_pandoc_safely, bodies))
+        for i, html in zip(missing, pool.map(_run_pandoc_safely, [bodies[i] for i in missing])):
+            htmls[i] = html
+            if cache is not None and isinstance(html, str):
+                cache.put("pandoc", keys[i], html.encode("utf-8"))
+    if stats is not None:
+        stats["converted"] = [manuscript.chapters[i].id for i in missing]
     converted = []
     for chapter, body, result in zip(manuscript.chapters, bodies, htmls):
         if isinstance(result, Exception):
@@ -118,7 +133,7 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     line = _line_finder(body, chapter.body_line)
     style = pdates.DateStyle.for_language(language.tag)
 
-    headings, notes, marks, anchors, links, images, blocks = [], 0, [], [], [], [], 0
+    headings, notes, marks, anchors, links, images, blocks, sections = [], 0, [], [], [], [], 0, 0
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
@@ -127,8 +142,9 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
             blocks += 1
             el.set("id", f"{chapter.id}-p{blocks}")  # page-list anchors: where print pages begin
         if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            sections += 1
             if not el.get("id"):
-                el.set("id", f"{chapter.id}-s{len(headings) + 1}")
+                el.set("id", f"{chapter.id}-s{sections}")
             el.set("data-level", el.tag[1])
         if el.tag == "span" and "note" in classes:
             notes += 1

@@ -92,16 +92,14 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
         eb.add_item(item)
         return item
 
-    common = {"book": book, "labels": labels}
+    common = {"book": book, "labels": labels, "roles": render.creator_roles(book)}
     cover_image = None
     if cover_png:
         eb.add_item(epub.EpubItem(uid="cover-image", file_name="images/cover.png", media_type="image/png", content=cover_png))
         cover_image = "images/cover.png"
     cover = page("cover.xhtml", "cover", labels.cover, env.get_template("epub/cover.xhtml.j2").render(**common, image=cover_image), "cover")
-    date_text = lang.digits(config.date[:4]) if config.date else ""
     title_page = page(
-        "titlepage.xhtml", "titlepage", labels.title_page,
-        env.get_template("epub/titlepage.xhtml.j2").render(**common, date_text=date_text, identifier_label="شناسه" if lang.primary in ("fa", "prs") else "Identifier"),
+        "titlepage.xhtml", "titlepage", labels.title_page, env.get_template("epub/titlepage.xhtml.j2").render(**render.common_context(book))
     )
     nav_item = Xhtml(uid="nav", file_name="nav.xhtml", title=labels.contents, lang=lang.tag, direction=lang.direction)
     nav_item.properties = ["nav"]
@@ -170,6 +168,12 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         title = part.title or lang.labels.index
         return env.get_template("epub/index.xhtml.j2").render(entries=entries, part_id=part.id, title=title, sep=sep), title
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
+    for a in root.iter("a"):
+        href = a.get("href") or ""
+        if href.startswith("#") and "xref" in (a.get("class") or ""):
+            owner = book.anchor_part.get(href[1:])
+            if owner and owner != part.id:
+                a.set("href", f"{book.part(owner).filename}{href}")
     notes = []
     for span in list(root.iter("span")):
         if "note" not in (span.get("class") or "").split():
@@ -183,12 +187,6 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         ref.text = number
         ref.tail = span.tail
         span.getparent().replace(span, ref)
-    for a in root.iter("a"):
-        href = a.get("href") or ""
-        if href.startswith("#") and "xref" in (a.get("class") or ""):
-            owner = book.anchor_part.get(href[1:])
-            if owner and owner != part.id:
-                a.set("href", f"{book.part(owner).filename}{href}")
     for anchor, label in page_breaks.get(part.id, ()):
         _insert_pagebreak(root, anchor, label)
     body = _inner_xml(root)

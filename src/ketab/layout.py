@@ -1,27 +1,24 @@
 """Print layout, unit by unit.
 
-The book is laid out in *units* — the front matter, each chapter, the index —
-each its own WeasyPrint document whose first folio is known in advance.  A unit
-is a pure function of its HTML and CSS, so a unit whose inputs did not change
-need not be laid out again (:class:`LayoutMemo`).  Folios, contents and index
-page numbers and cross-reference pages are resolved at assembly: the body is
-laid out until every printed page number is stable (usually twice for the few
-units with cross-references, once for the rest).
+The book is laid out in *units* — the front matter, each chapter, the index,
+and the furniture (folios, running heads) of each.  A unit is a pure function
+of its HTML and CSS (and the fonts they name), so a unit whose inputs did not
+change is taken from the build cache instead of being laid out again, and the
+units that must be laid out are shared between the machine's cores.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
+import json
 import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import weasyprint
-from weasyprint.css.counters import CounterStyle
-from weasyprint.text.fonts import FontConfiguration
-
-from ketab.fetcher import SandboxFetcher
+from ketab.cache import BuildCache, digest
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
@@ -38,47 +35,180 @@ class LaidOutUnit:
     anchors: dict = field(compare=False)
     """Anchor id → 0-based page index inside the unit."""
 
+    def to_bytes(self) -> bytes:
+        head = json.dumps({"pages": self.pages, "anchors": self.anchors}, ensure_ascii=False).encode()
+        return head + b"\n" + self.pdf
+
+    @classmethod
+    def from_bytes(cls, key: str, blob: bytes) -> "LaidOutUnit":
+        head, _, pdf = blob.partition(b"\n")
+        meta = json.loads(head)
+        return cls(key, pdf, meta["pages"], meta["anchors"])
+
 
 @dataclass
-class LayoutMemo:
-    """Units already laid out in this build (and, later, in the on-disk cache)."""
-
-    units: dict = field(default_factory=dict)
+class LayoutStats:
     laid_out: int = 0
     reused: int = 0
 
 
 class Layouter:
-    def __init__(self, base: Path, allowed: list[Path], memo: LayoutMemo | None = None):
-        self.base_url = base.resolve().as_uri() + "/"
-        self.fetcher = SandboxFetcher(allowed)
-        self.fonts = FontConfiguration()
-        self.memo = memo or LayoutMemo()
+    """Lays out units with WeasyPrint, through the cache, in parallel where it pays."""
 
-    def layout_many(self, jobs: list[tuple[str, str]]) -> list[LaidOutUnit]:
-        """Lay out several independent units (html, css)."""
-        return [self.layout(html, css) for html, css in jobs]
+    def __init__(self, base: Path, allowed: list[Path], cache: BuildCache | None = None, fonts_digest: str = "", jobs: int | None = None):
+        self.base = Path(base).resolve()
+        self.allowed = tuple(Path(p).resolve() for p in allowed)
+        self.cache = cache
+        self.fonts_digest = fonts_digest
+        self.jobs = jobs or min(os.cpu_count() or 1, 4)
+        self.memo: dict[str, LaidOutUnit] = {}
+        self.stats = LayoutStats()
+        self._pool: ProcessPoolExecutor | None = None
+        self._engine = None
+
+    def key(self, html: str, css: str) -> str:
+        return digest("unit", self.fonts_digest, html, css)
+
+    def lookup(self, key: str) -> LaidOutUnit | None:
+        unit = self.memo.get(key)
+        if unit is None and self.cache is not None:
+            blob = self.cache.get("layout", key)
+            if blob is not None:
+                try:
+                    unit = LaidOutUnit.from_bytes(key, blob)
+                except (ValueError, KeyError):
+                    unit = None
+        if unit is not None:
+            self.memo[key] = unit
+        return unit
 
     def layout(self, html: str, css: str) -> LaidOutUnit:
-        key = hashlib.sha256(html.encode() + b"\0" + css.encode()).hexdigest()
-        hit = self.memo.units.get(key)
-        if hit is not None:
-            self.memo.reused += 1
-            return hit
-        counters = CounterStyle()  # @counter-style rules of this unit's stylesheet (e.g. Persian letters)
-        stylesheet = weasyprint.CSS(
-            string=css, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.fonts, counter_style=counters
-        )
-        document = weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
-            stylesheets=[stylesheet], font_config=self.fonts, counter_style=counters
-        )
-        anchors = {}
+        return self.layout_many([(html, css)])[0]
+
+    def layout_many(self, jobs: list[tuple[str, str]]) -> list[LaidOutUnit]:
+        """Lay out independent units (html, css): cached ones are reused, the rest shared out."""
+        keys = [self.key(html, css) for html, css in jobs]
+        results: dict[str, LaidOutUnit] = {}
+        todo: dict[str, tuple[str, str]] = {}
+        for key, job in zip(keys, jobs):
+            unit = self.lookup(key)
+            if unit is not None:
+                results[key] = unit
+                self.stats.reused += 1
+            else:
+                todo.setdefault(key, job)
+        if len(todo) > 1 and self.jobs > 1:
+            pool = self._get_pool()
+            futures = {key: pool.submit(_render_in_worker, html, css) for key, (html, css) in todo.items()}
+            laid = {key: f.result() for key, f in futures.items()}
+        else:
+            laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
+        for key, (pdf, pages, anchors) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors)
+            self.memo[key] = results[key] = unit
+            self.stats.laid_out += 1
+            if self.cache is not None:
+                self.cache.put("layout", key, unit.to_bytes())
+        return [results[key] for key in keys]
+
+    def _engine_render(self, html: str, css: str):
+        if self._engine is None:
+            self._engine = _Engine(self.base, self.allowed)
+        return self._engine.render(html, css)
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # fork: the workers inherit the imported modules; they are started before
+            # this process uses Pango itself.
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.base, self.allowed))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+class _Engine:
+    """WeasyPrint with ketab's sandboxed fetcher and one font configuration."""
+
+    def __init__(self, base: Path, allowed):
+        import weasyprint  # noqa: F401  (imported here: a no-change build never pays for it)
+        from weasyprint.text.fonts import FontConfiguration
+
+        from ketab.fetcher import SandboxFetcher
+
+        self.base_url = base.as_uri() + "/"
+        self.fetcher = SandboxFetcher(allowed)
+        self.fonts = FontConfiguration()
+
+    def render(self, html: str, css: str):
+        document = self._document(html, css)
+        if not footnotes_intact(document):
+            # WeasyPrint 70 can drop or misplace a footnote when widows/orphans push the
+            # line holding its call to the next page: lay out again without that rule.
+            document = self._document(html, css + FOOTNOTE_SAFE_CSS)
+        anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for anchor in page.anchors:
                 anchors.setdefault(anchor, index)
         out = io.BytesIO()
-        document.write_pdf(out, uncompressed_pdf=False)
-        unit = LaidOutUnit(key, out.getvalue(), len(document.pages), anchors)
-        self.memo.units[key] = unit
-        self.memo.laid_out += 1
-        return unit
+        document.write_pdf(out)
+        return out.getvalue(), len(document.pages), anchors
+
+
+    def _document(self, html: str, css: str):
+        import weasyprint
+        from weasyprint.css.counters import CounterStyle
+
+        counters = CounterStyle()  # the unit's @counter-style rules (e.g. Persian letters)
+        stylesheet = weasyprint.CSS(
+            string=css, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.fonts, counter_style=counters
+        )
+        return weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
+            stylesheets=[stylesheet], font_config=self.fonts, counter_style=counters
+        )
+
+
+FOOTNOTE_SAFE_CSS = "\nhtml { orphans: 1; widows: 1; }\n"
+
+
+def footnotes_intact(document) -> bool:
+    """Every footnote is set exactly once, in order, on the page of its call or a later one."""
+    call_page, body_page = {}, {}
+    calls, bodies = [], []
+    for index, page in enumerate(document.pages):
+        page_calls, page_bodies = [], []
+        _collect_footnotes(page._page_box, page_calls, page_bodies)
+        for c in page_calls:
+            call_page.setdefault(c, index)
+        for b in page_bodies:
+            body_page.setdefault(b, index)
+        calls += page_calls
+        bodies += page_bodies
+    return calls == bodies and all(body_page[n] >= call_page[n] for n in calls)
+
+
+def _collect_footnotes(box, calls: list, bodies: list) -> None:
+    tag = getattr(box, "element_tag", "") or ""
+    if tag.endswith("::footnote-call") and type(box).__name__ == "InlineBox":
+        calls.append(id(box.element))
+    elif type(box).__name__ == "FootnoteAreaBox":
+        for child in box.children:
+            bodies.append(id(child.element))
+        return
+    for child in getattr(box, "children", ()):
+        _collect_footnotes(child, calls, bodies)
+
+
+_WORKER: _Engine | None = None
+
+
+def _init_worker(base, allowed):
+    global _WORKER
+    _WORKER = _Engine(base, allowed)
+
+
+def _render_in_worker(html: str, css: str):
+    return _WORKER.render(html, css)

@@ -1,25 +1,25 @@
 """The recipe.  Read :func:`build` first: it is the whole system in order.
 
 load the manuscript → convert each chapter with pandoc → assemble the book →
-render the templates and lay out the print PDF → write the PDFs → write the EPUB.
+lay out the print pages → write the PDFs → make the cover → write the EPUB.
+
+Everything expensive goes through the build cache (``<out>/.ketab-cache``):
+pandoc runs only for Markdown it has not seen, WeasyPrint only for layout units
+whose HTML, CSS or fonts changed.  A build whose inputs all match the last
+successful one does nothing at all.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ketab import cover as cover_writer
-from ketab import epub as epub_writer
-from ketab import pdf as pdf_writer
-from ketab.assemble import Book, assemble
-from ketab.convert import convert_chapters
+from ketab import cache as cachemod
 from ketab.diagnostics import Diagnostic
-from ketab.generate import generated_markdown
-from ketab.layout import Layouter
-from ketab.manuscript import load_manuscript
 from ketab.render import default_templates
 
 FORMATS = ("print", "screen", "epub")
@@ -31,9 +31,12 @@ class BuildResult:
     """Format → path written."""
     warnings: tuple[Diagnostic, ...]
     pages: int = 0
-    """Pages of the print (or screen) PDF, before signature padding."""
+    """Pages of the book (print PDF before signature padding)."""
     timings: dict = field(default_factory=dict)
     """Stage → seconds."""
+    nothing_to_do: bool = False
+    report: tuple[str, ...] = ()
+    """What was rebuilt and why (``ketab build -v``)."""
 
 
 def build(
@@ -42,18 +45,39 @@ def build(
     formats: tuple[str, ...] = FORMATS,
     templates: Path | None = None,
     progress: Callable[[str], None] = lambda stage: None,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Build the book in ``manuscript_dir`` into ``out_dir``; BuildError on bad input."""
     templates = Path(templates or default_templates())
     manuscript_dir, out_dir = Path(manuscript_dir), Path(out_dir)
     clock = _Clock()
+    salt = cachemod.tool_versions()
+    cache = cachemod.BuildCache(out_dir / ".ketab-cache", salt) if use_cache else None
+    inputs = _input_digests(manuscript_dir, templates, formats)
+    if cache is not None and _up_to_date(cache, inputs, out_dir):
+        return BuildResult(dict(cache.state["outputs_by_format"]), (), cache.state.get("pages", 0), {}, True, ("nothing to do",))
+    report = [f"clean build: {cache.reset_reason}"] if cache is not None and cache.reset_reason else []
+    if cache is not None and not cache.reset_reason:
+        report += _why(cache.state.get("inputs", {}), inputs)
+
+    from ketab import cover as cover_writer
+    from ketab import epub as epub_writer
+    from ketab import pdf as pdf_writer
+    from ketab.assemble import assemble
+    from ketab.convert import convert_chapters
+    from ketab.generate import generated_markdown
+    from ketab.layout import Layouter
+    from ketab.manuscript import load_manuscript
 
     progress("reading the manuscript")
     manuscript = load_manuscript(manuscript_dir)
     clock.lap("load")
 
     progress("converting chapters with pandoc")
-    converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch))
+    stats: dict = {}
+    converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
+    if stats.get("converted"):
+        report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
 
     progress("assembling the book")
@@ -63,14 +87,17 @@ def build(
     # The print layout is needed by every output: the EPUB's page-list maps to it.
     progress("laying out pages with WeasyPrint")
     wanted = set(formats)
-    layouter = Layouter(manuscript_dir, allowed=[manuscript_dir, templates])
-    outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
-    clock.lap("pdf")
-
-    progress("making the cover")
-    cover_pdf, cover_png = cover_writer.write_cover(book, layouter, templates, out_dir, pagination.total_pages, write_pdf="print" in wanted)
+    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, inputs["fonts"])
+    try:
+        outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
+        clock.lap("pdf")
+        progress("making the cover")
+        cover_pdf, cover_png = cover_writer.write_cover(book, layouter, templates, out_dir, pagination.total_pages, write_pdf="print" in wanted)
+    finally:
+        layouter.close()
     if cover_pdf:
         outputs["cover"] = cover_pdf
+    report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
     clock.lap("cover")
 
     if "epub" in wanted:
@@ -78,10 +105,18 @@ def build(
         outputs["epub"] = epub_writer.write_epub(book, templates, out_dir, page_breaks(book, pagination), cover_png)
         clock.lap("epub")
 
-    return BuildResult(outputs, tuple(manuscript.warnings) + tuple(warnings), pagination.total_pages, clock.laps)
+    if cache is not None:
+        cache.save_state({
+            "inputs": inputs,
+            "pages": pagination.total_pages,
+            "outputs_by_format": {k: str(v) for k, v in outputs.items()},
+            "outputs": {str(p): _file_digest(p) for p in outputs.values()},
+        })
+    all_warnings = tuple(manuscript.warnings) + tuple(warnings)
+    return BuildResult(outputs, all_warnings, pagination.total_pages, clock.laps, False, tuple(report))
 
 
-def page_breaks(book: Book, pagination) -> dict:
+def page_breaks(book, pagination) -> dict:
     """Part id → [(anchor, printed folio)]: the first element that starts on each print page."""
     lang = book.language
     breaks: dict = {}
@@ -89,7 +124,9 @@ def page_breaks(book: Book, pagination) -> dict:
         if placed.name == "front":
             continue
         part = book.part(placed.name)
-        order = {a: i for i, a in enumerate(part.converted.anchors)}
+        notes = {f"{part.id}-n{k}" for k in range(1, part.converted.notes + 1)}
+        # footnote bodies float to the page foot: they do not say where a page begins
+        order = {a: i for i, a in enumerate(part.converted.anchors) if a not in notes}
         first_on_page: dict[int, str] = {}
         for anchor, index in placed.unit.anchors.items():
             if anchor not in order:
@@ -98,6 +135,60 @@ def page_breaks(book: Book, pagination) -> dict:
                 first_on_page[index] = anchor
         breaks[part.id] = [(first_on_page[i], lang.digits(placed.folio + i)) for i in sorted(first_on_page)]
     return breaks
+
+
+# --- what changed ------------------------------------------------------------
+
+
+def _input_digests(manuscript_dir: Path, templates: Path, formats) -> dict:
+    """Digests of every input, per kind, to decide 'nothing to do' and to say why."""
+    files = {}
+    if manuscript_dir.is_dir():
+        for path in sorted(p for p in manuscript_dir.rglob("*") if p.is_file()):
+            files[path.relative_to(manuscript_dir).as_posix()] = _file_digest(path)
+    return {
+        "manuscript": files,
+        "templates": cachemod.tree_digest(templates, "**/*[!f]") if templates.is_dir() else "",
+        "fonts": cachemod.tree_digest(templates / "fonts") if (templates / "fonts").is_dir() else "",
+        "formats": sorted(formats),
+    }
+
+
+def _up_to_date(cache, inputs: dict, out_dir: Path) -> bool:
+    state = cache.state
+    if not state or state.get("inputs") != inputs:
+        return False
+    for path, want in state.get("outputs", {}).items():
+        try:
+            if _file_digest(Path(path)) != want:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _why(before: dict, now: dict) -> list[str]:
+    if not before:
+        return ["no previous build recorded"]
+    lines = []
+    old, new = before.get("manuscript", {}), now["manuscript"]
+    for name in sorted(set(old) | set(new)):
+        if name not in old:
+            lines.append(f"{name}: new")
+        elif name not in new:
+            lines.append(f"{name}: removed")
+        elif old[name] != new[name]:
+            lines.append(f"{name}: changed")
+    for kind in ("templates", "fonts", "formats"):
+        if before.get(kind) != now.get(kind):
+            lines.append(f"{kind} changed")
+    if not lines:
+        lines.append("outputs missing or modified since the last build")
+    return lines
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 class _Clock:

@@ -90,14 +90,26 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
     return css
 
 
-def _common(book: Book) -> dict:
+def common_context(book: Book) -> dict:
     return {
         "lang": book.language.tag,
         "dir": book.language.direction,
         "book_title": book.config.title,
         "book": book,
         "labels": book.language.labels,
+        "roles": creator_roles(book),
+        "date_text": book.language.digits(book.config.date[:4]) if book.config.date else "",
+        "identifier_label": "شناسه" if book.language.primary in ("fa", "prs") else "Identifier",
     }
+
+
+def creator_roles(book: Book) -> list[tuple[str, str]]:
+    """[(role, «name، name»)] in the order roles first appear in book.yaml."""
+    sep = "، " if book.language.primary in ("fa", "prs", "ar") else ", "
+    grouped: dict[str, list[str]] = {}
+    for c in book.config.creators:
+        grouped.setdefault(c.role, []).append(c.name)
+    return [(role, sep.join(names)) for role, names in grouped.items() if role != "publisher"]
 
 
 def byline(book: Book, part: Part) -> str:
@@ -118,37 +130,29 @@ def byline(book: Book, part: Part) -> str:
 def print_chapter_html(book: Book, templates: Path, part: Part, body: str) -> str:
     env = environment(templates)
     return env.get_template("print/chapter.html.j2").render(
-        **_common(book), part=part, chapter=part.converted.chapter, body=body, byline=byline(book, part)
+        **common_context(book), part=part, chapter=part.converted.chapter, body=body, byline=byline(book, part)
     )
 
 
 def print_front_html(book: Book, templates: Path, contents: list[dict], bodies: dict) -> str:
     env = environment(templates)
-    lang = book.language
-    date_text = lang.digits(book.config.date[:4]) if book.config.date else ""
     front_parts = [(p, bodies[p.id], byline(book, p)) for p in book.front]
-    return env.get_template("print/front.html.j2").render(
-        **_common(book),
-        contents=contents,
-        front_parts=front_parts,
-        date_text=date_text,
-        identifier_label="شناسه" if lang.primary in ("fa", "prs") else "Identifier",
-    )
+    return env.get_template("print/front.html.j2").render(**common_context(book), contents=contents, front_parts=front_parts)
 
 
 def print_index_html(book: Book, templates: Path, entries: list[dict], title: str, part_id: str) -> str:
     env = environment(templates)
     sep = "،" if book.language.primary in ("fa", "prs", "ar") else ","
-    return env.get_template("print/index.html.j2").render(**_common(book), entries=entries, title=title, sep=sep, part_id=part_id)
+    return env.get_template("print/index.html.j2").render(**common_context(book), entries=entries, title=title, sep=sep, part_id=part_id)
 
 
 def blank_html(book: Book, templates: Path) -> str:
-    return environment(templates).get_template("print/blank.html.j2").render(**_common(book))
+    return environment(templates).get_template("print/blank.html.j2").render(**common_context(book))
 
 
 def furniture_html(book: Book, pages: int) -> str:
     """``pages`` empty pages: their margin boxes are the unit's folios and running heads."""
-    c = _common(book)
+    c = common_context(book)
     return (
         f'<!DOCTYPE html><html lang="{c["lang"]}" dir="{c["dir"]}"><head><meta charset="utf-8"></head><body>'
         + '<div class="furniture-page"></div>' * pages

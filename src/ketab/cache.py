@@ -1,0 +1,108 @@
+"""The build cache under ``<out>/.ketab-cache``.
+
+Every cached item is keyed by the content hash of everything it depends on; the
+cache as a whole is salted with its format version and the versions of ketab,
+pandoc, WeasyPrint, ebooklib and pikepdf.  A foreign, unreadable or outdated
+cache is discarded and the build starts clean — never a crash, never a stale
+output.  Entries are written atomically and carry a checksum, so an interrupted
+build leaves entries that are either whole or ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from ketab.outputs import atomic_write as _atomic
+
+FORMAT = 2
+"""Bump when the layout of the cache changes."""
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def tree_digest(root: Path, pattern: str = "**/*") -> str:
+    """Hash of the names and contents of the files below ``root``."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.glob(pattern) if p.is_file()):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def tool_versions() -> dict:
+    """What the outputs depend on besides the manuscript and templates."""
+    from importlib.metadata import version
+
+    import ketab
+
+    src = Path(ketab.__file__).parent
+    return {
+        "format": FORMAT,
+        "ketab": ketab.__version__,
+        "ketab-source": tree_digest(src, "**/*.py")[:16] + tree_digest(src, "filters/*")[:16],
+        "pandoc": _pandoc_version(),
+        "weasyprint": version("weasyprint"),
+        "ebooklib": version("ebooklib"),
+        "pikepdf": version("pikepdf"),
+    }
+
+
+def _pandoc_version() -> str:
+    import pypandoc
+
+    return pypandoc.get_pandoc_version()
+
+
+class BuildCache:
+    def __init__(self, root: Path, salt: dict):
+        self.root = Path(root)
+        self.salt = salt
+        self.reset_reason: str | None = None
+        self.state: dict = {}
+        manifest = self.root / "manifest.json"
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            if data.get("salt") != salt:
+                changed = sorted(k for k in set(salt) | set(data.get("salt", {})) if salt.get(k) != data.get("salt", {}).get(k))
+                self.reset_reason = f"the cache was made by other versions ({', '.join(changed)})"
+            else:
+                self.state = data.get("state", {})
+        except FileNotFoundError:
+            self.reset_reason = "there is no cache yet"
+        except (OSError, ValueError, AttributeError):
+            self.reset_reason = "the cache was unreadable"
+        if self.reset_reason:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.state = {}
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> bytes | None:
+        try:
+            blob = self._path(kind, key).read_bytes()
+        except OSError:
+            return None
+        check, _, payload = blob.partition(b"\n")
+        if check.decode("ascii", "replace") != hashlib.sha256(payload).hexdigest():
+            return None  # torn or tampered: treat as a miss
+        return payload
+
+    def put(self, kind: str, key: str, payload: bytes) -> None:
+        path = self._path(kind, key)
+        _atomic(path, hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+
+    def save_state(self, state: dict) -> None:
+        """Record what the last successful build was made of (for 'nothing to do' and -v)."""
+        self.state = state
+        _atomic(self.root / "manifest.json", json.dumps({"salt": self.salt, "state": state}, indent=1).encode())
