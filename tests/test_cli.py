@@ -47,3 +47,17 @@ def test_warnings_do_not_fail_the_build(project, tmp_path):
     proc = run_cli("build", root, "--out", tmp_path / "out", "--format", "epub")
     assert proc.returncode == 0
     assert re.search(r"book\.yaml:\d+: warning: unknown key 'colour' is ignored \[config\.unknown-key\]", proc.stderr)
+
+
+def test_linter_findings_are_warnings_and_errors_with_strict(project, tmp_path):
+    root = project("persian-small")
+    chapter = root / "chapters" / "02-second.md"
+    text = chapter.read_text(encoding="utf-8") + "\nاين متن ياء عربي دارد.\n"
+    chapter.write_text(text, encoding="utf-8")
+    line = text.count("\n")
+    proc = run_cli("build", root, "--out", tmp_path / "a", "--format", "epub")
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(rf"02-second\.md:{line}: warning: .* \[lint\.fa-yeh\]", proc.stderr), proc.stderr
+    proc = run_cli("build", root, "--out", tmp_path / "b", "--format", "epub", "--strict")
+    assert proc.returncode == 1
+    assert re.search(rf"02-second\.md:{line}: error: .* \[lint\.fa-yeh\]", proc.stderr), proc.stderr

@@ -69,3 +69,44 @@ def test_fonts_are_embedded(persian_book):
     book = Epub(persian_book.path("epub"))
     fonts = [i.get("href") for i in book.manifest().values() if i.get("media-type") == "font/ttf"]
     assert {"fonts/Parastoo.ttf", "fonts/Parastoo-Bold.ttf"} <= set(fonts)
+
+
+def test_page_list_points_at_the_text_that_begins_each_print_page(persian_book):
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    book = Epub(persian_book.path("epub"))
+    nav = book.nav()
+    entries = [(a.get("href"), a.text) for a in nav.iterfind(".//x:nav[@epub:type='page-list']//x:a", NS)]
+    assert len(entries) >= 4
+    pdf = pikepdf.open(persian_book.path("print"))
+    front = int(pdf.Root.PageLabels.Nums[2])
+    doc = pdfium.PdfDocument(str(persian_book.path("print")))
+    digits = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
+    for href, label in entries:
+        file, anchor = href.split("#")
+        xhtml = book.read(file)
+        marker = xhtml.find(f".//*[@id='{anchor}']", NS)
+        assert marker is not None and marker.get("{%s}type" % NS["epub"]) == "pagebreak"
+        parent = marker.getparent()
+        words = "".join(parent.itertext()).replace("\u200c", "").split()[:2]
+        page_text = doc[front + int(label.translate(digits)) - 1].get_textpage().get_text_range().replace("\u200c", "")
+        assert all(w in page_text for w in words), (label, words)
+
+
+def test_cover_image_and_accessibility_metadata(persian_book):
+    book = Epub(persian_book.path("epub"))
+    items = book.manifest()
+    assert items["cover-image"].get("properties") == "cover-image"
+    props = {m.get("property") for m in book.opf.iterfind(".//opf:meta[@property]", NS)}
+    assert {"schema:accessMode", "schema:accessModeSufficient", "schema:accessibilityFeature",
+            "schema:accessibilityHazard", "schema:accessibilitySummary", "dcterms:conformsTo", "pageBreakSource"} <= props
+    modified = book.opf.find(".//opf:meta[@property='dcterms:modified']", NS).text
+    assert modified == "2026-11-01T00:00:00Z"
+
+
+def test_cross_chapter_links_resolve_to_files(persian_book):
+    book = Epub(persian_book.path("epub"))
+    doc = book.read("ch-02-second.xhtml")
+    hrefs = [a.get("href") for a in doc.iter("{%s}a" % NS["x"]) if "xref" in (a.get("class") or "")]
+    assert hrefs == ["ch-01-first.xhtml#q-first"]

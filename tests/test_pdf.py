@@ -123,3 +123,35 @@ def test_english_book_is_left_to_right_with_latin_folios(english_book):
     texts = page_texts(english_book.path("print"))
     assert "1" in texts[first].split()
     assert not re.search("[۰-۹]", "".join(texts))
+
+
+def test_note_numbers_restart_in_each_chapter(persian_book):
+    texts = page_texts(persian_book.path("screen"))
+    second = next(t for t in texts if "ویژه" in t)
+    assert re.search(r"(^|\n)\.?۱\.? ", second.replace("\r", "")), "the first note of chapter 2 is numbered ۱"
+
+
+def test_index_is_in_persian_alphabetical_order(persian_book):
+    texts = page_texts(persian_book.path("screen"))
+    index = next(t for t in reversed(texts) if "نمایه" in t)
+    entries = [w for w in ("احمدشاه", "پنجشیر", "جنگلک") if w in index]
+    assert entries == ["احمدشاه", "پنجشیر", "جنگلک"]
+    positions = [index.index(w) for w in entries]
+    assert positions == sorted(positions), "پ files before ج in Persian order"
+
+
+def test_cover_width_is_two_panels_plus_spine_plus_bleed(persian_book):
+    cover = pikepdf.open(persian_book.out / "azmayeshi-cover.pdf")
+    (page,) = cover.pages
+    pages = persian_book.result.pages
+    spine = ((pages + 1) // 2) * 0.1
+    assert size_mm(box(page, "/TrimBox")) == (round(2 * 145 + spine, 1), 215.0)
+    assert size_mm(box(page, "/MediaBox")) == (round(2 * 145 + spine + 6, 1), 221.0)
+
+
+def test_outputs_are_byte_identical_for_identical_input(persian_book, tmp_path):
+    from ketab import pipeline
+
+    again = pipeline.build(persian_book.root, tmp_path / "again", use_cache=False)
+    for fmt, path in persian_book.result.outputs.items():
+        assert again.outputs[fmt].read_bytes() == path.read_bytes(), fmt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -12,6 +13,11 @@ from rich.console import Console
 from ketab.diagnostics import BuildError, Diagnostic, ExitCode
 
 err = Console(stderr=True, highlight=False)
+
+
+def _terminate(signum, frame):
+    """SIGTERM unwinds like Ctrl-C, so temporary files are removed and outputs stay whole."""
+    raise KeyboardInterrupt
 
 
 def print_diagnostic(d: Diagnostic) -> None:
@@ -32,7 +38,8 @@ def main() -> None:
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Templates folder.")
 @click.option("-v", "--verbose", is_flag=True, help="Say what was rebuilt and why.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
-def build(manuscript: Path, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool) -> None:
+@click.option("--strict", is_flag=True, help="Treat the editorial linter's findings as errors.")
+def build(manuscript: Path, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool, strict: bool) -> None:
     """Build MANUSCRIPT (default manuscript/) into print PDF, screen PDF and EPUB."""
     from ketab import pipeline
 
@@ -41,10 +48,12 @@ def build(manuscript: Path, out_dir: Path, formats: str, templates: Path | None,
     if unknown or not wanted:
         raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; use print, screen, epub", param_hint="--format")
     started = time.perf_counter()
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         with err.status("starting…", spinner="dots") as status:
             result = pipeline.build(
-                manuscript, out_dir, wanted, templates, progress=lambda s: status.update(s + "…"), use_cache=not no_cache
+                manuscript, out_dir, wanted, templates, progress=lambda s: status.update(s + "…"),
+                use_cache=not no_cache, strict=strict,
             )
     except BuildError as exc:
         for d in exc.diagnostics:

@@ -138,6 +138,8 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
         if not isinstance(el.tag, str):
             continue
         classes = (el.get("class") or "").split()
+        if el.tag == "pre":
+            el.set("dir", "ltr")  # code reads left to right in any book
         if el.tag in ("p", "li", "dt", "blockquote", "figure") and not el.get("id"):
             blocks += 1
             el.set("id", f"{chapter.id}-p{blocks}")  # page-list anchors: where print pages begin

@@ -73,7 +73,7 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     if lang.is_rtl:
         eb.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "horizontal-rl"})
     if page_breaks:
-        eb.add_metadata(None, "meta", f"{config.title} ({labels.edition})", {"property": "pageBreakSource"})
+        eb.add_metadata(None, "meta", f"{config.title} — {labels.print_edition} ({config.slug}-print.pdf)", {"property": "pageBreakSource"})
 
     css = epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=_css(templates).encode())
     eb.add_item(css)
@@ -95,7 +95,10 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     common = {"book": book, "labels": labels, "roles": render.creator_roles(book)}
     cover_image = None
     if cover_png:
-        eb.add_item(epub.EpubItem(uid="cover-image", file_name="images/cover.png", media_type="image/png", content=cover_png))
+        eb.add_item(epub.EpubCover(uid="cover-image", file_name="images/cover.png"))
+        eb.get_item_with_id("cover-image").content = cover_png
+        eb.get_item_with_id("cover-image").media_type = "image/png"
+        eb.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
         cover_image = "images/cover.png"
     cover = page("cover.xhtml", "cover", labels.cover, env.get_template("epub/cover.xhtml.j2").render(**common, image=cover_image), "cover")
     title_page = page(
@@ -126,9 +129,9 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     page_list = []
     for part in book.parts:
         for anchor, label in (page_breaks or {}).get(part.id, ()):
-            page_list.append({"href": f"{part.filename}#{anchor}", "label": label})
+            page_list.append({"href": f"{part.filename}#page-{anchor}", "label": label})
     nav_body = env.get_template("epub/nav.xhtml.j2").render(
-        toc=toc, landmarks=landmarks, page_list=page_list, labels=labels, page_list_title=labels.contents,
+        toc=toc, landmarks=landmarks, page_list=page_list, labels=labels, page_list_title=labels.pages,
     )
     nav_item.content = env.get_template("epub/page.xhtml.j2").render(
         lang=lang.tag, dir=lang.direction, title=labels.contents, css="css/book.css", content=nav_body, body_type=None
@@ -166,7 +169,9 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
             entries.append({"heading_html": bidi.isolate_text(entry.heading, lang.tag), "places": places})
         sep = "،" if lang.primary in ("fa", "prs", "ar") else ","
         title = part.title or lang.labels.index
-        return env.get_template("epub/index.xhtml.j2").render(entries=entries, part_id=part.id, title=title, sep=sep), title
+        marker = next(({"id": f"page-{a}", "label": label} for a, label in page_breaks.get(part.id, ())), None)
+        html = env.get_template("epub/index.xhtml.j2").render(entries=entries, part_id=part.id, title=title, sep=sep, start_marker=marker)
+        return html.replace("data-epub-type=", "epub:type="), title
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
     for a in root.iter("a"):
         href = a.get("href") or ""
@@ -187,8 +192,12 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         ref.text = number
         ref.tail = span.tail
         span.getparent().replace(span, ref)
+    start_marker = None
     for anchor, label in page_breaks.get(part.id, ()):
-        _insert_pagebreak(root, anchor, label)
+        if anchor in (part.id, f"{part.id}-title"):
+            start_marker = {"id": f"page-{anchor}", "label": label}  # before the chapter's title
+        else:
+            _insert_pagebreak(root, anchor, label)
     body = _inner_xml(root)
     byline = render.byline(book, part)
     if byline:
@@ -201,6 +210,7 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
     html = env.get_template("epub/chapter.xhtml.j2").render(
         part=part, chapter=cc.chapter, title_html=_xml_fragment(cc.title_html), body=body, byline=byline,
         notes=notes, labels=lang.labels, section_type=section_type, section_role=section_role,
+        start_marker=start_marker,
     )
     return html.replace("data-epub-type=", "epub:type="), cc.title_html
 
@@ -254,6 +264,8 @@ def _accessibility(eb: epub.EpubBook, book: Book) -> None:
         ("schema:accessibilityFeature", "tableOfContents"),
         ("schema:accessibilityFeature", "readingOrder"),
         ("schema:accessibilityFeature", "displayTransformability"),
+        ("schema:accessibilityFeature", "printPageNumbers"),
+        ("schema:accessibilityFeature", "pageNavigation"),
         ("schema:accessibilityFeature", "index" if book.index_part else "alternativeText"),
         ("schema:accessibilityHazard", "none"),
         ("schema:accessibilitySummary", _summary(lang)),

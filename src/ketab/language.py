@@ -36,6 +36,8 @@ class Labels:
     source_of: str
     edition: str
     see: str
+    print_edition: str
+    pages: str
 
 
 LABELS = {
@@ -64,6 +66,8 @@ LABELS = {
         source_of="منبع",
         edition="چاپ",
         see="نک.",
+        print_edition="نسخهٔ چاپی",
+        pages="صفحه‌های نسخهٔ چاپی",
     ),
     "en": Labels(
         contents="Contents",
@@ -90,6 +94,8 @@ LABELS = {
         source_of="Source",
         edition="Edition",
         see="see",
+        print_edition="print edition",
+        pages="Pages of the print edition",
     ),
 }
 

@@ -15,7 +15,7 @@ from ketab import config as cfg
 from ketab import yamlnodes
 from ketab.diagnostics import BuildError, Collector, Diagnostic
 from ketab.persian import dates as pdates
-from ketab.persian.lint import LintConfig
+from ketab.persian.lint import LintConfig, LintConfigError, lint_markdown
 
 FRONT_MATTER_KEYS = {
     "title": "The chapter's title (required).",
@@ -84,13 +84,19 @@ class Manuscript:
     warnings: tuple[Diagnostic, ...] = ()
 
 
-def load_manuscript(root: Path) -> Manuscript:
-    """Read ``root/book.yaml`` and its chapters; raise BuildError with every error found."""
+def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
+    """Read ``root/book.yaml`` and its chapters; raise BuildError with every error found.
+
+    The editorial linter's findings are warnings (errors when ``strict``)."""
     root = Path(root)
     config, warnings = cfg.load_config(root / "book.yaml")
     diags = Collector()
     diags.extend(warnings)
-    book_lint = LintConfig.from_mapping(config.lint) if config.lint else _default_lint(config)
+    try:
+        book_lint = LintConfig.from_mapping(config.lint, base=_default_lint(config)) if config.lint else _default_lint(config)
+    except LintConfigError as exc:
+        diags.error(config.path, config.lines.get(("lint",), 1), f"lint: {exc}", "config.value")
+        book_lint = _default_lint(config)
     chapters = []
     for number, ref in enumerate(config.chapters, start=1):
         if ref.generate:
@@ -99,6 +105,10 @@ def load_manuscript(root: Path) -> Manuscript:
         chapter = _load_chapter(root, ref, number, config, book_lint, diags)
         if chapter is not None:
             chapters.append(chapter)
+            report = diags.error if strict else diags.warning
+            text = chapter.path.read_bytes().decode("utf-8", "replace").lstrip("\ufeff").replace("\r\n", "\n")
+            for finding in lint_markdown(text, str(chapter.path), chapter.lint):
+                report(chapter.path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
     _check_unique_ids(chapters, diags)
     sources = _load_sources(root, diags)
     known = {s.id for s in sources}
@@ -159,7 +169,10 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector) -> Cha
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
     lint = book_lint
     if isinstance(meta.value.get("lint"), dict):
-        lint = LintConfig.from_mapping(meta.value["lint"], base=book_lint)
+        try:
+            lint = LintConfig.from_mapping(meta.value["lint"], base=book_lint)
+        except LintConfigError as exc:
+            diags.error(path, meta.line("lint"), f"lint: {exc}", "front-matter.value")
     check_body(body, body_line, path, config, diags)
     source = meta.value.get("source")
     return Chapter(

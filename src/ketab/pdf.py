@@ -208,8 +208,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
             furniture = pikepdf.open(io.BytesIO(placed.furniture.pdf))
             sources.append(furniture)
             for i, over in enumerate(furniture.pages):
-                page = pdf.pages[first + i]
-                page.add_overlay(over, pikepdf.Rectangle(*page.mediabox))
+                _lay_over(pdf, pdf.pages[first + i], over)
         if placed.name == "front":
             for _ in range(pagination.front_pages - placed.unit.pages):
                 _append_blank(pdf, pagination, sources)
@@ -217,6 +216,14 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
     while signature > 1 and len(pdf.pages) % signature:
         _append_blank(pdf, pagination, sources)
     return pdf
+
+
+def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page) -> None:
+    """Draw ``over`` (same page geometry) on top of ``page``, under a fixed resource name
+    (pikepdf's add_overlay picks a random one, which would break byte-identical output)."""
+    form = pdf.copy_foreign(over.as_form_xobject())
+    page.add_resource(form, pikepdf.Name.XObject, name=pikepdf.Name("/KetabFurniture"))
+    page.contents_add(pdf.make_stream(b"q /KetabFurniture Do Q"), prepend=False)
 
 
 def _append_blank(pdf, pagination, sources):

@@ -11,12 +11,16 @@ successful one does nothing at all.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from filelock import FileLock, Timeout
 
 from ketab import cache as cachemod
 from ketab.diagnostics import Diagnostic
@@ -46,10 +50,28 @@ def build(
     templates: Path | None = None,
     progress: Callable[[str], None] = lambda stage: None,
     use_cache: bool = True,
+    strict: bool = False,
 ) -> BuildResult:
-    """Build the book in ``manuscript_dir`` into ``out_dir``; BuildError on bad input."""
+    """Build the book in ``manuscript_dir`` into ``out_dir``; BuildError on bad input.
+
+    One build of an output folder at a time: a second one waits for the first."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(out_dir / ".ketab.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        progress("waiting for another build of this book to finish")
+        lock.acquire()
+    try:
+        _remove_stale_temporaries(out_dir)
+        return _build(Path(manuscript_dir), out_dir, formats, templates, progress, use_cache, strict)
+    finally:
+        lock.release()
+
+
+def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict) -> BuildResult:
     templates = Path(templates or default_templates())
-    manuscript_dir, out_dir = Path(manuscript_dir), Path(out_dir)
     clock = _Clock()
     salt = cachemod.tool_versions()
     cache = cachemod.BuildCache(out_dir / ".ketab-cache", salt) if use_cache else None
@@ -70,8 +92,10 @@ def build(
     from ketab.manuscript import load_manuscript
 
     progress("reading the manuscript")
-    manuscript = load_manuscript(manuscript_dir)
+    manuscript = load_manuscript(manuscript_dir, strict=strict)
     clock.lap("load")
+
+    _pin_the_clock(manuscript.config)
 
     progress("converting chapters with pandoc")
     stats: dict = {}
@@ -185,6 +209,21 @@ def _why(before: dict, now: dict) -> list[str]:
     if not lines:
         lines.append("outputs missing or modified since the last build")
     return lines
+
+
+def _pin_the_clock(config) -> None:
+    """fontTools stamps embedded font subsets with the time unless SOURCE_DATE_EPOCH is set:
+    pin it to the book's date so identical input gives identical bytes."""
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        d = config.date_value
+        epoch = int(datetime.datetime(d.year, d.month, d.day, tzinfo=datetime.timezone.utc).timestamp()) if d else 0
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    """Temporary files of a build that was killed (we hold the lock: none is in use)."""
+    for tmp in out_dir.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def _file_digest(path: Path) -> str:

@@ -95,7 +95,7 @@ CLEAN = [
     ("fa-zwnj-double", "iranian", f"کتاب{ZWNJ}ها"),
     ("fa-zwnj-stray", "iranian", f"کتاب{ZWNJ}ها و **خانه**{ZWNJ}ها"),
     ("fa-zwnj-mi", "iranian", f"او می{ZWNJ}رود و نمی{ZWNJ}شود"),
-    ("fa-zwnj-mi", "dari", "در ۱۵ می ۱۹۸۲ و ماه می گذشته"),
+    ("fa-zwnj-mi", "dari", "در ۱۵ می ۱۹۸۲ و ماه می گذشته و در می و جون"),
     ("fa-zwnj-mi", "iranian", "میدان و میوه و میز و میدانی بزرگ"),
     ("fa-zwnj-ha", "iranian", f"کتاب{ZWNJ}ها و تنها و اینها"),
     ("fa-zwnj-tar", "iranian", f"بزرگ{ZWNJ}تر و بیشتر و گل تر و تازه"),
@@ -106,7 +106,7 @@ CLEAN = [
     ("fa-latin-punct", "iranian", "کابل، هرات و ۱,۰۰۰ و نوشتهٔ Lévy, Bernard-Henri در کتاب"),
     ("fa-latin-punct", "iranian", "پیوند https://ex.org/?a=1,2; و [@smith, p. 3]"),
     ("fa-space-punct", "iranian", "او آمد، و رفت. چرا؟ متن ... و تصویر ![x](a.png) و گفت: بله"),
-    ("fa-space-guillemet", "iranian", "او گفت «سلام» و «خداحافظ»."),
+    ("fa-space-guillemet", "iranian", "او گفت «سلام» و «خداحافظ». «طالب»ها"),
     ("fa-latin-quote", "iranian", 'در کتاب He said "no" there و [پیوند](http://a.org "title")'),
     ("fa-latin-quote", "iranian", 'متن <span title="x">نشان</span>'),
     ("fa-repeat", "iranian", "کم کم و تک تک و آرام آرام رفت"),
@@ -382,6 +382,24 @@ def test_folders_are_linted_in_sorted_order(book):
     names = [line.split(":")[0] for line in out.splitlines()]
     assert code == 1
     assert names == [str(book / "chapters" / n) for n in ("01.md", "02.md", "sub/00.md")]
+
+
+def test_a_book_folder_means_its_chapter_list(book):
+    (book / "book.yaml").write_text(
+        "language: fa-AF\nchapters:\n  - chapters/02.md\n  - {generate: index}\n  - chapters/01.md\n"
+        "  - chapters/09.md\n", "utf-8")
+    (book / "sources").mkdir()
+    (book / "sources" / "REPORT.md").write_text("روستاي 1\n", "utf-8")
+    (book / "chapters" / "01.md").write_text("روستاي\n", "utf-8")
+    code, out = run([book], fix=True)
+    assert code == 1
+    # language fa-AF: the Dari profile; listed chapters in reading order; the report is not touched.
+    assert [line.split(": ")[:2] for line in out.splitlines()] == [
+        [f"{book / 'chapters' / '02.md'}:5:24", "fa-repeat"],
+        [f"{book / 'chapters' / '09.md'}:1:1", "io"],
+    ]
+    assert (book / "chapters" / "01.md").read_text("utf-8") == "روستای\n"
+    assert (book / "sources" / "REPORT.md").read_text("utf-8") == "روستاي 1\n"
 
 
 def test_fix_writes_the_file_and_reports_only_what_remains(book):
