@@ -61,6 +61,42 @@ def test_folios_are_persian_digits_and_text_starts_at_one(persian_book):
     assert not any(re.search(r"[0-9]", t) for t in body[:1])
 
 
+def _region_text(page, left, bottom, right, top):
+    return page.get_textpage().get_text_bounded(left=left, bottom=bottom, right=right, top=top)
+
+
+def test_every_folio_and_running_head_is_in_its_place(persian_book):
+    """Folios in the outer top corner (recto = left page in a right-to-left book), the chapter
+    title over rectos and the book title over versos; chapter openings: folio at the foot, no head."""
+    pdf = pikepdf.open(persian_book.path("screen"))
+    first = front_pages(pdf)
+    with pdf.open_outline() as outline:
+        openings = {pikepdf.Page(item.destination[0]).index: item.title for item in outline.root}
+    doc = pdfium.PdfDocument(str(persian_book.path("screen")))
+    digits = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+    chapter = None
+    checked = 0
+    for index in range(first, len(doc)):
+        page = doc[index]
+        width, height = page.get_size()
+        folio = str(index - first + 1).translate(digits)
+        top_left = _region_text(page, 0, height - 60, width / 3, height).split()
+        top_right = _region_text(page, 2 * width / 3, height - 60, width, height).split()
+        head = _region_text(page, width / 3, height - 60, 2 * width / 3, height)
+        foot = _region_text(page, width / 3, 0, 2 * width / 3, 50).split()
+        if not page.get_textpage().get_text_range().strip():
+            continue  # a blank page before a chapter opening
+        if index in openings:
+            chapter = openings[index]
+            assert foot == [folio] and not head.strip() and not top_left and not top_right, (index, head)
+        elif (index - first) % 2 == 0:  # odd folio: recto, a left page
+            assert top_left == [folio] and head.strip() == chapter, (index, top_left, head)
+        else:
+            assert top_right == [folio] and head.strip() == "کتاب آزمایشی", (index, top_right, head)
+        checked += 1
+    assert checked >= 6
+
+
 def test_fonts_are_embedded_and_subset(persian_book):
     pdf = pikepdf.open(persian_book.path("print"))
     names = set()

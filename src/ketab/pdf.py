@@ -208,7 +208,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
             furniture = pikepdf.open(io.BytesIO(placed.furniture.pdf))
             sources.append(furniture)
             for i, over in enumerate(furniture.pages):
-                _lay_over(pdf, pdf.pages[first + i], over)
+                _lay_over(pdf, pdf.pages[first + i], over, f"/KetabFurniture{first + i}")
         if placed.name == "front":
             for _ in range(pagination.front_pages - placed.unit.pages):
                 _append_blank(pdf, pagination, sources)
@@ -218,12 +218,16 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
     return pdf
 
 
-def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page) -> None:
+def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page, name: str) -> None:
     """Draw ``over`` (same page geometry) on top of ``page``, under a fixed resource name
-    (pikepdf's add_overlay picks a random one, which would break byte-identical output)."""
+    (pikepdf's add_overlay picks a random one, which would break byte-identical output).
+    The name is unique per page: WeasyPrint's pages share one resource dictionary."""
     form = pdf.copy_foreign(over.as_form_xobject())
-    page.add_resource(form, pikepdf.Name.XObject, name=pikepdf.Name("/KetabFurniture"))
-    page.contents_add(pdf.make_stream(b"q /KetabFurniture Do Q"), prepend=False)
+    name = page.add_resource(form, pikepdf.Name.XObject, name=pikepdf.Name(name))
+    placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(*page.mediabox))
+    # WeasyPrint leaves its flipped coordinate system in force: wrap its content in q … Q first.
+    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ\nq\n" + placement + b"\nQ\n"), prepend=False)
 
 
 def _append_blank(pdf, pagination, sources):
