@@ -191,3 +191,23 @@ def test_outputs_are_byte_identical_for_identical_input(persian_book, tmp_path):
     again = pipeline.build(persian_book.root, tmp_path / "again", use_cache=False)
     for fmt, path in persian_book.result.outputs.items():
         assert again.outputs[fmt].read_bytes() == path.read_bytes(), fmt
+
+
+def test_contents_and_index_links_lead_to_their_pages(persian_book):
+    pdf = pikepdf.open(persian_book.path("screen"))
+    names = pikepdf.NameTree(pdf.Root.Names.Dests)
+    with pdf.open_outline() as outline:
+        openings = {item.title: pikepdf.Page(item.destination[0]).index for item in outline.root}
+
+    def targets(page):
+        out = []
+        for annot in page.obj.get("/Annots", []):
+            assert "/A" not in annot or "/URI" not in annot.A or not str(annot.A.URI).startswith("ketab-anchor:")
+            if "/Dest" in annot:
+                out.append(pikepdf.Page(names[str(annot.Dest)][0]).index)
+        return out
+
+    contents = next(p for p in pdf.pages if "/Annots" in p.obj and len(p.obj.Annots) >= 4)
+    assert set(openings.values()) <= set(targets(contents)), "every contents entry links to its chapter"
+    index_page = pdf.pages[openings["نمایه"]]
+    assert targets(index_page) and all(t < openings["نمایه"] for t in targets(index_page))

@@ -189,6 +189,7 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
         if el.tag == "a" and (el.get("href") or "").startswith("#"):
             links.append(el.get("href")[1:])
             el.set("class", " ".join(classes + ["xref"]))
+    _separate_adjacent_notes(root, "،" if language.is_rtl else ",")
     anchors.extend([chapter.id, f"{chapter.id}-title"])  # the template's section and heading
     for el in root.iter():
         if isinstance(el.tag, str) and el.get("id"):
@@ -212,6 +213,33 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     )
 
 
+def _separate_adjacent_notes(root, comma: str) -> None:
+    """Two note calls with no text between them read as one number («۱۷۱۸»): put a comma between."""
+    adjacent, previous, text_since = [], None, ""
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if not isinstance(el.tag, str):
+            continue
+        is_note = el.tag == "span" and "note" in (el.get("class") or "").split()
+        if event == "start":
+            if is_note:
+                if previous is not None and not text_since.strip():
+                    adjacent.append(el)
+                previous, text_since = el, ""
+            elif previous is None or not _inside(el, previous):
+                text_since += el.text or ""
+        else:
+            if previous is not None and (el is previous or not _inside(el, previous)):
+                text_since += el.tail or ""
+    for el in adjacent:
+        sep = etree.Element("span", {"class": "note-sep"})
+        sep.text = comma
+        el.addprevious(sep)
+
+
+def _inside(el, ancestor) -> bool:
+    return any(a is ancestor for a in el.iterancestors())
+
+
 def _inner(el) -> str:
     out = htmllib.escape(el.text or "", quote=False)
     for child in el:
@@ -220,17 +248,50 @@ def _inner(el) -> str:
 
 
 def _sanitize(root) -> None:
-    """Defence in depth: refused elements and event handlers never reach an output."""
-    for el in list(root.iter(*_ALLOWED_TAGS_DROP)):
-        el.drop_tree()
+    """Defence in depth: nothing that could run code or fetch a resource reaches an output.
+
+    ``check_body`` refuses the raw HTML it sees on Markdown lines; this pass makes the HTML safe whatever got
+    past it.  Media pandoc writes for ``![…](file)`` when the file is not an image (``embed``, ``video``,
+    ``audio``) become ``img``, so that :func:`_check_image` checks and reports them.  Refused elements, and
+    ``svg``, ``math``, ``image`` (an HTML5 parser's alias of ``img``) and the like, are dropped with their
+    content; so are comments and processing instructions (an HTML5 parser may end a comment where lxml does
+    not).  Removed attributes: event handlers; ``javascript:``, ``vbscript:``, ``data:`` and ``file:`` URLs;
+    ``rel=attachment`` (WeasyPrint would embed the target in the PDF); any other attribute naming a resource
+    (``srcset``, ``poster``, ``background``, ``xlink:href``…); inline styles that could load something.
+    ``img/@src`` is left to :func:`_check_image`.
+    """
+    for el in list(root.iter("embed", "video", "audio")):
+        if el.get("src") is not None and el.getparent() is not None:
+            img = el.makeelement("img", {"src": el.get("src"), "alt": ""})
+            img.tail = el.tail
+            el.getparent().replace(el, img)
+    dropped = _ALLOWED_TAGS_DROP + (
+        "svg", "math", "image", "noscript", "template", "noembed", "noframes", "xmp", "plaintext", "track", "param", "portal", "keygen",
+    )
+    for el in list(root.iter(*dropped, etree.Comment, etree.ProcessingInstruction)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    resource_attributes = {
+        "src", "srcset", "imagesrcset", "href", "xlink:href", "data", "poster", "background", "action", "formaction",
+        "codebase", "classid", "archive", "longdesc", "lowsrc", "dynsrc", "usemap", "manifest", "ping", "profile", "icon",
+    }
+    loads_something = re.compile(r"url\(|image|attr\(|\\|expression|@import|/\*|src\s*\(|behavior|binding", re.I)
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         for attr in list(el.attrib):
+            name = attr.lower()
+            if (el.tag, name) == ("img", "src"):
+                continue
             value = el.get(attr) or ""
-            if attr.lower().startswith("on") or value.strip().lower().startswith(("javascript:", "vbscript:")):
+            scheme = re.sub(r"[\x00-\x20]+", "", value).lower()
+            if name.startswith("on") or scheme.startswith(("javascript:", "vbscript:", "data:", "file:")):
                 del el.attrib[attr]
-            elif el.tag == "a" and attr == "rel" and "attachment" in value.lower():
+            elif name in resource_attributes and (el.tag, name) != ("a", "href"):
+                del el.attrib[attr]
+            elif name == "rel" and "attachment" in value.lower():
+                del el.attrib[attr]
+            elif name == "style" and loads_something.search(value):
                 del el.attrib[attr]
 
 
@@ -243,27 +304,48 @@ def _line_finder(body: str, body_line: int):
 
 
 def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Collector) -> Image | None:
-    src = el.get("src") or ""
+    """An image is a real image file inside the manuscript; on any problem its ``src`` is removed."""
+    from urllib.parse import quote, unquote
+
+    src = el.attrib.pop("src", None) or ""  # set again below, to the checked file, when all is well
     if not el.get("alt"):
         el.set("alt", "")
-    if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
-        diags.error(chapter.path, line(src), f"image {src!r}: only files inside the manuscript can be used", "image.remote")
+    name = unquote(src).strip()  # pandoc writes a space in a file name as %20
+    where = line(src) if src in chapter.body else line(name)
+    if re.match(r"^[a-z][a-z0-9+.-]*:", name, re.I):
+        diags.error(chapter.path, where, f"image {src!r}: only files inside the manuscript can be used", "image.remote")
         return None
-    rel = (Path(chapter.rel).parent / src).as_posix() if chapter.generate is None else src
+    if not name or "\x00" in name:
+        diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
+        return None
+    rel = (Path(chapter.rel).parent / name).as_posix() if chapter.generate is None else name
     path = safe_path(manuscript.root, rel)
     if path is None:
-        diags.error(chapter.path, line(src), f"image {src!r} is outside the manuscript folder", "image.outside")
-        return None
-    if not path.is_file():
-        diags.error(chapter.path, line(src), f"image {src!r} does not exist", "image.missing")
+        diags.error(chapter.path, where, f"image {src!r} is outside the manuscript folder", "image.outside")
         return None
     media = IMAGE_TYPES.get(path.suffix.lower())
-    head = path.read_bytes()[:16]
-    if media is None or (media != "image/svg+xml" and not head.startswith(_IMAGE_MAGIC)):
-        diags.error(chapter.path, line(src), f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)", "image.type")
+    head = None
+    try:
+        if path.is_file():  # not a folder, a device or a FIFO
+            with open(path, "rb") as f:
+                head = f.read(65536)
+    except OSError:  # unreadable, or a name too long
+        head = None
+    if head is None:
+        diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
+        return None
+    magic = {
+        "image/png": head.startswith(_IMAGE_MAGIC[0]),
+        "image/jpeg": head.startswith(_IMAGE_MAGIC[1]),
+        "image/gif": head.startswith(_IMAGE_MAGIC[2:4]),
+        "image/webp": head[:4] == b"RIFF" and head[8:12] == b"WEBP",
+        "image/svg+xml": head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and b"<svg" in head,
+    }
+    if media is None or not magic[media]:
+        diags.error(chapter.path, where, f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)", "image.type")
         return None
     rel_to_root = path.relative_to(manuscript.root.resolve()).as_posix()
-    el.set("src", rel_to_root)
+    el.set("src", quote(rel_to_root))
     return Image(rel_to_root, media)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +75,10 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
     parts = [p for p in book.body if p is not book.index_part]
 
     def lay_out(folios: dict) -> list[_Body]:
-        htmls = [render.print_chapter_html(book, templates, p, with_xref_pages(p.converted.html, folios, lang)) for p in parts]
+        htmls = [
+            link_across_units(render.print_chapter_html(book, templates, p, with_xref_pages(p.converted.html, folios, lang)), book, {p.id})
+            for p in parts
+        ]
         units = layouter.layout_many([(html, content_css) for html in htmls])
         return [_Body(p, u) for p, u in zip(parts, units)]
 
@@ -91,6 +95,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
     if book.index_part is not None:
         part = book.index_part
         html = render.print_index_html(book, templates, index_entries(book, folios), part.title or lang.labels.index, part.id)
+        html = link_across_units(html, book, {part.id})
         bodies.append(_Body(part, layouter.layout(html, content_css)))
         placed_folios, folios, _ = _place(bodies)
     body_pages = sum(b.unit.pages for b in bodies) + sum(blank for blank, _ in placed_folios)
@@ -105,6 +110,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
     # The front matter: contents with the text's folios, numbered with letters, furniture baked in.
     front_bodies = {p.id: with_xref_pages(p.converted.html, folios, lang) for p in book.front}
     html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
+    html = link_across_units(html, book, {p.id for p in book.front})
     counter = "abjad" if lang.primary in ("fa", "prs") else "lower-roman"
     style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
     front = layouter.layout(html, render.print_css(book, templates, style))
@@ -138,6 +144,31 @@ def _place(bodies: list[_Body]):
             folios[anchor] = folio + index
         folio += body.unit.pages
     return placed, folios, folio
+
+
+UNIT_LINK = "ketab-anchor:"
+"""Links to another layout unit are written as this URI and made into named
+destinations at assembly (each unit alone does not know the other's anchors)."""
+_HREF = re.compile(r'href="#([^"]+)"')
+
+
+def link_across_units(html: str, book: Book, unit_parts: set) -> str:
+    def swap(m):
+        target = m.group(1)
+        part = book.anchor_part.get(target) or (target[: -len("-title")] if target.endswith("-title") else None)
+        return m.group(0) if part is None or part in unit_parts else f'href="{UNIT_LINK}{target}"'
+
+    return _HREF.sub(swap, html)
+
+
+def _resolve_unit_links(pdf: pikepdf.Pdf) -> None:
+    for page in pdf.pages:
+        for annot in page.obj.get("/Annots", []):
+            action = annot.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri.startswith(UNIT_LINK):
+                annot.Dest = pikepdf.String(uri[len(UNIT_LINK):])
+                del annot["/A"]
 
 
 def with_xref_pages(body: str, folios: dict, lang) -> str:
@@ -213,6 +244,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
             for _ in range(pagination.front_pages - placed.unit.pages):
                 _append_blank(pdf, pagination, sources)
     _merge_destinations(pdf, pagination, sources)
+    _resolve_unit_links(pdf)
     while signature > 1 and len(pdf.pages) % signature:
         _append_blank(pdf, pagination, sources)
     return pdf
