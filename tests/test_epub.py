@@ -71,6 +71,14 @@ def test_fonts_are_embedded(persian_book):
     assert {"fonts/Parastoo.ttf", "fonts/Parastoo-Bold.ttf"} <= set(fonts)
 
 
+def _plain_letters(text: str) -> str:
+    """Text extracted from a PDF puts combining marks (ezafe hamza) out of order and drops
+    ZWNJ: compare without them."""
+    import unicodedata
+
+    return "".join(c for c in text if c != "\u200c" and unicodedata.category(c) != "Mn")
+
+
 def test_page_list_points_at_the_text_that_begins_each_print_page(persian_book):
     import pikepdf
     import pypdfium2 as pdfium
@@ -89,8 +97,8 @@ def test_page_list_points_at_the_text_that_begins_each_print_page(persian_book):
         marker = xhtml.find(f".//*[@id='{anchor}']", NS)
         assert marker is not None and marker.get("{%s}type" % NS["epub"]) == "pagebreak"
         parent = marker.getparent()
-        words = "".join(parent.itertext()).replace("\u200c", "").split()[:2]
-        page_text = doc[front + int(label.translate(digits)) - 1].get_textpage().get_text_range().replace("\u200c", "")
+        words = _plain_letters("".join(parent.itertext())).split()[:2]
+        page_text = _plain_letters(doc[front + int(label.translate(digits)) - 1].get_textpage().get_text_range())
         assert all(w in page_text for w in words), (label, words)
 
 

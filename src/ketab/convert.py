@@ -70,6 +70,9 @@ class ConvertedChapter:
     index_marks: tuple[IndexMark, ...]
     anchors: tuple[str, ...]
     """Every id defined in the chapter."""
+    blocks: tuple[str, ...]
+    """Ids of the chapter's blocks (paragraphs, list items, headings…) in reading order:
+    the places where a print page can be said to begin."""
     links: tuple[str, ...]
     """Targets (``#id``) of internal links."""
     images: tuple[Image, ...]
@@ -194,6 +197,10 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     for el in root.iter():
         if isinstance(el.tag, str) and el.get("id"):
             anchors.append(el.get("id"))
+    blocks_in_order = [chapter.id] + [
+        el.get("id") for el in root.iter("p", "li", "dt", "blockquote", "figure", "h1", "h2", "h3", "h4", "h5", "h6")
+        if el.get("id") and not any("note" in (a.get("class") or "").split() for a in el.iterancestors())
+    ]
     for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         headings.append(Heading(int(h.tag[1]), h.get("id"), " ".join(h.text_content().split()), _inner(h)))
 
@@ -207,6 +214,7 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
         notes=notes,
         index_marks=tuple(marks),
         anchors=tuple(anchors),
+        blocks=tuple(blocks_in_order),
         links=tuple(links),
         images=tuple(images),
         title_html=title_html,
@@ -319,7 +327,10 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
         diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
         return None
     rel = (Path(chapter.rel).parent / name).as_posix() if chapter.generate is None else name
-    path = safe_path(manuscript.root, rel)
+    try:
+        path = safe_path(manuscript.root, rel)
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a name too long
+        path = None
     if path is None:
         diags.error(chapter.path, where, f"image {src!r} is outside the manuscript folder", "image.outside")
         return None

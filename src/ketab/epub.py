@@ -108,9 +108,9 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     nav_item.properties = ["nav"]
     eb.add_item(nav_item)
 
-    chapter_items, toc = [], []
+    chapter_items, toc, markers = [], [], {}
     for part in book.parts:
-        content, chapter_title = _chapter_content(book, env, part, page_breaks or {})
+        content, chapter_title, markers[part.id] = _chapter_content(book, env, part, page_breaks or {})
         item = page(part.filename, part.id, part.title or labels.index, content)
         chapter_items.append((part, item))
         children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
@@ -126,10 +126,11 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
         landmarks.append({"type": "bodymatter", "href": first_body.filename, "title": labels.start})
     if book.index_part:
         landmarks.append({"type": "index", "href": book.index_part.filename, "title": book.index_part.title or labels.index})
-    page_list = []
-    for part in book.parts:
-        for anchor, label in (page_breaks or {}).get(part.id, ()):
-            page_list.append({"href": f"{part.filename}#page-{anchor}", "label": label})
+    page_list = [
+        {"href": f"{part.filename}#{marker_id}", "label": label}
+        for part in book.parts
+        for marker_id, label in markers.get(part.id, ())
+    ]
     nav_body = env.get_template("epub/nav.xhtml.j2").render(
         toc=toc, landmarks=landmarks, page_list=page_list, labels=labels, page_list_title=labels.pages,
     )
@@ -145,7 +146,7 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     buffer = io.BytesIO()
     epub.write_epub(buffer, eb, {"package_direction": True, "mtime": modified, "epub3_pages": False, "epub3_landmark": False, "epub2_guide": False, "raise_exceptions": True})
     path = out_dir / f"{config.slug}.epub"
-    atomic_write(path, _normalise_zip(buffer.getvalue()))
+    atomic_write(path, _normalise_zip(buffer.getvalue(), lang.tag))
     return path
 
 
@@ -156,8 +157,10 @@ def _css(templates: Path) -> str:
     return fonts + (templates / "book.css").read_text(encoding="utf-8") + (templates / "epub" / "epub.css").read_text(encoding="utf-8")
 
 
-def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[str, str]:
-    """The chapter's XHTML body: notes as popup footnotes, links across files, page breaks."""
+def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[str, str, list]:
+    """The chapter's XHTML, its title, and its pagebreak markers [(id, label)].
+
+    Notes become popup footnotes, links cross files, print page breaks are marked."""
     lang = book.language
     cc = part.converted
     if part is book.index_part:
@@ -171,7 +174,7 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         title = part.title or lang.labels.index
         marker = next(({"id": f"page-{a}", "label": label} for a, label in page_breaks.get(part.id, ())), None)
         html = env.get_template("epub/index.xhtml.j2").render(entries=entries, part_id=part.id, title=title, sep=sep, start_marker=marker)
-        return html.replace("data-epub-type=", "epub:type="), title
+        return html.replace("data-epub-type=", "epub:type="), title, [(marker["id"], marker["label"])] if marker else []
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
     for a in root.iter("a"):
         href = a.get("href") or ""
@@ -192,12 +195,13 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         ref.text = number
         ref.tail = span.tail
         span.getparent().replace(span, ref)
-    start_marker = None
+    start_marker, inserted = None, []
     for anchor, label in page_breaks.get(part.id, ()):
         if anchor in (part.id, f"{part.id}-title"):
             start_marker = {"id": f"page-{anchor}", "label": label}  # before the chapter's title
-        else:
-            _insert_pagebreak(root, anchor, label)
+            inserted.append((start_marker["id"], label))
+        elif _insert_pagebreak(root, anchor, label):
+            inserted.append((f"page-{anchor}", label))
     body = _inner_xml(root)
     byline = render.byline(book, part)
     if byline:
@@ -212,7 +216,7 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         notes=notes, labels=lang.labels, section_type=section_type, section_role=section_role,
         start_marker=start_marker,
     )
-    return html.replace("data-epub-type=", "epub:type="), cc.title_html
+    return html.replace("data-epub-type=", "epub:type="), cc.title_html, inserted
 
 
 def _fix_links(book: Book, html: str) -> str:
@@ -221,15 +225,16 @@ def _fix_links(book: Book, html: str) -> str:
     return _xml_fragment(html)
 
 
-def _insert_pagebreak(root, anchor: str, label: str) -> None:
-    """A ``pagebreak`` marker just before the element where a print page begins."""
+def _insert_pagebreak(root, anchor: str, label: str) -> bool:
+    """A ``pagebreak`` marker at the start of the element where a print page begins."""
     target = next((el for el in root.iter() if isinstance(el.tag, str) and el.get("id") == anchor), None)
     if target is None:
-        return
+        return False
     marker = lxml_html.Element("span", {"id": f"page-{anchor}", "data-epub-type": "pagebreak", "role": "doc-pagebreak", "aria-label": label})
     marker.tail = target.text
     target.text = None
     target.insert(0, marker)
+    return True
 
 
 def _inner_xml(el) -> str:
@@ -290,8 +295,9 @@ def _modified(config) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Fixed timestamps and a stable order: mimetype first and stored, the rest sorted."""
+def _normalise_zip(data: bytes, lang: str) -> bytes:
+    """Fixed timestamps and a stable order: mimetype first and stored, the rest sorted.
+    The package gets its xml:lang (ebooklib writes none; Ace asks for it)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     names = src.namelist()
     ordered = ["mimetype"] + sorted(n for n in names if n != "mimetype")
@@ -302,5 +308,8 @@ def _normalise_zip(data: bytes) -> bytes:
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            dst.writestr(info, src.read(name), compresslevel=9 if name != "mimetype" else None)
+            content = src.read(name)
+            if name.endswith(".opf"):
+                content = content.replace(b"<package ", f'<package xml:lang="{lang}" '.encode(), 1)
+            dst.writestr(info, content, compresslevel=9 if name != "mimetype" else None)
     return out.getvalue()

@@ -118,8 +118,10 @@ class Layouter:
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # fork: the workers inherit the imported modules; they are started before
-            # this process uses Pango itself.
+            # fork: the workers inherit the modules imported here (WeasyPrint takes ~1.3 s
+            # to import); they are started before this process lays anything out itself.
+            import weasyprint  # noqa: F401
+
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.base, self.allowed))
         return self._pool

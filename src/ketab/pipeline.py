@@ -148,9 +148,8 @@ def page_breaks(book, pagination) -> dict:
         if placed.name == "front":
             continue
         part = book.part(placed.name)
-        notes = {f"{part.id}-n{k}" for k in range(1, part.converted.notes + 1)}
-        # footnote bodies float to the page foot: they do not say where a page begins
-        order = {a: i for i, a in enumerate(part.converted.anchors) if a not in notes}
+        # only blocks: a note's text floats to the page foot and says nothing of where a page begins
+        order = {a: i for i, a in enumerate(part.converted.blocks)}
         first_on_page: dict[int, str] = {}
         for anchor, index in placed.unit.anchors.items():
             if anchor not in order:
