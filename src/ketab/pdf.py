@@ -68,7 +68,7 @@ class _Body:
     unit: LaidOutUnit
 
 
-def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> Pagination:
+def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float, known_folios: dict | None = None) -> Pagination:
     """Lay out the text units, place them, resolve page numbers, then the front matter."""
     lang = book.language
     content_css = render.print_css(book, templates, render.PrintStyle("content", bleed=bleed))
@@ -84,11 +84,12 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
 
     # A unit's layout does not depend on its place, only cross-reference page numbers do:
     # lay out, place, and lay out again the few units whose printed references changed.
-    folios: dict[str, int] = {}
+    folios: dict[str, int] = dict(known_folios or {})
+    targets = {t for p in parts for t in p.converted.links}
     for _ in range(MAX_PASSES):
         bodies = lay_out(folios)
         placed_folios, new_folios, _ = _place(bodies)
-        stable = new_folios == folios
+        stable = all(new_folios.get(t) == folios.get(t) for t in targets)  # printed references unchanged
         folios = new_folios
         if stable:
             break
@@ -394,11 +395,15 @@ def remove_padding(pdf: pikepdf.Pdf, pagination: Pagination) -> None:
         del pdf.pages[-1]
 
 
-def write_pdfs(book: Book, layouter: Layouter, templates: Path, out_dir: Path, formats: set[str]) -> dict:
-    """Lay the book out once; write the print and/or screen PDF from it."""
+def write_pdfs(book: Book, layouter: Layouter, templates: Path, out_dir: Path, formats: set[str], known_folios: dict | None = None):
+    """Lay the book out once; write the print and/or screen PDF from it: (outputs, Pagination).
+
+    The layout is always the print one (with bleed): the screen PDF and the EPUB's
+    page-list are derived from it, so every output shares the cached layout units.
+    ``known_folios`` (cross-reference targets → folio, from the last build) saves a
+    second layout pass of the units with cross-references when nothing moved."""
     config = book.config
-    bleed = config.bleed if "print" in formats else 0.0
-    pagination = paginate(book, layouter, templates, bleed)
+    pagination = paginate(book, layouter, templates, config.bleed, known_folios or {})
     written = {}
     pdf = assemble_pdf(book, pagination, config.signature if "print" in formats else 1)
     if "print" in formats:
