@@ -88,3 +88,14 @@ def lint(paths: tuple[Path, ...], fix: bool, profile: str | None) -> None:
 
     code = lint_paths(list(paths) or [Path("manuscript")], fix=fix, profile=profile, book_config=None, out=sys.stdout)
     sys.exit(code)
+
+
+def _register() -> None:
+    """Commands that live in their own modules (each imports only click at load time)."""
+    from ketab import proof, thumbnails, watch
+
+    for module in (proof, thumbnails, watch):
+        main.add_command(module.command)
+
+
+_register()

@@ -113,7 +113,7 @@ class Layouter:
 
     def _engine_render(self, html: str, css: str):
         if self._engine is None:
-            self._engine = _Engine(self.base, self.allowed)
+            self._engine = Engine(self.base, self.allowed)
         return self._engine.render(html, css)
 
     def _get_pool(self) -> ProcessPoolExecutor:
@@ -132,7 +132,7 @@ class Layouter:
             self._pool = None
 
 
-class _Engine:
+class Engine:
     """WeasyPrint with ketab's sandboxed fetcher and one font configuration."""
 
     def __init__(self, base: Path, allowed):
@@ -145,12 +145,18 @@ class _Engine:
         self.fetcher = SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
 
-    def render(self, html: str, css: str):
+    def document(self, html: str, css: str):
+        """The laid-out WeasyPrint Document, with every footnote in place."""
         document = self._document(html, css)
         if not footnotes_intact(document):
             # WeasyPrint 70 can drop or misplace a footnote when widows/orphans push the
             # line holding its call to the next page: lay out again without that rule.
             document = self._document(html, css + FOOTNOTE_SAFE_CSS)
+        return document
+
+    def render(self, html: str, css: str):
+        """(PDF bytes, page count, anchor → page index) of one unit."""
+        document = self.document(html, css)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for anchor in page.anchors:
@@ -204,12 +210,12 @@ def _collect_footnotes(box, calls: list, bodies: list) -> None:
         _collect_footnotes(child, calls, bodies)
 
 
-_WORKER: _Engine | None = None
+_WORKER: Engine | None = None
 
 
 def _init_worker(base, allowed):
     global _WORKER
-    _WORKER = _Engine(base, allowed)
+    _WORKER = Engine(base, allowed)
 
 
 def _render_in_worker(html: str, css: str):

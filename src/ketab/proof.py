@@ -23,15 +23,11 @@ its outer margin is on the left.
 
 from __future__ import annotations
 
-import html as htmllib
 import io
 import os
 import re
-import subprocess
-import tarfile
-import tempfile
+import sys
 from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
 from pathlib import Path
 
 import click
@@ -76,7 +72,8 @@ LABELS = {
         "legend_ins": "واژه‌های افزوده",
         "legend_del": "واژه‌های حذف‌شده",
         "legend_deleted": "جای بندهای حذف‌شده",
-        "deleted_marker": "حذف: {blocks} بند، {words} واژه",
+        "deleted_marker": "حذف: {blocks} {paragraphs}، {words} واژه",
+        "paragraphs": ("بند", "بند"),
         "sep": "، ",
     },
     "en": {
@@ -102,14 +99,15 @@ LABELS = {
         "legend_ins": "words added",
         "legend_del": "words removed",
         "legend_deleted": "where paragraphs were deleted",
-        "deleted_marker": "Deleted: {blocks} paragraph(s), {words} words",
+        "deleted_marker": "Deleted: {blocks} {paragraphs}, {words} words",
+        "paragraphs": ("paragraph", "paragraphs"),
         "sep": ", ",
     },
 }
 
 
 def proof_labels(language) -> dict:
-    return LABELS["fa" if language.primary in ("fa", "prs") else "en"]
+    return {**LABELS["fa" if language.primary in ("fa", "prs") else "en"], "digits": language.digits}
 
 
 # --- the old manuscript -----------------------------------------------------
@@ -120,6 +118,9 @@ def manuscript_at(revision: str, manuscript_dir: Path, dest: Path) -> tuple[Path
 
     Returns (the old manuscript folder, a description of the revision for the
     summary).  The manuscript may be any folder inside the repository."""
+    import subprocess
+    import tarfile
+
     manuscript_dir = Path(manuscript_dir).resolve()
     top = Path(_git(manuscript_dir, "rev-parse", "--show-toplevel", what=str(manuscript_dir))).resolve()
     rel = manuscript_dir.relative_to(top).as_posix()
@@ -137,6 +138,8 @@ def manuscript_at(revision: str, manuscript_dir: Path, dest: Path) -> tuple[Path
 
 
 def _git(cwd: Path, *args: str, what: str) -> str:
+    import subprocess
+
     try:
         proc = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True)
     except FileNotFoundError:
@@ -212,10 +215,12 @@ class _Block:
     el: object
     text: str
     """Normalised text (what is compared)."""
-
-    @property
-    def words(self) -> list[str]:
-        return self.text.split()
+    depth: int = 1
+    """Nesting in the chapter's body (1: top level)."""
+    container: str = ""
+    """Tag of the parent element (``ol`` for a list item)."""
+    words: list[str] = field(default_factory=list)
+    """Its words, as counted in the summary (a note's first word is not glued to the word before its call)."""
 
 
 def compare_books(old, new):
@@ -242,14 +247,16 @@ def compare_books(old, new):
     new_ids = {p.id for p in new.parts}
     for part in old.parts:
         if part.id not in new_ids and part.converted.chapter.generate != "index":
-            words = sum(len(b.words) for b in _blocks(_fragment(part.converted.html)))
-            changes.append(ChapterChanges(part.id, part.title or "", "removed", deleted=len(_blocks(_fragment(part.converted.html))), words_removed=words))
+            blocks = _blocks(_fragment(part.converted.html))
+            changes.append(ChapterChanges(part.id, part.title or "", "removed", deleted=len(blocks), words_removed=sum(len(b.words) for b in blocks)))
     index_part = next((p for p in parts if p.id == new.index_part.id), None) if new.index_part else None
     return replace(new, parts=tuple(parts), index_part=index_part), tuple(changes)
 
 
 def mark_chapter(old_html: str | None, new_html: str, part_id: str, labels: dict) -> tuple[str, dict]:
     """The new chapter's HTML with its changes marked, and the counts for the summary."""
+    from difflib import SequenceMatcher
+
     from ketab.convert import _inner
 
     counts = {"changed": 0, "inserted": 0, "deleted": 0, "words_added": 0, "words_removed": 0}
@@ -257,17 +264,21 @@ def mark_chapter(old_html: str | None, new_html: str, part_id: str, labels: dict
     new_blocks = _blocks(root)
     old_blocks = _blocks(_fragment(old_html)) if old_html is not None else []
     matcher = SequenceMatcher(None, [b.text for b in old_blocks], [b.text for b in new_blocks], autojunk=False)
+    previous = None  # the last new block before the current place
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
+            previous = new_blocks[j2 - 1]
             continue
-        deleted_run: list[_Block] = []
+        gone: list[_Block] = []
         for old, new in _pair(old_blocks[i1:i2], new_blocks[j1:j2]):
             if new is None:
-                deleted_run.append(old)
+                gone.append(old)
+                counts["deleted"] += 1
+                counts["words_removed"] += len(old.words)
                 continue
-            if deleted_run:
-                _deleted_marker(deleted_run, part_id, labels, before=new.el)
-                deleted_run = []
+            if gone:
+                _deleted_marker(gone, part_id, labels, root, previous, new)
+                gone = []
             if old is None:
                 _mark(new.el, "proof-inserted", part_id)
                 counts["inserted"] += 1
@@ -278,17 +289,9 @@ def mark_chapter(old_html: str | None, new_html: str, part_id: str, labels: dict
                 counts["changed"] += 1
                 counts["words_added"] += added
                 counts["words_removed"] += removed
-        if deleted_run:
-            if j2 < len(new_blocks):
-                _deleted_marker(deleted_run, part_id, labels, before=new_blocks[j2].el)
-            elif new_blocks:
-                _deleted_marker(deleted_run, part_id, labels, after=new_blocks[-1].el)
-            else:
-                _deleted_marker(deleted_run, part_id, labels, inside=root)
-    deleted = [b for b in root.iter("div") if "proof-deleted" in (b.get("class") or "")]
-    for marker in deleted:
-        counts["deleted"] += int(marker.get("data-blocks", "0"))
-        counts["words_removed"] += int(marker.get("data-words", "0"))
+            previous = new
+        if gone:
+            _deleted_marker(gone, part_id, labels, root, previous, new_blocks[j2] if j2 < len(new_blocks) else None)
     return _inner(root), counts
 
 
@@ -308,7 +311,8 @@ def _blocks(root) -> list[_Block]:
         images = " ".join(f"[{img.get('src')}]" for img in _own(el, "img"))
         text = f"{text} {images}".strip()
         if text:
-            out.append(_Block(el, text))
+            parent = el.getparent()
+            out.append(_Block(el, text, _depth(el), parent.tag if parent is not root else "", _Words.of(el).words))
     return out
 
 
@@ -334,6 +338,8 @@ def _segments(el):
 
 
 def _similarity(a: _Block, b: _Block) -> float:
+    from difflib import SequenceMatcher
+
     return SequenceMatcher(None, a.words, b.words, autojunk=False).ratio()
 
 
@@ -372,51 +378,117 @@ def _mark(el, cls: str, part_id: str) -> None:
     el.set("data-proof-part", part_id)
 
 
-def _deleted_marker(blocks: list[_Block], part_id: str, labels: dict, before=None, after=None, inside=None) -> None:
-    """A boxed «حذف» where deleted blocks stood, with (the start of) their text struck through."""
+def _deleted_marker(gone: list[_Block], part_id: str, labels: dict, root, previous: _Block | None, following: _Block | None) -> None:
+    """A boxed «حذف» where deleted blocks stood, with (the start of) their text struck through.
+
+    It goes before the block that now follows them, or after the one that now
+    precedes them, whichever sits in the same kind of container (a deleted list
+    item stays in its list), and at the deleted blocks' own level of nesting."""
     from lxml import etree
 
-    words = [w for b in blocks for w in b.words]
-    marker = etree.Element("div", {"class": "proof-deleted", "data-proof-part": part_id, "data-blocks": str(len(blocks)), "data-words": str(len(words))})
+    words = [w for b in gone for w in b.words]
+    marker = etree.Element("div", {"class": "proof-deleted", "data-proof-part": part_id})
     label = etree.SubElement(marker, "span", {"class": "proof-label"})
-    label.text = labels["deleted_marker"].format(blocks=len(blocks), words=len(words))
+    label.text = labels["deleted_marker"].format(
+        blocks=labels["digits"](len(gone)), paragraphs=labels["paragraphs"][len(gone) != 1], words=labels["digits"](len(words))
+    )
     label.tail = " "
     struck = etree.SubElement(marker, "del", {"class": "proof-del"})
     struck.text = " ".join(words[:EXCERPT_WORDS]) + (" …" if len(words) > EXCERPT_WORDS else "")
-    if before is not None:
-        before.addprevious(marker)
-    elif after is not None:
-        after.addnext(marker)
+    home = gone[0]
+    if following is not None and (previous is None or following.container == home.container or previous.container != home.container):
+        _at_depth(following.el, home.depth).addprevious(marker)
+    elif previous is not None:
+        _at_depth(previous.el, home.depth).addnext(marker)
     else:
-        inside.append(marker)
+        root.append(marker)
+
+
+def _at_depth(el, depth: int):
+    """``el`` or its ancestor at nesting ``depth`` (1: a child of the chapter's body)."""
+    while _depth(el) > depth:
+        el = el.getparent()
+    return el
+
+
+def _depth(el) -> int:
+    n = 0
+    while el.getparent() is not None:
+        el, n = el.getparent(), n + 1
+    return n
+
+
+@dataclass(frozen=True)
+class _Words:
+    """The words of a block with their place: character span and the footnote (if any) they are in."""
+
+    segments: list
+    words: list[str]
+    spans: list[tuple[int, int]]
+    notes: list
+
+    @classmethod
+    def of(cls, el) -> "_Words":
+        segments = list(_segments(el))
+        text = "".join(t for _, _, t in segments)
+        # runs of segments in the same place (running text, or one footnote): a word never spans two
+        runs: list[list] = []  # [start, end, note]
+        offset = 0
+        for node, attr, segment in segments:
+            note = _enclosing_note(node if attr == "text" else node.getparent(), el)
+            if runs and runs[-1][2] is note:
+                runs[-1][1] += len(segment)
+            else:
+                runs.append([offset, offset + len(segment), note])
+            offset += len(segment)
+        spans, notes = [], []
+        for start, end, note in runs:
+            for m in _WORD.finditer(text, start, end):
+                spans.append((m.start(), m.end()))
+                notes.append(note)
+        return cls(segments, [text[a:b] for a, b in spans], spans, notes)
 
 
 def mark_words(old: _Block, el, part_id: str) -> tuple[int, int]:
-    """Mark the words added to (``ins``) and removed from (``del``) a changed block: (added, removed)."""
-    segments = list(_segments(el))
-    text = "".join(t for _, _, t in segments)
-    tokens = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-    new_words = [text[a:b] for a, b in tokens]
-    old_words = old.words
+    """Mark the words added to (``ins``) and removed from (``del``) a changed block: (added, removed).
+
+    Removed words are shown where they were: before the word that now follows
+    them or after the one that now precedes them — in the running text or in
+    the footnote, as they were (a sentence cut after a note call is not shown
+    inside the note)."""
+    from difflib import SequenceMatcher
+
+    from lxml import etree
+
+    before, now = _Words.of(old.el), _Words.of(el)
     inserts: list[tuple[int, int]] = []  # character ranges of added words
     deletes: list[tuple[int, bool, str]] = []  # (position, True: after the character before, words)
+    beside_notes: list = []  # (note, True: after it, words): cut text that stood next to a note
     added = removed = 0
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
-        if tag in ("delete", "replace"):
-            removed += i2 - i1
-            gone = " ".join(old_words[i1:i2])
-            if j1 < len(tokens):
-                deletes.append((tokens[j1][0], False, gone))
-            elif tokens:
-                deletes.append((tokens[-1][1], True, gone))
-            else:
-                deletes.append((0, False, gone))
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, before.words, now.words, autojunk=False).get_opcodes():
         if tag in ("insert", "replace"):
             added += j2 - j1
-            inserts.append((tokens[j1][0], tokens[j2 - 1][1]))
+            inserts.append((now.spans[j1][0], now.spans[j2 - 1][1]))
+        if tag not in ("delete", "replace"):
+            continue
+        removed += i2 - i1
+        gone = " ".join(before.words[i1:i2])
+        in_note = before.notes[i1] is not None
+        following = j1  # the deleted words stood before now.words[j1]
+        if following < len(now.words) and (now.notes[following] is not None) == in_note:
+            deletes.append((now.spans[following][0], False, gone))
+        elif following > 0 and (now.notes[following - 1] is not None) == in_note:
+            deletes.append((now.spans[following - 1][1], True, gone))
+        elif following < len(now.words) and not in_note:
+            beside_notes.append((now.notes[following], False, gone))
+        elif following > 0 and not in_note:
+            beside_notes.append((now.notes[following - 1], True, gone))
+        elif now.words:
+            at = min(following, len(now.words) - 1)
+            deletes.append((now.spans[at][0], False, gone))
     offset = 0
     touched_notes = set()
-    for node, attr, segment in segments:
+    for node, attr, segment in now.segments:
         start, end = offset, offset + len(segment)
         offset = end
         cuts = []
@@ -432,6 +504,10 @@ def mark_words(old: _Block, el, part_id: str) -> tuple[int, int]:
         note = _enclosing_note(node if attr == "text" else node.getparent(), el)
         if note is not None:
             touched_notes.add(note)
+    for note, after, words in beside_notes:
+        struck = etree.Element("del", {"class": "proof-del"})
+        struck.text = f" {words}" if after else f"{words} "
+        (note.addnext if after else note.addprevious)(struck)
     for note in touched_notes:
         _mark(note, "proof-changed", part_id)  # a bar beside the footnote too
     return added, removed
@@ -459,7 +535,12 @@ def _rewrite_segment(node, attr: str, text: str, cuts) -> None:
             pieces.append(("ins", text[max(a, pos):b]))
             pos = max(pos, b)
         else:
-            pieces.append(("del", words))
+            core = words.strip()
+            if words.startswith(" "):
+                pieces.append(("plain", " "))
+            pieces.append(("del", core))
+            if words.endswith(" "):
+                pieces.append(("plain", " "))
     if pos < len(text):
         pieces.append(("plain", text[pos:]))
     lead = ""
@@ -481,3 +562,389 @@ def _rewrite_segment(node, attr: str, text: str, cuts) -> None:
         parent.insert(index, new)
         index += 1
         last = new
+
+
+# --- layout, noting where the marks fall -------------------------------------
+
+
+@dataclass(frozen=True)
+class PageMarks:
+    """Where marked blocks fell on one laid-out page (CSS px from the page's top left)."""
+
+    side: str
+    """``left`` or ``right``: the page's side in the spread."""
+    text_left: float
+    text_right: float
+    """Horizontal extent of the text block."""
+    bleed_left: float
+    bleed_top: float
+    marks: tuple[tuple[str, float, float], ...]
+    """(part id, top, bottom) of each marked box."""
+
+
+class ProofLayouter:
+    """Lays out units like :class:`ketab.layout.Layouter` (same engine, same sandbox),
+    with the proof's CSS added and, for every unit, the place of every mark noted
+    in :attr:`geometry` (unit key → [PageMarks…])."""
+
+    def __init__(self, base: Path, allowed: list[Path], extra_css: str = "", jobs: int | None = None):
+        from ketab.layout import LayoutStats
+
+        self.base = Path(base).resolve()
+        self.allowed = tuple(Path(p).resolve() for p in allowed)
+        self.extra_css = extra_css
+        self.jobs = jobs or min(os.cpu_count() or 1, 4)
+        self.memo: dict = {}
+        self.geometry: dict[str, list[PageMarks]] = {}
+        self.stats = LayoutStats()
+        self._pool = None
+        self._engine = None
+
+    def layout(self, html: str, css: str):
+        return self.layout_many([(html, css)])[0]
+
+    def layout_many(self, jobs: list[tuple[str, str]]):
+        from ketab.cache import digest
+        from ketab.layout import LaidOutUnit
+
+        jobs = [(html, css + self.extra_css) for html, css in jobs]
+        keys = [digest("proof-unit", html, css) for html, css in jobs]
+        todo = {}
+        for key, job in zip(keys, jobs):
+            if key not in self.memo:
+                todo.setdefault(key, job)
+        if len(todo) > 1 and self.jobs > 1:
+            pool = self._get_pool()
+            futures = {key: pool.submit(_render_in_worker, html, css) for key, (html, css) in todo.items()}
+            laid = {key: f.result() for key, f in futures.items()}
+        else:
+            laid = {key: self._render(html, css) for key, (html, css) in todo.items()}
+        for key, (pdf, pages, anchors, geometry) in laid.items():
+            self.memo[key] = LaidOutUnit(key, pdf, pages, anchors)
+            self.geometry[key] = geometry
+            self.stats.laid_out += 1
+        return [self.memo[key] for key in keys]
+
+    def _render(self, html: str, css: str):
+        if self._engine is None:
+            self._engine = _engine(self.base, self.allowed)
+        return render_with_marks(self._engine, html, css)
+
+    def _get_pool(self):
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.base, self.allowed))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def _engine(base, allowed):
+    from ketab.layout import Engine
+
+    return Engine(base, allowed)
+
+
+def render_with_marks(engine, html: str, css: str):
+    """What :meth:`ketab.layout.Engine.render` returns, plus the marks of every page."""
+    document = engine.document(html, css)
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, index)
+    geometry = [page_marks(page) for page in document.pages]
+    out = io.BytesIO()
+    document.write_pdf(out)
+    return out.getvalue(), len(document.pages), anchors, geometry
+
+
+def page_marks(page) -> PageMarks:
+    box = page._page_box
+    found: list = []
+    _find_marks(box, found)
+    bleed = getattr(page, "bleed", None) or {}
+    left = box.content_box_x()
+    return PageMarks(box.page_type.side, left, left + box.width, bleed.get("left", 0), bleed.get("top", 0), tuple(found))
+
+
+def _find_marks(box, found: list) -> None:
+    element = getattr(box, "element", None)
+    if element is not None and hasattr(element, "get"):
+        classes = (element.get("class") or "").split()
+        if any(c in MARK_CLASSES for c in classes):
+            height = box.border_height()
+            if height > 0:
+                top = box.border_box_y()
+                found.append((element.get("data-proof-part") or "", top, top + height))
+            return
+    for child in getattr(box, "children", ()):
+        _find_marks(child, found)
+
+
+_WORKER = None
+
+
+def _init_worker(base, allowed):
+    global _WORKER
+    _WORKER = _engine(base, allowed)
+
+
+def _render_in_worker(html: str, css: str):
+    return render_with_marks(_WORKER, html, css)
+
+
+# --- drawing the bars ----------------------------------------------------------
+
+
+def draw_bars(pdf, pagination, geometry: dict) -> dict[str, set[int]]:
+    """Draw a bar in the outer margin beside every marked block; part id → {page index}."""
+    import pikepdf
+
+    touched: dict[str, set[int]] = {}
+    width = BAR_WIDTH_MM * PX_PER_MM
+    gap = BAR_GAP_MM * PX_PER_MM
+    for placed in pagination.placed:
+        for i, marks in enumerate(geometry.get(placed.unit.key, ())):
+            if not marks.marks:
+                continue
+            index = placed.first_page + i
+            for part, _, _ in marks.marks:
+                touched.setdefault(part, set()).add(index)
+            page = pdf.pages[index]
+            x0, _, _, y_top = (float(v) for v in page.mediabox)
+            x = marks.text_left - gap - width if marks.side == "left" else marks.text_right + gap
+            ops = [b"q %.3f %.3f %.3f rg" % BAR_RGB]
+            for top, bottom in _merged((t, b) for _, t, b in marks.marks):
+                ops.append(b"%.2f %.2f %.2f %.2f re f" % (
+                    x0 + (x + marks.bleed_left) * PT_PER_PX,
+                    y_top - (bottom + marks.bleed_top) * PT_PER_PX,
+                    width * PT_PER_PX,
+                    (bottom - top) * PT_PER_PX,
+                ))
+            ops.append(b"Q")
+            page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + b"\n".join(ops) + b"\n"))
+    return touched
+
+
+def _merged(ranges) -> list[tuple[float, float]]:
+    out: list[list[float]] = []
+    for top, bottom in sorted(ranges):
+        if out and top <= out[-1][1] + 2:
+            out[-1][1] = max(out[-1][1], bottom)
+        else:
+            out.append([top, bottom])
+    return [(a, b) for a, b in out]
+
+
+# --- the proof -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    path: Path
+    pages: int
+    summary_pages: int
+    """Pages in front of the book (the summary, padded to keep the spreads)."""
+    chapters: tuple[ChapterChanges, ...]
+    """Every chapter of either version, in reading order."""
+    marked_pages: tuple[int, ...] = field(default=())
+    """0-based indices in the proof PDF of the pages with a bar."""
+
+    @property
+    def changed(self) -> tuple[ChapterChanges, ...]:
+        return tuple(c for c in self.chapters if c.any)
+
+
+def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templates: Path | None = None, old_shown_as: str | None = None, progress=lambda stage: None) -> ProofResult:
+    """Compare the manuscript in ``old_dir`` with ``new_dir``; write ``<out>/<slug>-proof.pdf``."""
+    import pikepdf
+
+    from ketab import pdf as pdf_writer
+    from ketab import render
+
+    templates = Path(templates or render.default_templates())
+    progress("reading and converting both versions")
+    old, _ = load_book(old_dir, old_shown_as)
+    new, _ = load_book(new_dir)
+    _pin_the_clock(new.config)
+    marked, chapters = compare_books(old, new)
+
+    progress("laying out the proof")
+    proof_css = (templates / "proof" / "proof.css").read_text(encoding="utf-8")
+    layouter = ProofLayouter(new_dir, [Path(new_dir), templates], extra_css=proof_css)
+    try:
+        pagination = pdf_writer.paginate(marked, layouter, templates, bleed=0.0)
+        pdf = pdf_writer.assemble_pdf(marked, pagination, 1)
+        pdf_writer.finish(pdf, marked, pagination, screen=True)
+        touched = draw_bars(pdf, pagination, layouter.geometry)
+        html = summary_html(marked, templates, chapters, against, touched, pagination)
+        summary = layouter.layout(html, render.print_css(marked, templates, render.PrintStyle("content")))
+    finally:
+        layouter.close()
+
+    progress("writing the proof")
+    marked_pages = sorted({i for pages in touched.values() for i in pages})
+    labels = proof_labels(new.language)
+    sources: list = []
+    front = _prepend(pdf, summary, pagination, labels["summary"], sources)
+    title = f"{new.config.title} — {labels['title']}"
+    pdf.trailer.Info.Title = pikepdf.String(title)
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta["dc:title"] = title
+    path = Path(out_dir) / f"{new.config.slug}-proof.pdf"
+    pdf_writer.save(pdf, path)
+    return ProofResult(path, len(pdf.pages), front, chapters, tuple(i + front for i in marked_pages))
+
+
+def _prepend(pdf, summary, pagination, title: str, keep: list) -> int:
+    """Put the summary in front, padded to an even count so rectos stay rectos; labels and outline follow.
+
+    The source PDFs are appended to ``keep``: their streams are copied when ``pdf`` is saved."""
+    import pikepdf
+
+    src = pikepdf.open(io.BytesIO(summary.pdf))
+    blank = pikepdf.open(io.BytesIO(pagination.blank.pdf))
+    keep += [src, blank]
+    pages = list(src.pages)
+    if len(pages) % 2:
+        pages.append(blank.pages[0])
+    for i, page in enumerate(pages):
+        pdf.pages.insert(i, page)
+    count = len(pages)
+    nums = list(pdf.Root.PageLabels.Nums) if "/PageLabels" in pdf.Root else [0, pikepdf.Dictionary(S=pikepdf.Name.D)]
+    shifted = pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.D, P=pikepdf.String(f"{title} "))])
+    for k in range(0, len(nums), 2):
+        shifted.append(int(nums[k]) + count)
+        shifted.append(nums[k + 1])
+    pdf.Root.PageLabels = pikepdf.Dictionary(Nums=shifted)
+    with pdf.open_outline() as outline:
+        outline.root.insert(0, pikepdf.OutlineItem(title, 0))
+    return count
+
+
+def _pin_the_clock(config) -> None:
+    """fontTools stamps font subsets with the time unless SOURCE_DATE_EPOCH is set."""
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        import datetime
+
+        d = config.date_value
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime.datetime(d.year, d.month, d.day, tzinfo=datetime.timezone.utc).timestamp()) if d else 0)
+
+
+def summary_html(book, templates: Path, chapters, against: str, touched: dict, pagination) -> str:
+    from ketab import render
+
+    labels = proof_labels(book.language)
+    lang = book.language
+    total = {k: 0 for k in ("changed", "inserted", "deleted", "words_added", "words_removed")}
+    rows = []
+    for c in chapters:
+        if not c.any:
+            continue
+        notes = [labels[k] for k, on in (("new_chapter", c.status == "new"), ("removed_chapter", c.status == "removed"), ("title_changed", c.title_changed)) if on]
+        pages = labels["sep"].join(folio(i, pagination, lang) for i in sorted(touched.get(c.id, ())))
+        row = {"title": c.title, "notes": labels["sep"].join(notes), "pages": pages, "status": c.status}
+        for k in total:
+            total[k] += getattr(c, k)
+            row[k] = lang.digits(getattr(c, k))
+        rows.append(row)
+    unchanged = sum(1 for c in chapters if not c.any)
+    env = render.environment(templates)
+    return env.get_template("proof/summary.html.j2").render(
+        **render.common_context(book),
+        t=labels,
+        against=against,
+        rows=rows,
+        total={k: lang.digits(v) for k, v in total.items()},
+        unchanged=labels["unchanged"].format(n=lang.digits(unchanged)) if unchanged else "",
+    )
+
+
+def folio(index: int, pagination, lang) -> str:
+    """The printed folio of page ``index`` of the book: a letter (or roman) in the front matter."""
+    if index >= pagination.front_pages:
+        return lang.digits(index - pagination.front_pages + 1)
+    if lang.primary in ("fa", "prs"):
+        from ketab.render import PERSIAN_LETTERS
+
+        letters = re.findall(r'"([^"]+)"', PERSIAN_LETTERS)
+        n, out = index + 1, ""
+        while n > 0:
+            n, r = divmod(n - 1, len(letters))
+            out = letters[r] + out
+        return out
+    return _roman(index + 1)
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += numeral
+            n -= value
+    return out
+
+
+# --- the command -------------------------------------------------------------------
+
+
+@click.command("proof")
+@click.argument("folders", nargs=-1, metavar="[OLD NEW]", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--since", "revision", metavar="REV", help="Compare with the manuscript as committed at this git revision.")
+@click.option("--manuscript", "manuscript", type=click.Path(file_okay=False, path_type=Path), help="The manuscript (with --since; default manuscript/).")
+@click.option("--out", "out_dir", default="build", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+def command(folders: tuple[Path, ...], revision: str | None, manuscript: Path | None, out_dir: Path) -> None:
+    """A proof PDF with the changes since REV (or from OLD to NEW) marked.
+
+    \b
+    ketab proof --since REV [--manuscript DIR]
+    ketab proof OLD NEW
+
+    Changed and inserted paragraphs get a bar in the outer margin, deleted ones
+    a «حذف» marker; the first page summarises what changed in which chapter.
+    Written to <out>/<slug>-proof.pdf."""
+    import tempfile
+
+    from ketab.cli import err, print_diagnostic
+
+    if revision is not None:
+        if len(folders) > 1 or (folders and manuscript):
+            raise click.UsageError("with --since, give one manuscript folder (or --manuscript), not OLD NEW")
+        new_dir = folders[0] if folders else (manuscript or Path("manuscript"))
+    elif len(folders) == 2 and manuscript is None:
+        new_dir = folders[1]
+    else:
+        raise click.UsageError("give --since REV, or the OLD and NEW manuscript folders")
+    try:
+        with tempfile.TemporaryDirectory(prefix="ketab-proof-") as tmp:
+            if revision is not None:
+                old_dir, against = manuscript_at(revision, new_dir, Path(tmp))
+                shown = revision
+            else:
+                old_dir, against, shown = folders[0], str(folders[0]), None
+            with err.status("starting…", spinner="dots") as status:
+                result = write_proof(old_dir, new_dir, out_dir, against, old_shown_as=shown, progress=lambda s: status.update(s + "…"))
+    except BuildError as exc:
+        for d in exc.diagnostics:
+            print_diagnostic(d)
+        err.print("proof failed", style="bold red")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted", style="bold red")
+        sys.exit(ExitCode.INTERRUPTED)
+    for c in result.changed:
+        err.print(
+            f"  {c.status:<8} {c.id}: {c.changed} changed, {c.inserted} inserted, {c.deleted} deleted; "
+            f"+{c.words_added} −{c.words_removed} words",
+            markup=False,
+        )
+    if not result.changed:
+        err.print("  no changes", markup=False)
+    err.print(f"  proof   {result.path} ({result.pages} pages, {len(result.marked_pages)} with changes)", markup=False)
