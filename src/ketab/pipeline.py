@@ -23,7 +23,7 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from ketab import cache as cachemod
-from ketab.diagnostics import Diagnostic
+from ketab.diagnostics import Diagnostic, Severity
 from ketab.render import default_templates
 
 FORMATS = ("print", "screen", "epub")
@@ -75,9 +75,10 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     clock = _Clock()
     salt = cachemod.tool_versions()
     cache = cachemod.BuildCache(out_dir / ".ketab-cache", salt) if use_cache else None
-    inputs = _input_digests(manuscript_dir, templates, formats)
+    inputs = _input_digests(manuscript_dir, templates, formats, out_dir)
     if cache is not None and _up_to_date(cache, inputs, out_dir):
-        return BuildResult(dict(cache.state["outputs_by_format"]), (), cache.state.get("pages", 0), {}, True, ("nothing to do",))
+        kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in cache.state.get("warnings", ()))
+        return BuildResult(dict(cache.state["outputs_by_format"]), kept, cache.state.get("pages", 0), {}, True, ("nothing to do",))
     report = [f"clean build: {cache.reset_reason}"] if cache is not None and cache.reset_reason else []
     if cache is not None and not cache.reset_reason:
         report += _why(cache.state.get("inputs", {}), inputs)
@@ -130,9 +131,11 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
         outputs["epub"] = epub_writer.write_epub(book, templates, out_dir, page_breaks(book, pagination), cover_png)
         clock.lap("epub")
 
+    all_warnings = tuple(manuscript.warnings) + tuple(warnings)
     if cache is not None:
         cache.save_state({
             "inputs": inputs,
+            "warnings": [[d.path, d.line, d.severity.value, d.message, d.code] for d in all_warnings],
             "pages": pagination.total_pages,
             "outputs_by_format": {k: str(v) for k, v in outputs.items()},
             "outputs": {str(p): _file_digest(p) for p in outputs.values()},
@@ -140,7 +143,6 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
                 t: pagination.anchor_folio[t] for p in book.parts for t in p.converted.links if t in pagination.anchor_folio
             },
         })
-    all_warnings = tuple(manuscript.warnings) + tuple(warnings)
     return BuildResult(outputs, all_warnings, pagination.total_pages, clock.laps, False, tuple(report))
 
 
@@ -167,15 +169,22 @@ def page_breaks(book, pagination) -> dict:
 # --- what changed ------------------------------------------------------------
 
 
-def _input_digests(manuscript_dir: Path, templates: Path, formats) -> dict:
+BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*")
+"""The templates a build reads (not the proof's or the preview's)."""
+
+
+def _input_digests(manuscript_dir: Path, templates: Path, formats, out_dir: Path) -> dict:
     """Digests of every input, per kind, to decide 'nothing to do' and to say why."""
     files = {}
+    skip = out_dir.resolve()
     if manuscript_dir.is_dir():
         for path in sorted(p for p in manuscript_dir.rglob("*") if p.is_file()):
+            if path.resolve().is_relative_to(skip):
+                continue  # the outputs are not inputs (ketab build . --out build)
             files[path.relative_to(manuscript_dir).as_posix()] = _file_digest(path)
     return {
         "manuscript": files,
-        "templates": cachemod.tree_digest(templates, "**/*[!f]") if templates.is_dir() else "",
+        "templates": "".join(cachemod.tree_digest(templates, g) for g in BUILD_TEMPLATES) if templates.is_dir() else "",
         "fonts": cachemod.tree_digest(templates / "fonts") if (templates / "fonts").is_dir() else "",
         "formats": sorted(formats),
     }

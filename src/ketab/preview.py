@@ -319,9 +319,14 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "ketab-preview"
+    head_only = False
 
     def log_message(self, format, *args):  # the terminal is for the build, not for requests
         pass
+
+    def do_HEAD(self) -> None:
+        self.head_only = True
+        self.do_GET()
 
     def do_GET(self) -> None:
         preview = self.server.preview
@@ -329,7 +334,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", b"forbidden\n")
         path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         if path == "/events":
-            return self._events(preview)
+            return self._send(HTTPStatus.OK, "text/event-stream; charset=utf-8", b"") if self.head_only else self._events(preview)
         if path == "/status":
             return self._send(HTTPStatus.OK, "application/json", json.dumps(preview.status(), ensure_ascii=False).encode())
         if path.startswith("/_ketab/") and path[8:] in ASSETS:
@@ -375,7 +380,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
-        self.wfile.write(body)
+        if not self.head_only:
+            self.wfile.write(body)
 
     def _events(self, preview: Preview) -> None:
         """Server-Sent Events: the status whenever it changes, a comment now and then to keep the line open."""

@@ -60,6 +60,8 @@ class Watcher:
         """The BuildError (or the bug) of the last build; None when it succeeded."""
         self.last_result = None
         """The BuildResult of the last successful build."""
+        self.building = False
+        """True while a build runs."""
         self._echo = echo
         self._console = None
         self._stop = threading.Event()
@@ -131,6 +133,7 @@ class Watcher:
         from ketab.preview import load_snapshot
 
         self.preview.building()
+        self.building = True
         started = time.perf_counter()
         try:
             result = pipeline.build(self.manuscript, self.out, self.formats, self.templates, progress=self.preview.building)
@@ -150,7 +153,7 @@ class Watcher:
             self.preview.failed([f"internal error: {type(exc).__name__}: {exc} (the traceback is on the terminal)"])
         else:
             self.last_error, self.last_result = None, result
-            if not result.nothing_to_do:  # "nothing to do" reports no warnings: the last build's still hold
+            if result.warnings or not result.nothing_to_do:  # "nothing to do" may report none: the last build's hold
                 self._warnings = tuple(str(w) for w in result.warnings)
                 for w in result.warnings:
                     self._say_diagnostic(w)
@@ -160,6 +163,7 @@ class Watcher:
             else:
                 self._say(f"built {result.pages} pages in {elapsed:.1f} s — {self.url}", "green")
             self.preview.succeeded(snapshot, self._warnings)
+        self.building = False
         with self._done:
             self.build_count += 1
             self._done.notify_all()
@@ -237,7 +241,7 @@ def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | Non
     try:
         watcher.run()
     except KeyboardInterrupt:
-        watcher._say("stopped", "bold")
+        watcher._say("interrupted; previous outputs left as they were" if watcher.building else "stopped", "bold")
     finally:
         watcher.preview.close()
     if max_builds and watcher.last_error is not None:
