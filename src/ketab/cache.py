@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ketab.outputs import atomic_write as _atomic
 
-FORMAT = 2
+FORMAT = 3
 """Bump when the layout of the cache changes."""
 
 

@@ -34,16 +34,18 @@ class LaidOutUnit:
     pages: int
     anchors: dict = field(compare=False)
     """Anchor id → 0-based page index inside the unit."""
+    slots: tuple = field(default=(), compare=False)
+    """Places kept for page numbers drawn later (see :func:`find_slots`)."""
 
     def to_bytes(self) -> bytes:
-        head = json.dumps({"pages": self.pages, "anchors": self.anchors}, ensure_ascii=False).encode()
-        return head + b"\n" + self.pdf
+        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots)}
+        return json.dumps(meta, ensure_ascii=False).encode() + b"\n" + self.pdf
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes) -> "LaidOutUnit":
         head, _, pdf = blob.partition(b"\n")
         meta = json.loads(head)
-        return cls(key, pdf, meta["pages"], meta["anchors"])
+        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]))
 
 
 @dataclass
@@ -103,8 +105,8 @@ class Layouter:
             laid = {key: f.result() for key, f in futures.items()}
         else:
             laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors) in laid.items():
-            unit = LaidOutUnit(key, pdf, pages, anchors)
+        for key, (pdf, pages, anchors, slots) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors, slots)
             self.memo[key] = results[key] = unit
             self.stats.laid_out += 1
             if self.cache is not None:
@@ -155,7 +157,7 @@ class Engine:
         return document
 
     def render(self, html: str, css: str):
-        """(PDF bytes, page count, anchor → page index) of one unit."""
+        """(PDF bytes, page count, anchor → page index, slots) of one unit."""
         document = self.document(html, css)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
@@ -163,7 +165,7 @@ class Engine:
                 anchors.setdefault(anchor, index)
         out = io.BytesIO()
         document.write_pdf(out)
-        return out.getvalue(), len(document.pages), anchors
+        return out.getvalue(), len(document.pages), anchors, find_slots(document)
 
 
     def _document(self, html: str, css: str):
@@ -177,6 +179,34 @@ class Engine:
         return weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
             stylesheets=[stylesheet], font_config=self.fonts, counter_style=counters
         )
+
+
+def find_slots(document) -> tuple:
+    """Every ``.page-slot`` box: page, target, and its border box relative to the page's
+    content box (CSS px), with its font size — where a page number will be drawn."""
+    slots = []
+    for index, page in enumerate(document.pages):
+        box = page._page_box
+        origin = (box.content_box_x(), box.content_box_y())
+        _collect_slots(box, index, origin, slots)
+    return tuple(slots)
+
+
+def _collect_slots(box, index, origin, slots) -> None:
+    element = getattr(box, "element", None)
+    if type(box).__name__ == "InlineBlockBox" and element is not None and "page-slot" in (element.get("class") or "").split():
+        slots.append({
+            "page": index,
+            "target": element.get("data-target"),
+            "x": box.border_box_x() - origin[0],
+            "y": box.border_box_y() - origin[1],
+            "w": box.border_width(),
+            "h": box.border_height(),
+            "size": box.style["font_size"],
+        })
+        return
+    for child in getattr(box, "children", ()):
+        _collect_slots(child, index, origin, slots)
 
 
 FOOTNOTE_SAFE_CSS = "\nhtml { orphans: 1; widows: 1; }\n"

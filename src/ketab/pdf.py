@@ -26,7 +26,6 @@ from ketab.assemble import Book, Part
 from ketab.layout import LaidOutUnit, Layouter
 from ketab.persian import bidi
 
-MAX_PASSES = 4
 
 
 @dataclass(frozen=True)
@@ -68,31 +67,22 @@ class _Body:
     unit: LaidOutUnit
 
 
-def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float, known_folios: dict | None = None) -> Pagination:
+def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> Pagination:
     """Lay out the text units, place them, resolve page numbers, then the front matter."""
     lang = book.language
     content_css = render.print_css(book, templates, render.PrintStyle("content", bleed=bleed))
     parts = [p for p in book.body if p is not book.index_part]
 
-    def lay_out(folios: dict) -> list[_Body]:
-        htmls = [
-            link_across_units(render.print_chapter_html(book, templates, p, with_xref_pages(p.converted.html, folios, lang)), book, {p.id})
-            for p in parts
-        ]
-        units = layouter.layout_many([(html, content_css) for html in htmls])
-        return [_Body(p, u) for p, u in zip(parts, units)]
-
-    # A unit's layout does not depend on its place, only cross-reference page numbers do:
-    # lay out, place, and lay out again the few units whose printed references changed.
-    folios: dict[str, int] = dict(known_folios or {})
-    targets = {t for p in parts for t in p.converted.links}
-    for _ in range(MAX_PASSES):
-        bodies = lay_out(folios)
-        placed_folios, new_folios, _ = _place(bodies)
-        stable = all(new_folios.get(t) == folios.get(t) for t in targets)  # printed references unchanged
-        folios = new_folios
-        if stable:
-            break
+    digits = slot_digits(book)
+    # A unit's layout does not depend on its place in the book: cross-reference page
+    # numbers are slots filled in with the furniture.  One pass lays the text out.
+    htmls = [
+        link_across_units(render.print_chapter_html(book, templates, p, with_xref_pages(p.converted.html, None, lang, digits)), book, {p.id})
+        for p in parts
+    ]
+    units = layouter.layout_many([(html, content_css) for html in htmls])
+    bodies = [_Body(p, u) for p, u in zip(parts, units)]
+    placed_folios, folios, _ = _place(bodies)
     if book.index_part is not None:
         part = book.index_part
         html = render.print_index_html(book, templates, index_entries(book, folios), part.title or lang.labels.index, part.id)
@@ -103,7 +93,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float, know
 
     # Folios and running heads, one furniture unit per text unit.
     furniture = layouter.layout_many([
-        (render.furniture_html(book, b.unit.pages), render.print_css(book, templates, render.PrintStyle(
+        (render.furniture_html(book, b.unit.pages, _stamps(b.unit, folios, lang)), render.print_css(book, templates, render.PrintStyle(
             "furniture", folio, lang.counter_style, b.part.title or lang.labels.index, book.config.title, bleed=bleed)))
         for b, (_, folio) in zip(bodies, placed_folios)
     ])
@@ -130,6 +120,15 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float, know
             anchor_index[anchor] = first + index
         page = first + body.unit.pages
     return Pagination(tuple(ordered), front_pages, body_pages, folios, anchor_index, blank_unit)
+
+
+def _stamps(unit: LaidOutUnit, folios: dict, lang) -> dict:
+    """Page index → [(slot geometry, text)]: the cross-reference numbers to draw over the unit."""
+    stamps: dict[int, list] = {}
+    for slot in unit.slots:
+        folio = folios.get(slot["target"])
+        stamps.setdefault(slot["page"], []).append((slot, lang.digits(folio) if folio else "—"))
+    return stamps
 
 
 def _place(bodies: list[_Body]):
@@ -172,18 +171,36 @@ def _resolve_unit_links(pdf: pikepdf.Pdf) -> None:
                 del annot["/A"]
 
 
-def with_xref_pages(body: str, folios: dict, lang) -> str:
-    """Append «(ص ۱۲)» to every internal cross-reference (a placeholder until known)."""
-    if 'class="xref"' not in body and "xref" not in body:
+def slot_digits(book: Book) -> int:
+    """How many digits to keep for a cross-reference's page number: enough for the
+    book's length, estimated from its text (about 1,500 characters a page, with room)."""
+    chars = sum(len(p.converted.html) for p in book.parts) // 3  # markup is about two thirds
+    return len(str(max(10, int(chars / 1500 * 1.5))))
+
+
+def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> str:
+    """Append «(ص ۱۲)» to every internal cross-reference.
+
+    With ``folios`` None the number is a *slot*: hidden digits that keep its place,
+    so that the unit's layout does not depend on where other units fall; the
+    number is drawn into the slot with the page furniture (see :func:`furniture_html`)."""
+    if "xref" not in body:
         return body
     root = lxml_html.fragment_fromstring(body, create_parent="div")
     for a in root.iter("a"):
         if "xref" not in (a.get("class") or "").split():
             continue
         target = (a.get("href") or "#")[1:]
-        folio = folios.get(target)
         span = lxml_html.Element("span", {"class": "xref-page"})
-        span.text = f" ({lang.labels.page_ref} {lang.digits(folio) if folio else '—'})"
+        span.text = f" ({lang.labels.page_ref} "
+        if folios is None:
+            slot = lxml_html.Element("span", {"class": "page-slot", "data-target": target})
+            slot.text = lang.digits("8" * digits)  # a wide digit (Persian zero is a dot)
+            slot.tail = ")"
+            span.append(slot)
+        else:
+            folio = folios.get(target)
+            span.text += f"{lang.digits(folio) if folio else '—'})"
         span.tail = a.tail
         a.tail = None
         a.addnext(span)
@@ -395,15 +412,13 @@ def remove_padding(pdf: pikepdf.Pdf, pagination: Pagination) -> None:
         del pdf.pages[-1]
 
 
-def write_pdfs(book: Book, layouter: Layouter, templates: Path, out_dir: Path, formats: set[str], known_folios: dict | None = None):
+def write_pdfs(book: Book, layouter: Layouter, templates: Path, out_dir: Path, formats: set[str]):
     """Lay the book out once; write the print and/or screen PDF from it: (outputs, Pagination).
 
     The layout is always the print one (with bleed): the screen PDF and the EPUB's
-    page-list are derived from it, so every output shares the cached layout units.
-    ``known_folios`` (cross-reference targets → folio, from the last build) saves a
-    second layout pass of the units with cross-references when nothing moved."""
+    page-list are derived from it, so every output shares the cached layout units."""
     config = book.config
-    pagination = paginate(book, layouter, templates, config.bleed, known_folios or {})
+    pagination = paginate(book, layouter, templates, config.bleed)
     written = {}
     pdf = assemble_pdf(book, pagination, config.signature if "print" in formats else 1)
     if "print" in formats:

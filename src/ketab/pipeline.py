@@ -114,8 +114,7 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     wanted = set(formats)
     layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, inputs["fonts"])
     try:
-        known = cache.state.get("xref_folios") if cache is not None else None
-        outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"}, known)
+        outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
         clock.lap("pdf")
         progress("making the cover")
         cover_pdf, cover_png = cover_writer.write_cover(book, layouter, templates, out_dir, pagination.total_pages, write_pdf="print" in wanted)
@@ -139,9 +138,6 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
             "pages": pagination.total_pages,
             "outputs_by_format": {k: str(v) for k, v in outputs.items()},
             "outputs": {str(p): _file_digest(p) for p in outputs.values()},
-            "xref_folios": {
-                t: pagination.anchor_folio[t] for p in book.parts for t in p.converted.links if t in pagination.anchor_folio
-            },
         })
     return BuildResult(outputs, all_warnings, pagination.total_pages, clock.laps, False, tuple(report))
 

@@ -619,8 +619,8 @@ class ProofLayouter:
             laid = {key: f.result() for key, f in futures.items()}
         else:
             laid = {key: self._render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, geometry) in laid.items():
-            self.memo[key] = LaidOutUnit(key, pdf, pages, anchors)
+        for key, (pdf, pages, anchors, slots, geometry) in laid.items():
+            self.memo[key] = LaidOutUnit(key, pdf, pages, anchors, slots)
             self.geometry[key] = geometry
             self.stats.laid_out += 1
         return [self.memo[key] for key in keys]
@@ -653,6 +653,8 @@ def _engine(base, allowed):
 
 def render_with_marks(engine, html: str, css: str):
     """What :meth:`ketab.layout.Engine.render` returns, plus the marks of every page."""
+    from ketab.layout import find_slots
+
     document = engine.document(html, css)
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
@@ -661,7 +663,7 @@ def render_with_marks(engine, html: str, css: str):
     geometry = [page_marks(page) for page in document.pages]
     out = io.BytesIO()
     document.write_pdf(out)
-    return out.getvalue(), len(document.pages), anchors, geometry
+    return out.getvalue(), len(document.pages), anchors, find_slots(document), geometry
 
 
 def page_marks(page) -> PageMarks:

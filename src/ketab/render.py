@@ -150,11 +150,20 @@ def blank_html(book: Book, templates: Path) -> str:
     return environment(templates).get_template("print/blank.html.j2").render(**common_context(book))
 
 
-def furniture_html(book: Book, pages: int) -> str:
-    """``pages`` empty pages: their margin boxes are the unit's folios and running heads."""
+def furniture_html(book: Book, pages: int, stamps: dict | None = None) -> str:
+    """``pages`` empty pages: their margin boxes are the unit's folios and running heads;
+    ``stamps`` (page → [(slot, text)]) are the cross-reference numbers drawn into their slots."""
     c = common_context(book)
+    body = []
+    for page in range(pages):
+        spans = "".join(
+            f'<span class="stamp" style="left:{s["x"]:.3f}px;top:{s["y"]:.3f}px;width:{s["w"]:.3f}px;'
+            f'height:{s["h"]:.3f}px;line-height:{s["h"]:.3f}px;font-size:{s["size"]:.3f}px">{text}</span>'
+            for s, text in (stamps or {}).get(page, ())
+        )
+        body.append(f'<div class="furniture-page">{spans}</div>')
     return (
         f'<!DOCTYPE html><html lang="{c["lang"]}" dir="{c["dir"]}"><head><meta charset="utf-8"></head><body>'
-        + '<div class="furniture-page"></div>' * pages
+        + "".join(body)
         + "</body></html>"
     )
