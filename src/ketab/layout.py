@@ -36,6 +36,8 @@ class LaidOutUnit:
     """Anchor id → 0-based page index inside the unit."""
     slots: tuple = field(default=(), compare=False)
     """Places kept for page numbers drawn later (see :func:`find_slots`)."""
+    extra: object = field(default=None, compare=False)
+    """What the layouter's ``probe`` noted about the laid-out document (not cached)."""
 
     def to_bytes(self) -> bytes:
         meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots)}
@@ -57,11 +59,24 @@ class LayoutStats:
 class Layouter:
     """Lays out units with WeasyPrint, through the cache, in parallel where it pays."""
 
-    def __init__(self, base: Path, allowed: list[Path], cache: BuildCache | None = None, fonts_digest: str = "", jobs: int | None = None):
+    def __init__(
+        self,
+        base: Path,
+        allowed: list[Path],
+        cache: BuildCache | None = None,
+        fonts_digest: str = "",
+        jobs: int | None = None,
+        probe=None,
+        extra_css: str = "",
+    ):
+        """``probe(document)`` (a module-level function) notes something about each laid-out
+        document, kept in :attr:`LaidOutUnit.extra`; ``extra_css`` is added to every unit."""
         self.base = Path(base).resolve()
         self.allowed = tuple(Path(p).resolve() for p in allowed)
-        self.cache = cache
+        self.cache = cache if probe is None else None
         self.fonts_digest = fonts_digest
+        self.probe = probe
+        self.extra_css = extra_css
         self.jobs = jobs or min(os.cpu_count() or 1, 4)
         self.memo: dict[str, LaidOutUnit] = {}
         self.stats = LayoutStats()
@@ -69,7 +84,8 @@ class Layouter:
         self._engine = None
 
     def key(self, html: str, css: str) -> str:
-        return digest("unit", self.fonts_digest, html, css)
+        probe = f"{self.probe.__module__}.{self.probe.__qualname__}" if self.probe else ""
+        return digest("unit", self.fonts_digest, probe, html, css)
 
     def lookup(self, key: str) -> LaidOutUnit | None:
         unit = self.memo.get(key)
@@ -89,6 +105,7 @@ class Layouter:
 
     def layout_many(self, jobs: list[tuple[str, str]]) -> list[LaidOutUnit]:
         """Lay out independent units (html, css): cached ones are reused, the rest shared out."""
+        jobs = [(html, css + self.extra_css) for html, css in jobs]
         keys = [self.key(html, css) for html, css in jobs]
         results: dict[str, LaidOutUnit] = {}
         todo: dict[str, tuple[str, str]] = {}
@@ -101,12 +118,12 @@ class Layouter:
                 todo.setdefault(key, job)
         if len(todo) > 1 and self.jobs > 1:
             pool = self._get_pool()
-            futures = {key: pool.submit(_render_in_worker, html, css) for key, (html, css) in todo.items()}
+            futures = {key: pool.submit(_render_in_worker, html, css, self.probe) for key, (html, css) in todo.items()}
             laid = {key: f.result() for key, f in futures.items()}
         else:
             laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, slots) in laid.items():
-            unit = LaidOutUnit(key, pdf, pages, anchors, slots)
+        for key, (pdf, pages, anchors, slots, extra) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra)
             self.memo[key] = results[key] = unit
             self.stats.laid_out += 1
             if self.cache is not None:
@@ -116,7 +133,7 @@ class Layouter:
     def _engine_render(self, html: str, css: str):
         if self._engine is None:
             self._engine = Engine(self.base, self.allowed)
-        return self._engine.render(html, css)
+        return self._engine.render(html, css, self.probe)
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -156,8 +173,8 @@ class Engine:
             document = self._document(html, css + FOOTNOTE_SAFE_CSS)
         return document
 
-    def render(self, html: str, css: str):
-        """(PDF bytes, page count, anchor → page index, slots) of one unit."""
+    def render(self, html: str, css: str, probe=None):
+        """(PDF bytes, page count, anchor → page index, slots, probe's note) of one unit."""
         document = self.document(html, css)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
@@ -165,7 +182,7 @@ class Engine:
                 anchors.setdefault(anchor, index)
         out = io.BytesIO()
         document.write_pdf(out)
-        return out.getvalue(), len(document.pages), anchors, find_slots(document)
+        return out.getvalue(), len(document.pages), anchors, find_slots(document), probe(document) if probe else None
 
 
     def _document(self, html: str, css: str):
@@ -248,5 +265,5 @@ def _init_worker(base, allowed):
     _WORKER = Engine(base, allowed)
 
 
-def _render_in_worker(html: str, css: str):
-    return _WORKER.render(html, css)
+def _render_in_worker(html: str, css: str, probe=None):
+    return _WORKER.render(html, css, probe)

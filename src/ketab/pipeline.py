@@ -96,7 +96,7 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     manuscript = load_manuscript(manuscript_dir, strict=strict)
     clock.lap("load")
 
-    _pin_the_clock(manuscript.config)
+    pin_the_clock(manuscript.config)
 
     progress("converting chapters with pandoc")
     stats: dict = {}
@@ -219,7 +219,7 @@ def _why(before: dict, now: dict) -> list[str]:
     return lines
 
 
-def _pin_the_clock(config) -> None:
+def pin_the_clock(config) -> None:
     """fontTools stamps embedded font subsets with the time unless SOURCE_DATE_EPOCH is set:
     pin it to the book's date so identical input gives identical bytes."""
     if "SOURCE_DATE_EPOCH" not in os.environ:

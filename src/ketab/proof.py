@@ -582,88 +582,9 @@ class PageMarks:
     """(part id, top, bottom) of each marked box."""
 
 
-class ProofLayouter:
-    """Lays out units like :class:`ketab.layout.Layouter` (same engine, same sandbox),
-    with the proof's CSS added and, for every unit, the place of every mark noted
-    in :attr:`geometry` (unit key → [PageMarks…])."""
-
-    def __init__(self, base: Path, allowed: list[Path], extra_css: str = "", jobs: int | None = None):
-        from ketab.layout import LayoutStats
-
-        self.base = Path(base).resolve()
-        self.allowed = tuple(Path(p).resolve() for p in allowed)
-        self.extra_css = extra_css
-        self.jobs = jobs or min(os.cpu_count() or 1, 4)
-        self.memo: dict = {}
-        self.geometry: dict[str, list[PageMarks]] = {}
-        self.stats = LayoutStats()
-        self._pool = None
-        self._engine = None
-
-    def layout(self, html: str, css: str):
-        return self.layout_many([(html, css)])[0]
-
-    def layout_many(self, jobs: list[tuple[str, str]]):
-        from ketab.cache import digest
-        from ketab.layout import LaidOutUnit
-
-        jobs = [(html, css + self.extra_css) for html, css in jobs]
-        keys = [digest("proof-unit", html, css) for html, css in jobs]
-        todo = {}
-        for key, job in zip(keys, jobs):
-            if key not in self.memo:
-                todo.setdefault(key, job)
-        if len(todo) > 1 and self.jobs > 1:
-            pool = self._get_pool()
-            futures = {key: pool.submit(_render_in_worker, html, css) for key, (html, css) in todo.items()}
-            laid = {key: f.result() for key, f in futures.items()}
-        else:
-            laid = {key: self._render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, slots, geometry) in laid.items():
-            self.memo[key] = LaidOutUnit(key, pdf, pages, anchors, slots)
-            self.geometry[key] = geometry
-            self.stats.laid_out += 1
-        return [self.memo[key] for key in keys]
-
-    def _render(self, html: str, css: str):
-        if self._engine is None:
-            self._engine = _engine(self.base, self.allowed)
-        return render_with_marks(self._engine, html, css)
-
-    def _get_pool(self):
-        if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.base, self.allowed))
-        return self._pool
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-
-
-def _engine(base, allowed):
-    from ketab.layout import Engine
-
-    return Engine(base, allowed)
-
-
-def render_with_marks(engine, html: str, css: str):
-    """What :meth:`ketab.layout.Engine.render` returns, plus the marks of every page."""
-    from ketab.layout import find_slots
-
-    document = engine.document(html, css)
-    anchors: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            anchors.setdefault(anchor, index)
-    geometry = [page_marks(page) for page in document.pages]
-    out = io.BytesIO()
-    document.write_pdf(out)
-    return out.getvalue(), len(document.pages), anchors, find_slots(document), geometry
+def document_marks(document) -> list[PageMarks]:
+    """The layout probe of a proof: where the marked blocks fell on every page."""
+    return [page_marks(page) for page in document.pages]
 
 
 def page_marks(page) -> PageMarks:
@@ -687,18 +608,6 @@ def _find_marks(box, found: list) -> None:
             return
     for child in getattr(box, "children", ()):
         _find_marks(child, found)
-
-
-_WORKER = None
-
-
-def _init_worker(base, allowed):
-    global _WORKER
-    _WORKER = _engine(base, allowed)
-
-
-def _render_in_worker(html: str, css: str):
-    return render_with_marks(_WORKER, html, css)
 
 
 # --- drawing the bars ----------------------------------------------------------
@@ -770,22 +679,24 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
 
     from ketab import pdf as pdf_writer
     from ketab import render
+    from ketab.layout import Layouter
+    from ketab.pipeline import pin_the_clock
 
     templates = Path(templates or render.default_templates())
     progress("reading and converting both versions")
     old, _ = load_book(old_dir, old_shown_as)
     new, _ = load_book(new_dir)
-    _pin_the_clock(new.config)
+    pin_the_clock(new.config)
     marked, chapters = compare_books(old, new)
 
     progress("laying out the proof")
     proof_css = (templates / "proof" / "proof.css").read_text(encoding="utf-8")
-    layouter = ProofLayouter(new_dir, [Path(new_dir), templates], extra_css=proof_css)
+    layouter = Layouter(new_dir, [Path(new_dir), templates], probe=document_marks, extra_css=proof_css)
     try:
         pagination = pdf_writer.paginate(marked, layouter, templates, bleed=0.0)
         pdf = pdf_writer.assemble_pdf(marked, pagination, 1)
         pdf_writer.finish(pdf, marked, pagination, screen=True)
-        touched = draw_bars(pdf, pagination, layouter.geometry)
+        touched = draw_bars(pdf, pagination, {u.key: u.extra for u in layouter.memo.values()})
         html = summary_html(marked, templates, chapters, against, touched, pagination)
         summary = layouter.layout(html, render.print_css(marked, templates, render.PrintStyle("content")))
     finally:
@@ -829,15 +740,6 @@ def _prepend(pdf, summary, pagination, title: str, keep: list) -> int:
     with pdf.open_outline() as outline:
         outline.root.insert(0, pikepdf.OutlineItem(title, 0))
     return count
-
-
-def _pin_the_clock(config) -> None:
-    """fontTools stamps font subsets with the time unless SOURCE_DATE_EPOCH is set."""
-    if "SOURCE_DATE_EPOCH" not in os.environ:
-        import datetime
-
-        d = config.date_value
-        os.environ["SOURCE_DATE_EPOCH"] = str(int(datetime.datetime(d.year, d.month, d.day, tzinfo=datetime.timezone.utc).timestamp()) if d else 0)
 
 
 def summary_html(book, templates: Path, chapters, against: str, touched: dict, pagination) -> str:
