@@ -118,7 +118,9 @@ class Layouter:
                 todo.setdefault(key, job)
         if len(todo) > 1 and self.jobs > 1:
             pool = self._get_pool()
-            futures = {key: pool.submit(_render_in_worker, html, css, self.probe) for key, (html, css) in todo.items()}
+            # longest first, so that the cores finish together
+            order = sorted(todo.items(), key=lambda item: -len(item[1][0]))
+            futures = {key: pool.submit(_render_in_worker, html, css, self.probe) for key, (html, css) in order}
             laid = {key: f.result() for key, f in futures.items()}
         else:
             laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}

@@ -82,33 +82,35 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
     ]
     units = layouter.layout_many([(html, content_css) for html in htmls])
     bodies = [_Body(p, u) for p, u in zip(parts, units)]
-    placed_folios, folios, _ = _place(bodies)
+    placed_folios, folios, next_folio = _place(bodies)
+
+    # Then, together: the index (its page numbers are known now), the front matter
+    # (contents with the text's folios, numbered with letters, furniture baked in), a blank page.
+    jobs = []
     if book.index_part is not None:
         part = book.index_part
+        folios[f"{part.id}-title"] = next_folio + (next_folio - 1) % 2  # where the index will open
         html = render.print_index_html(book, templates, index_entries(book, folios), part.title or lang.labels.index, part.id)
-        html = link_across_units(html, book, {part.id})
-        bodies.append(_Body(part, layouter.layout(html, content_css)))
+        jobs.append((link_across_units(html, book, {part.id}), content_css))
+    front_bodies = {p.id: with_xref_pages(p.converted.html, folios, lang) for p in book.front}
+    html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
+    counter = "abjad" if lang.primary in ("fa", "prs") else "lower-roman"
+    style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
+    jobs.append((link_across_units(html, book, {p.id for p in book.front}), render.print_css(book, templates, style)))
+    jobs.append((render.blank_html(book, templates), content_css))
+    *index_unit, front, blank_unit = layouter.layout_many(jobs)
+    if index_unit:
+        bodies.append(_Body(book.index_part, index_unit[0]))
         placed_folios, folios, _ = _place(bodies)
+    front_pages = front.pages + front.pages % 2  # the text starts on a recto
     body_pages = sum(b.unit.pages for b in bodies) + sum(blank for blank, _ in placed_folios)
 
-    # Folios and running heads, one furniture unit per text unit.
+    # Folios, running heads and cross-reference page numbers: one furniture unit per text unit.
     furniture = layouter.layout_many([
         (render.furniture_html(book, b.unit.pages, _stamps(b.unit, folios, lang)), render.print_css(book, templates, render.PrintStyle(
             "furniture", folio, lang.counter_style, b.part.title or lang.labels.index, book.config.title, bleed=bleed)))
         for b, (_, folio) in zip(bodies, placed_folios)
     ])
-
-    # The front matter: contents with the text's folios, numbered with letters, furniture baked in.
-    front_bodies = {p.id: with_xref_pages(p.converted.html, folios, lang) for p in book.front}
-    html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
-    html = link_across_units(html, book, {p.id for p in book.front})
-    counter = "abjad" if lang.primary in ("fa", "prs") else "lower-roman"
-    style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
-    front = layouter.layout(html, render.print_css(book, templates, style))
-    front_pages = front.pages + front.pages % 2  # the text starts on a recto
-    blank_unit = layouter.layout(
-        render.blank_html(book, templates), render.print_css(book, templates, render.PrintStyle("content", bleed=bleed))
-    )
 
     ordered = [Placed("front", front, 0, 0, None, "front")]
     anchor_index = dict((a, i) for a, i in front.anchors.items())
