@@ -6,7 +6,6 @@ import re
 
 import pikepdf
 import pypdfium2 as pdfium
-import pytest
 
 MM = 72 / 25.4
 

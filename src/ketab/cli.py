@@ -25,10 +25,23 @@ def print_diagnostic(d: Diagnostic) -> None:
     err.print(str(d), style=style, markup=False, soft_wrap=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Ctrl-C anywhere in a command (also before or after the build proper) exits with 130 and one line,
+    not with click's "Aborted!" and status 1 — the status of a manuscript with errors."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            err.print("interrupted; previous outputs left as they were", style="bold red")
+            sys.exit(ExitCode.INTERRUPTED)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ketab")
 def main() -> None:
     """ketab — Persian-first print and ebook publishing."""
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 @main.command()
@@ -48,7 +61,6 @@ def build(manuscript: Path, out_dir: Path, formats: str, templates: Path | None,
     if unknown or not wanted:
         raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; use print, screen, epub", param_hint="--format")
     started = time.perf_counter()
-    signal.signal(signal.SIGTERM, _terminate)
     try:
         with err.status("starting…", spinner="dots") as status:
             result = pipeline.build(

@@ -95,7 +95,7 @@ class BookConfig:
 
     @property
     def date_value(self) -> dt.date | None:
-        return dt.date.fromisoformat(self.date[:10]) if self.date else None
+        return dt.date.fromisoformat((self.date + "-01-01")[:10]) if self.date else None  # a year or a month: its first day
 
 
 # --- the schema -------------------------------------------------------------
@@ -291,7 +291,7 @@ def _chapter_refs(entries, doc, path, diags) -> tuple[ChapterRef, ...]:
         line = doc.line("chapters", i)
         if isinstance(entry, str) and entry.strip():
             rel = entry.strip()
-            if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            if Path(rel).is_absolute() or ".." in Path(rel).parts or "\x00" in rel:
                 diags.error(path, line, f"chapter path {rel!r} must stay inside the manuscript folder", "config.path")
                 continue
             if rel in seen:
@@ -303,15 +303,22 @@ def _chapter_refs(entries, doc, path, diags) -> tuple[ChapterRef, ...]:
             unknown = set(entry) - {"generate", "title", "data"}
             if unknown:
                 diags.warning(path, line, f"unknown keys {sorted(unknown)} in a generated part", "config.unknown-key")
-            data = entry.get("data")
+            data, title = entry.get("data"), entry.get("title")
+            try:
+                title = None if title is None else _text(title)
+                if data is not None and not isinstance(data, str):
+                    raise Invalid("data: expected a path relative to the manuscript folder")
+            except Invalid as exc:
+                diags.error(path, line, f"{entry['generate']}: {exc}", "config.value")
+                continue
             if entry["generate"] == "chronology" and not data:
                 diags.error(path, line, "a chronology needs `data:` (a YAML file of events)", "config.value")
                 continue
-            if data and (Path(str(data)).is_absolute() or ".." in Path(str(data)).parts):
+            if data and (Path(data).is_absolute() or ".." in Path(data).parts or "\x00" in data):
                 diags.error(path, line, f"data path {data!r} must stay inside the manuscript folder", "config.path")
                 continue
             refs.append(
-                ChapterRef(path=None, generate=entry["generate"], title=entry.get("title"), data=data, line=line)
+                ChapterRef(path=None, generate=entry["generate"], title=title, data=data, line=line)
             )
         else:
             diags.error(

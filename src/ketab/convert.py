@@ -22,7 +22,6 @@ from lxml import html as lxml_html
 
 from ketab.cache import digest
 from ketab.diagnostics import Collector
-from ketab.language import Language
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
 from ketab.persian import dates as pdates

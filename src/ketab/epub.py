@@ -17,7 +17,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import ebooklib
 from ebooklib import epub
 from lxml import etree
 from lxml import html as lxml_html
@@ -174,7 +173,7 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         title = part.title or lang.labels.index
         marker = next(({"id": f"page-{a}", "label": label} for a, label in page_breaks.get(part.id, ())), None)
         html = env.get_template("epub/index.xhtml.j2").render(entries=entries, part_id=part.id, title=title, sep=sep, start_marker=marker)
-        return html.replace("data-epub-type=", "epub:type="), title, [(marker["id"], marker["label"])] if marker else []
+        return html.replace("data-epub-type=", "epub:type="), bidi.isolate_text(title, lang.tag), [(marker["id"], marker["label"])] if marker else []
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
     for a in root.iter("a"):
         href = a.get("href") or ""

@@ -15,6 +15,10 @@ class RefusedResource(ValueError):
 
 
 class SandboxFetcher(URLFetcher):
+    """Reads ``data:`` URLs, and ``file:`` URLs of regular files that — symlinks resolved — lie inside
+    ``allowed``.  Everything else (http, https, ftp, other files, folders, devices) is refused and recorded
+    in :attr:`refused`; WeasyPrint then leaves the resource out."""
+
     def __init__(self, allowed: list[Path] | tuple[Path, ...]):
         super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
         self.allowed = tuple(Path(p).resolve() for p in allowed)
@@ -23,12 +27,24 @@ class SandboxFetcher(URLFetcher):
     def fetch(self, url, headers=None):
         if url.startswith("data:"):
             return super().fetch(url, headers)
+        path = self.local_path(url)
+        if path is None:
+            self.refused.append(url)
+            raise RefusedResource(f"refused to read {url!r}: only files inside the manuscript and templates are allowed")
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes())
+
+    def local_path(self, url: str) -> Path | None:
+        """The allowed regular file ``url`` names, resolved, or None."""
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            self.refused.append(url)
-            raise RefusedResource(f"refused to fetch {url!r}: only files inside the project are allowed")
-        path = Path(unquote(parts.path)).resolve()
-        if not any(path.is_relative_to(root) for root in self.allowed) or not path.is_file():
-            self.refused.append(url)
-            raise RefusedResource(f"refused to read {url!r}: outside the manuscript, templates and fonts")
-        return URLFetcherResponse(path.as_uri(), body=path.read_bytes())
+            return None
+        name = unquote(parts.path)
+        if "\x00" in name or not name.startswith("/"):  # file:relative/path would resolve against the cwd
+            return None
+        try:
+            path = Path(name).resolve()
+            if any(path.is_relative_to(root) for root in self.allowed) and path.is_file():
+                return path
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a name too long
+            pass
+        return None

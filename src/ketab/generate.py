@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ketab import config as cfg
 from ketab import yamlnodes
-from ketab.diagnostics import BuildError, Collector
+from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 
 
@@ -25,7 +25,11 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
     """A definition-style list of dated events from the chronology data file."""
     diags = Collector()
     path = safe_path(manuscript.root, chapter.rel)
-    if path is None or not path.is_file():
+    try:
+        found = path is not None and path.is_file()
+    except OSError:  # e.g. a file name too long
+        found = False
+    if not found:
         diags.error(manuscript.config.path, chapter.body_line, f"chronology data {chapter.rel!r} not found", "chronology.missing")
         diags.raise_if_errors()
     text = cfg.decode_text(path.read_bytes(), path, diags)

@@ -14,6 +14,7 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -264,6 +265,10 @@ _WORKER: Engine | None = None
 
 def _init_worker(base, allowed):
     global _WORKER
+    # Ctrl-C reaches the whole process group: the parent handles it and shuts the pool down.  A worker
+    # neither prints a KeyboardInterrupt traceback nor runs the CLI's SIGTERM handler (inherited by fork).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER = Engine(base, allowed)
 
 

@@ -28,12 +28,12 @@ FRONT_MATTER_KEYS = {
     "id": "Stable id of the chapter (ASCII); derived from the file name when absent.",
 }
 
-_FENCE = re.compile(r"^(```|~~~)")
+_FENCE = re.compile(r"(`{3,}|~{3,})")
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 _RAW_DANGER = re.compile(
     r"<\s*(script|iframe|object|embed|form|input|button|textarea|select|style|link|meta|base|frame|frameset|svg|math|audio|video|source|applet)\b"
-    r"|\son[a-z]+\s*=|javascript:",
+    r"|[\s/\"']on[a-z]+\s*=|javascript:|<\s*image\b",
     re.I,
 )
 
@@ -143,7 +143,11 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector) -> Cha
     if path is None:
         diags.error(config.path, ref.line, f"chapter {ref.path!r} points outside the manuscript folder", "chapter.outside")
         return None
-    if not path.is_file():
+    try:
+        exists = path.is_file()
+    except OSError:  # e.g. a file name too long
+        exists = False
+    if not exists:
         diags.error(config.path, ref.line, f"chapter file {ref.path!r} does not exist", "chapter.missing")
         return None
     before = len(diags.errors)
@@ -203,11 +207,12 @@ def _id_from_path(path: Path) -> str:
 
 def safe_path(root: Path, rel: str) -> Path | None:
     """``root/rel`` resolved, or None if it (or a symlink in it) leads outside ``root``."""
-    base = root.resolve()
-    target = (root / rel).resolve()
     try:
-        target.relative_to(base)
-    except ValueError:
+        base = root.resolve()
+        target = (root / rel).resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte, a name too long
+        return None
+    if not target.is_relative_to(base):
         return None
     return target
 
@@ -242,15 +247,22 @@ def check_body(body: str, body_line: int, path: Path, config, diags: Collector) 
     """Checks on the Markdown text itself: notes, dates, raw HTML."""
     refs: dict[str, int] = {}
     defs: dict[str, int] = {}
-    in_fence = False
+    fence = None  # the opening fence while inside fenced code: only the same character, as long or longer, closes it
+    visible = []  # the body with code blanked out, for the raw-HTML check (a tag may span lines)
     for offset, line in enumerate(body.split("\n")):
         lineno = body_line + offset
-        if _FENCE.match(line.lstrip()):
-            in_fence = not in_fence
+        opening = _FENCE.match(line.lstrip())
+        if fence is None and opening:
+            fence = opening.group(1)
+            visible.append("")
             continue
-        if in_fence:
+        if fence is not None:
+            if re.fullmatch(re.escape(fence[0]) + "{%d,}\\s*" % len(fence), line.strip()):
+                fence = None
+            visible.append("")
             continue
         code_free = re.sub(r"`[^`]*`", "", line)
+        visible.append(code_free)
         d = _NOTE_DEF.match(code_free)
         if d:
             label = d.group(1)
@@ -260,12 +272,17 @@ def check_body(body: str, body_line: int, path: Path, config, diags: Collector) 
             code_free = code_free[d.end() :]
         for m in _NOTE_REF.finditer(code_free):
             refs.setdefault(m.group(1), lineno)
-        danger = _RAW_DANGER.search(code_free)
-        if danger:
+    text = "\n".join(visible)
+    reported = set()
+    for danger in _RAW_DANGER.finditer(text):
+        what = danger.group(0)
+        lineno = body_line + text.count("\n", 0, danger.start() + len(what) - len(what.lstrip()))
+        if lineno not in reported:
+            reported.add(lineno)
             diags.error(
                 path,
                 lineno,
-                f"raw HTML {danger.group(0).strip()!r} is not allowed in a manuscript (no scripts, frames, objects, forms or event handlers)",
+                f"raw HTML {what.strip()!r} is not allowed in a manuscript (no scripts, frames, objects, forms or event handlers)",
                 "html.refused",
             )
     for label, lineno in refs.items():
@@ -295,8 +312,17 @@ def _load_sources(root: Path, diags: Collector) -> tuple[SourceRecord, ...]:
     records = []
     if not folder.is_dir():
         return ()
+    if safe_path(root, "sources") is None:
+        diags.error(folder, 1, "sources/ points outside the manuscript folder", "source.outside")
+        return ()
     for path in sorted(folder.glob("*.yaml")):
-        text = cfg.decode_text(path.read_bytes(), path, diags)
+        resolved = safe_path(root, path.relative_to(root).as_posix())
+        if resolved is None:
+            diags.error(path, 1, "this source record points outside the manuscript folder", "source.outside")
+            continue
+        if not resolved.is_file():  # a folder, a FIFO
+            continue
+        text = cfg.decode_text(resolved.read_bytes(), path, diags)
         try:
             doc = yamlnodes.load(text)
         except yamlnodes.YamlSyntaxError as exc:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -177,7 +176,10 @@ def _input_digests(manuscript_dir: Path, templates: Path, formats, out_dir: Path
         for path in sorted(p for p in manuscript_dir.rglob("*") if p.is_file()):
             if path.resolve().is_relative_to(skip):
                 continue  # the outputs are not inputs (ketab build . --out build)
-            files[path.relative_to(manuscript_dir).as_posix()] = _file_digest(path)
+            digest = _file_digest(path)
+            if path.is_symlink():  # a link is an input of its own: where it points matters
+                digest = f"symlink:{os.readlink(path)}:{digest}"
+            files[path.relative_to(manuscript_dir).as_posix()] = digest
     return {
         "manuscript": files,
         "templates": "".join(cachemod.tree_digest(templates, g) for g in BUILD_TEMPLATES) if templates.is_dir() else "",

@@ -24,7 +24,6 @@ its outer margin is on the left.
 from __future__ import annotations
 
 import io
-import os
 import re
 import sys
 from dataclasses import dataclass, field, replace

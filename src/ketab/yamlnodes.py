@@ -35,9 +35,20 @@ class LocatedYaml:
         return self.first_line
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without aliases: ``&a [*a]`` recurses forever and nested aliases multiply a small
+    file into millions of nodes; ketab's files have no use for them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"aliases (*{event.anchor}) are not supported", event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def load(text: str, first_line: int = 1) -> LocatedYaml:
     """Parse ``text`` (one YAML document) that starts at ``first_line`` of its file."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
