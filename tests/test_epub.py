@@ -118,3 +118,12 @@ def test_cross_chapter_links_resolve_to_files(persian_book):
     doc = book.read("ch-02-second.xhtml")
     hrefs = [a.get("href") for a in doc.iter("{%s}a" % NS["x"]) if "xref" in (a.get("class") or "")]
     assert hrefs == ["ch-01-first.xhtml#q-first"]
+
+
+def test_figures_travel_with_the_book(english_book):
+    book = Epub(english_book.path("epub"))
+    images = {i.get("href"): i.get("media-type") for i in book.manifest().values() if i.get("media-type") == "image/png"}
+    doc = book.read("ch-02-two.xhtml")
+    srcs = [img.get("src") for img in doc.iter("{%s}img" % NS["x"])]
+    assert srcs and all(images.get(src) == "image/png" for src in srcs), (srcs, images)
+    assert book.zip.read(book.base + srcs[0]).startswith(b"\x89PNG")

@@ -219,3 +219,16 @@ def test_contents_and_index_links_lead_to_their_pages(persian_book):
     assert set(openings.values()) <= set(targets(contents)), "every contents entry links to its chapter"
     index_page = pdf.pages[openings["نمایه"]]
     assert targets(index_page) and all(t < openings["نمایه"] for t in targets(index_page))
+
+
+def test_a_wide_figure_is_scaled_to_the_text_block(english_book):
+    """A 1200 px wide image is drawn within the text block (A5: 148 mm less 35 mm of margins)."""
+    doc = pdfium.PdfDocument(str(english_book.path("screen")))
+    found = []
+    for page in doc:
+        for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE]):
+            left, bottom, right, top = obj.get_bounds()
+            found.append((right - left) / MM)
+    assert found, "the figure is in the PDF"
+    assert all(0 < w <= 148 - 35 + 0.5 for w in found), found
+    assert max(found) > 100, "…and fills the measure"

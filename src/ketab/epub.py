@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,16 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     nav_item.properties = ["nav"]
     eb.add_item(nav_item)
 
+    root = config.path.parent
+    added = set()
+    for part in book.parts:
+        for image in part.converted.images:  # the manuscript's images travel with the book
+            if image.src not in added:
+                added.add(image.src)
+                uid = "img-" + re.sub(r"[^A-Za-z0-9_-]", "-", image.src)
+                eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type,
+                                          content=(root / image.src).read_bytes()))
+
     chapter_items, toc, markers = [], [], {}
     for part in book.parts:
         content, chapter_title, markers[part.id] = _chapter_content(book, env, part, page_breaks or {})
@@ -175,6 +186,8 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         html = env.get_template("epub/index.xhtml.j2").render(entries=entries, part_id=part.id, title=title, sep=sep, start_marker=marker)
         return html.replace("data-epub-type=", "epub:type="), bidi.isolate_text(title, lang.tag), [(marker["id"], marker["label"])] if marker else []
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
+    for img in root.iter("img"):
+        img.set("src", f"media/{img.get('src')}")  # manuscript-relative → the EPUB's media folder
     for a in root.iter("a"):
         href = a.get("href") or ""
         if href.startswith("#") and "xref" in (a.get("class") or ""):
