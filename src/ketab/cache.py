@@ -75,6 +75,8 @@ class BuildCache:
             if data.get("salt") != salt:
                 changed = sorted(k for k in set(salt) | set(data.get("salt", {})) if salt.get(k) != data.get("salt", {}).get(k))
                 self.reset_reason = f"the cache was made by other versions ({', '.join(changed)})"
+            elif not isinstance(data.get("state", {}), dict):
+                self.reset_reason = "the cache was unreadable"
             else:
                 self.state = data.get("state", {})
         except FileNotFoundError:

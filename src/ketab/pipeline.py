@@ -77,7 +77,8 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     inputs = _input_digests(manuscript_dir, templates, formats, out_dir)
     if cache is not None and _up_to_date(cache, inputs, out_dir):
         kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in cache.state.get("warnings", ()))
-        return BuildResult(dict(cache.state["outputs_by_format"]), kept, cache.state.get("pages", 0), {}, True, ("nothing to do",))
+        outputs = {fmt: out_dir / name for fmt, name in cache.state["outputs_by_format"].items()}
+        return BuildResult(outputs, kept, cache.state.get("pages", 0), {}, True, ("nothing to do",))
     report = [f"clean build: {cache.reset_reason}"] if cache is not None and cache.reset_reason else []
     if cache is not None and not cache.reset_reason:
         report += _why(cache.state.get("inputs", {}), inputs)
@@ -135,8 +136,9 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
             "inputs": inputs,
             "warnings": [[d.path, d.line, d.severity.value, d.message, d.code] for d in all_warnings],
             "pages": pagination.total_pages,
-            "outputs_by_format": {k: str(v) for k, v in outputs.items()},
-            "outputs": {str(p): _file_digest(p) for p in outputs.values()},
+            # names, not paths: a copied output folder is checked against its own files
+            "outputs_by_format": {k: Path(v).name for k, v in outputs.items()},
+            "outputs": {Path(p).name: _file_digest(p) for p in outputs.values()},
         })
     return BuildResult(outputs, all_warnings, pagination.total_pages, clock.laps, False, tuple(report))
 
@@ -192,9 +194,9 @@ def _up_to_date(cache, inputs: dict, out_dir: Path) -> bool:
     state = cache.state
     if not state or state.get("inputs") != inputs:
         return False
-    for path, want in state.get("outputs", {}).items():
+    for name, want in state.get("outputs", {}).items():
         try:
-            if _file_digest(Path(path)) != want:
+            if _file_digest(out_dir / name) != want:
                 return False
         except OSError:
             return False
