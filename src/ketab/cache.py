@@ -17,8 +17,8 @@ from pathlib import Path
 
 from ketab.outputs import atomic_write as _atomic
 
-FORMAT = 3
-"""Bump when the layout of the cache changes."""
+FORMAT = 4
+"""Bump when the layout of the cache changes (4: outputs recorded by file name)."""
 
 
 def digest(*parts: bytes | str) -> str:
@@ -54,6 +54,9 @@ def tool_versions() -> dict:
         "weasyprint": version("weasyprint"),
         "ebooklib": version("ebooklib"),
         "pikepdf": version("pikepdf"),
+        # what WeasyPrint lays out and writes with: a new version changes the units' bytes
+        **{name: version(name) for name in ("pydyf", "fonttools", "tinycss2", "cssselect2", "tinyhtml5", "pyphen")},
+        "pango": _pango_version(),
     }
 
 
@@ -61,6 +64,30 @@ def _pandoc_version() -> str:
     import pypandoc
 
     return pypandoc.get_pandoc_version()
+
+
+def _pango_version() -> str:
+    """The system's Pango (shaping, line breaking), read without importing WeasyPrint."""
+    import ctypes
+
+    for name in ("libpango-1.0.so.0", "libpango-1.0-0.dll", "libpango-1.0.dylib"):
+        try:
+            return str(ctypes.CDLL(name).pango_version())
+        except (OSError, AttributeError):
+            continue
+    return "unknown"
+
+
+def _checked_state(state) -> dict:
+    """The state as ``save_state`` wrote it, or ValueError (the cache is then unreadable)."""
+    shapes = {"inputs": dict, "pages": int, "outputs_by_format": dict, "outputs": dict, "warnings": list}
+    if not isinstance(state, dict) or any(k in state and not isinstance(state[k], t) for k, t in shapes.items()):
+        raise ValueError("malformed state")
+    if not all(isinstance(v, str) for k in ("outputs_by_format", "outputs") for v in state.get(k, {}).values()):
+        raise ValueError("malformed outputs")
+    if not all(isinstance(w, list) and len(w) == 5 for w in state.get("warnings", [])):
+        raise ValueError("malformed warnings")
+    return state
 
 
 class BuildCache:
@@ -75,10 +102,8 @@ class BuildCache:
             if data.get("salt") != salt:
                 changed = sorted(k for k in set(salt) | set(data.get("salt", {})) if salt.get(k) != data.get("salt", {}).get(k))
                 self.reset_reason = f"the cache was made by other versions ({', '.join(changed)})"
-            elif not isinstance(data.get("state", {}), dict):
-                self.reset_reason = "the cache was unreadable"
             else:
-                self.state = data.get("state", {})
+                self.state = _checked_state(data.get("state", {}))
         except FileNotFoundError:
             self.reset_reason = "there is no cache yet"
         except (OSError, ValueError, AttributeError):

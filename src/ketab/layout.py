@@ -14,12 +14,17 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from ketab.cache import BuildCache, digest
+
+_REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
+"""A file a unit's HTML (``src="…"``) or CSS (``url(…)``) makes WeasyPrint read."""
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 logging.getLogger("fontTools").setLevel(logging.ERROR)
@@ -83,10 +88,31 @@ class Layouter:
         self.stats = LayoutStats()
         self._pool: ProcessPoolExecutor | None = None
         self._engine = None
+        self._file_digests: dict[Path, str] = {}
 
     def key(self, html: str, css: str) -> str:
         probe = f"{self.probe.__module__}.{self.probe.__qualname__}" if self.probe else ""
-        return digest("unit", self.fonts_digest, probe, html, css)
+        return digest("unit", self.fonts_digest, probe, html, css, *self._referenced_files(html + css))
+
+    def _referenced_files(self, text: str) -> list[str]:
+        """[reference, digest of its file, …] for every local file a unit reads (pictures, CSS
+        assets): a changed picture is a changed unit, though the unit's HTML only names it."""
+        out = []
+        for ref in sorted(set(_REFERENCE.findall(text))):
+            parts = urlsplit(ref)
+            if parts.scheme == "file":
+                path = Path(unquote(parts.path))
+            elif not parts.scheme and not ref.startswith("#"):
+                path = self.base / unquote(parts.path)
+            else:
+                continue  # data: URLs are in the text itself; remote ones are refused by the fetcher
+            if path not in self._file_digests:
+                try:
+                    self._file_digests[path] = digest(path.read_bytes())
+                except OSError:
+                    self._file_digests[path] = "missing"
+            out += [ref, self._file_digests[path]]
+        return out
 
     def lookup(self, key: str) -> LaidOutUnit | None:
         unit = self.memo.get(key)

@@ -11,7 +11,6 @@ derive the screen PDF from the same pages (trimmed, no padding).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import os
 import re
@@ -79,7 +78,6 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
     # numbers are slots filled in with the furniture.  One pass lays the text out.
     htmls = [
         link_across_units(render.print_chapter_html(book, templates, p, with_xref_pages(p.converted.html, None, lang, digits)), book, {p.id})
-        + _image_digests(book, p)
         for p in parts
     ]
     units = layouter.layout_many([(html, content_css) for html in htmls])
@@ -124,14 +122,6 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
             anchor_index[anchor] = first + index
         page = first + body.unit.pages
     return Pagination(tuple(ordered), front_pages, body_pages, folios, anchor_index, blank_unit)
-
-
-def _image_digests(book: Book, part: Part) -> str:
-    """The images a unit shows, by content: a changed image is a changed unit (its HTML
-    names the file only, and the layout cache keys units by their HTML)."""
-    root = book.config.path.parent
-    digests = [hashlib.sha256((root / image.src).read_bytes()).hexdigest() for image in part.converted.images]
-    return f"\n<!-- images: {' '.join(digests)} -->\n" if digests else ""
 
 
 def _stamps(unit: LaidOutUnit, folios: dict, lang) -> dict:
