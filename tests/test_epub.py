@@ -127,3 +127,17 @@ def test_figures_travel_with_the_book(english_book):
     srcs = [img.get("src") for img in doc.iter("{%s}img" % NS["x"])]
     assert srcs and all(images.get(src) == "image/png" for src in srcs), (srcs, images)
     assert book.zip.read(book.base + srcs[0]).startswith(b"\x89PNG")
+
+
+def test_generated_parts_are_titled_in_the_books_language(write_book, tmp_path):
+    """{generate: sources} without a title is headed «Sources» in an English book."""
+    from ketab import pipeline
+
+    root = write_book(
+        "title: T\nlanguage: en\nslug: t\nidentifier: urn:uuid:0b8c2d55-7f3a-4b8e-9d0a-5f2c9e1d3b77\n"
+        "chapters: [a.md, {generate: sources}]\n",
+        {"a.md": "---\ntitle: A\n---\n\nText.\n", "sources/001.yaml": "id: '001'\ntitle: A source\n"},
+    )
+    result = pipeline.build(root, tmp_path / "out", formats=("epub",))
+    doc = Epub(result.outputs["epub"]).read("sources.xhtml")
+    assert "".join(doc.find(".//x:h1", NS).itertext()) == "Sources"

@@ -100,7 +100,7 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
     chapters = []
     for number, ref in enumerate(config.chapters, start=1):
         if ref.generate:
-            chapters.append(_generated(number, ref, book_lint))
+            chapters.append(_generated(number, ref, book_lint, config.language.labels))
             continue
         chapter = _load_chapter(root, ref, number, config, book_lint, diags)
         if chapter is not None:
@@ -123,13 +123,14 @@ def _default_lint(config: cfg.BookConfig) -> LintConfig:
     return LintConfig(profile="dari" if config.language.tag.lower() in ("fa-af", "prs") else "iranian")
 
 
-def _generated(number, ref: cfg.ChapterRef, book_lint) -> Chapter:
+def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
+    default_title = {"chronology": labels.chronology, "sources": labels.sources, "index": labels.index}[ref.generate]
     return Chapter(
         number=number,
         id=ref.generate,
         path=Path(ref.data or "book.yaml"),
         rel=ref.data or "book.yaml",
-        title=ref.title or "",
+        title=ref.title or default_title,
         kind="backmatter",
         body="",
         body_line=ref.line,

@@ -85,7 +85,6 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
         verso="right" if rtl else "left",
         recto_break="recto",
         end_side="left" if rtl else "right",
-        xref_sep="",
     )
     return css
 
