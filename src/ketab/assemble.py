@@ -60,6 +60,8 @@ class Book:
     """The generated index's place, if book.yaml asks for one."""
     anchor_part: dict
     """Anchor id → id of the part that holds it (cross-references, EPUB hrefs)."""
+    source_numbers: dict = None
+    """Source id → the number the book shows for it (see Manuscript.source_number)."""
 
     @property
     def language(self) -> Language:
@@ -94,6 +96,7 @@ def assemble(manuscript: Manuscript, converted: tuple[ConvertedChapter, ...]) ->
         index=collect_index(parts, manuscript.config.language),
         index_part=index_part,
         anchor_part=anchor_part,
+        source_numbers={s.id: manuscript.source_number(s.id) for s in manuscript.sources},
     )
 
 

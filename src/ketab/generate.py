@@ -53,31 +53,48 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
             diags.error(path, doc.line(i, "calendar"), "calendar is shamsi or miladi", "chronology.type")
             continue
         event = " ".join(str(item["event"]).split())
-        source = f" [{item['source']}]{{.source-ref}}" if item.get("source") else ""
+        number = manuscript.source_number(str(item["source"])) if item.get("source") else None
+        source = f" [({manuscript.config.language.labels.source_of} {number})]{{.source-ref}}" if number else ""
         lines.append(f"[{item['date']}]{{.{calendar}}}\n:   {event}{source}\n")
     diags.raise_if_errors()
     return "::: chronology\n" + "\n".join(lines) + ":::\n"
 
 
+KINDS = {
+    "fa": {"biography": "زندگی‌نامه", "news": "گزارش خبری", "interview": "گفت‌وگو", "opinion": "یادداشت", "newsletter": "خبرنامه"},
+    "en": {"biography": "biography", "news": "news report", "interview": "interview", "opinion": "opinion", "newsletter": "newsletter"},
+}
+LANGUAGES = {
+    "fa": {"fa": "فارسی", "prs": "دری", "en": "انگلیسی", "fr": "فرانسوی", "it": "ایتالیایی", "ru": "روسی"},
+    "en": {"fa": "Persian", "prs": "Dari", "en": "English", "fr": "French", "it": "Italian", "ru": "Russian"},
+}
+
+
 def sources_markdown(manuscript: Manuscript) -> str:
-    """One entry per provenance record, in id order."""
-    labels = manuscript.config.language.labels
+    """One entry per provenance record, numbered in id order."""
+    lang = manuscript.config.language
+    labels = lang.labels
+    key = "fa" if lang.primary in ("fa", "prs") else "en"
     out = ["::: source-list"]
     for record in sorted(manuscript.sources, key=lambda r: r.id):
         f = record.fields
         title = f.get("title_fa") or f.get("title") or record.id
-        out.append(f"## {title} {{#source-{record.id}}}\n")
+        number = manuscript.source_number(record.id)
+        out.append(f"## {labels.source_of} {number}: {title} {{#source-{record.id}}}\n")
+        language_tag = language = str(f.get("language") or "")
+        language = "دری" if key == "fa" and language.lower() == "fa-af" else LANGUAGES[key].get(language.split("-")[0].lower(), language)
+        original = f.get("title") if f.get("title_fa") and not language_tag.lower().startswith(("fa", "prs")) else None
         rows = [
-            ("", f.get("title") if f.get("title_fa") else None),
-            ("publication", f.get("publication")),
-            ("author", f.get("author")),
-            ("date", f.get("date")),
-            ("kind", f.get("kind")),
-            ("language", f.get("language")),
+            original,
+            f.get("publication"),
+            f.get("author"),
+            f.get("date"),
+            KINDS[key].get(str(f.get("kind")), f.get("kind")),
+            language,
         ]
-        out.append("\n".join(f"- {v}" for _, v in rows if v))
+        out.append("\n".join(f"- {v}" for v in rows if v))
         if f.get("reliability"):
             out.append(f"\n{' '.join(str(f['reliability']).split())}\n")
-        out.append(f"\n[{labels.source_of} {record.id} · `{f.get('file', '')}`]{{.source-file}}\n")
+        out.append(f"\n[`{f.get('file', '')}`]{{.source-file}}\n")
     out.append(":::")
     return "\n".join(out) + "\n"

@@ -83,6 +83,12 @@ class Manuscript:
     sources: tuple[SourceRecord, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
 
+    def source_number(self, source_id: str) -> int | None:
+        """The source's number as the book shows it: its place (from 1) in id order.
+        (Ids like «000» would print as dots: the Persian zero is a dot.)"""
+        ids = sorted(s.id for s in self.sources)
+        return ids.index(source_id) + 1 if source_id in ids else None
+
 
 def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
     """Read ``root/book.yaml`` and its chapters; raise BuildError with every error found.

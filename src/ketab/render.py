@@ -121,8 +121,8 @@ def byline(book: Book, part: Part) -> str:
     if ch.translator:
         bits.append(f"{labels.translator_of}: {bidi.isolate_text(ch.translator, book.language.tag)}")
     if ch.source:
-        bits.append(f'<a href="#source-{ch.source}">{labels.source_of} {book.language.digits(ch.source)}</a>'
-                    if any(s == f"source-{ch.source}" for s in book.anchor_part) else f"{labels.source_of} {book.language.digits(ch.source)}")
+        shown = f"{labels.source_of} {book.language.digits((book.source_numbers or {}).get(ch.source, ch.source))}"
+        bits.append(f'<a href="#source-{ch.source}">{shown}</a>' if f"source-{ch.source}" in book.anchor_part else shown)
     return " · ".join(bits)
 
 
