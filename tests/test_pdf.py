@@ -232,3 +232,20 @@ def test_a_wide_figure_is_scaled_to_the_text_block(english_book):
     assert found, "the figure is in the PDF"
     assert all(0 < w <= 148 - 35 + 0.5 for w in found), found
     assert max(found) > 100, "…and fills the measure"
+
+
+def test_running_heads_use_the_short_title_or_cut_long_titles_at_a_word():
+    from types import SimpleNamespace
+
+    from ketab.pdf import RUNNING_HEAD_MAX, running_head
+
+    def part(title, short=None):
+        chapter = SimpleNamespace(running_head=short)
+        return SimpleNamespace(title=title, converted=SimpleNamespace(chapter=chapter))
+
+    long = "احمد مسعود، رهبر کلیدی مقاومت ضد طالبان در «آخرین منطقهٔ آزاد» یعنی پنجشیر، کیست؟"
+    cut = running_head(part(long))
+    assert len(cut) <= RUNNING_HEAD_MAX + 1 and cut.endswith("…") and long.startswith(cut[:-1])
+    assert long[len(cut) - 1] == " ", "cut between words"
+    assert running_head(part(long, "رهبر مقاومت پنجشیر")) == "رهبر مقاومت پنجشیر"
+    assert running_head(part("فصل دوم")) == "فصل دوم"

@@ -26,6 +26,7 @@ FRONT_MATTER_KEYS = {
     "translator": "Translator of this chapter.",
     "lint": "Linter settings for this chapter: {profile: dari|iranian, disable: [codes]}.",
     "id": "Stable id of the chapter (ASCII); derived from the file name when absent.",
+    "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
 _FENCE = re.compile(r"(`{3,}|~{3,})")
@@ -62,6 +63,8 @@ class Chapter:
     lint: LintConfig = LintConfig()
     generate: str | None = None
     """For a generated part (chronology, sources, index), what to generate."""
+    running_head: str | None = None
+    """Short title for the running heads, when the title is too long for them."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,7 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector) -> Cha
         author=_opt(meta.value.get("author")),
         translator=_opt(meta.value.get("translator")),
         lint=lint,
+        running_head=_opt(meta.value.get("running_head")),
     )
 
 

@@ -108,7 +108,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
     # Folios, running heads and cross-reference page numbers: one furniture unit per text unit.
     furniture = layouter.layout_many([
         (render.furniture_html(book, b.unit.pages, _stamps(b.unit, folios, lang)), render.print_css(book, templates, render.PrintStyle(
-            "furniture", folio, lang.counter_style, b.part.title or lang.labels.index, book.config.title, bleed=bleed)))
+            "furniture", folio, lang.counter_style, running_head(b.part), book.config.title, bleed=bleed)))
         for b, (_, folio) in zip(bodies, placed_folios)
     ])
 
@@ -122,6 +122,20 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
             anchor_index[anchor] = first + index
         page = first + body.unit.pages
     return Pagination(tuple(ordered), front_pages, body_pages, folios, anchor_index, blank_unit)
+
+
+RUNNING_HEAD_MAX = 48
+"""Characters that fit a running head on the narrowest trim at its size."""
+
+
+def running_head(part: Part) -> str:
+    """The chapter's ``running_head``, or its title cut at a word before RUNNING_HEAD_MAX."""
+    chapter = part.converted.chapter
+    text = chapter.running_head or part.title
+    if len(text) <= RUNNING_HEAD_MAX:
+        return text
+    cut = text[:RUNNING_HEAD_MAX].rsplit(" ", 1)[0].rstrip("،,:؛;")
+    return cut + "…"
 
 
 def _stamps(unit: LaidOutUnit, folios: dict, lang) -> dict:
