@@ -201,9 +201,9 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
         if el.get("id") and not any("note" in (a.get("class") or "").split() for a in el.iterancestors())
     ]
     for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
-        headings.append(Heading(int(h.tag[1]), h.get("id"), " ".join(h.text_content().split()), _inner(h)))
+        headings.append(Heading(int(h.tag[1]), h.get("id"), " ".join(h.text_content().split()), inner_html(h)))
 
-    body_html = _inner(root)
+    body_html = inner_html(root)
     body_html = bidi.localize_html(body_html, language.tag)
     title_html = bidi.isolate_text(chapter.title, language.tag) if chapter.title else ""
     return ConvertedChapter(
@@ -247,7 +247,7 @@ def _inside(el, ancestor) -> bool:
     return any(a is ancestor for a in el.iterancestors())
 
 
-def _inner(el) -> str:
+def inner_html(el) -> str:
     out = htmllib.escape(el.text or "", quote=False)
     for child in el:
         out += etree.tostring(child, encoding="unicode", method="html")

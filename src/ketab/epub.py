@@ -232,9 +232,13 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
 
 
 def _fix_links(book: Book, html: str) -> str:
-    for anchor, pid in book.anchor_part.items():
-        html = html.replace(f'href="#{anchor}"', f'href="{book.part(pid).filename}#{anchor}"')
-    return _xml_fragment(html)
+    """``#anchor`` links made into ``file.xhtml#anchor`` (each chapter is its own file)."""
+
+    def to_file(m):
+        pid = book.anchor_part.get(m.group(1))
+        return f'href="{book.part(pid).filename}#{m.group(1)}"' if pid else m.group(0)
+
+    return _xml_fragment(re.sub(r'href="#([^"]+)"', to_file, html))
 
 
 def _insert_pagebreak(root, anchor: str, label: str) -> bool:

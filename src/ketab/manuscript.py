@@ -111,13 +111,9 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
         if ref.generate:
             chapters.append(_generated(number, ref, book_lint, config.language.labels))
             continue
-        chapter = _load_chapter(root, ref, number, config, book_lint, diags)
+        chapter = _load_chapter(root, ref, number, config, book_lint, diags, strict)
         if chapter is not None:
             chapters.append(chapter)
-            report = diags.error if strict else diags.warning
-            text = chapter.path.read_bytes().decode("utf-8", "replace").lstrip("\ufeff").replace("\r\n", "\n")
-            for finding in lint_markdown(text, str(chapter.path), chapter.lint):
-                report(chapter.path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
     _check_unique_ids(chapters, diags)
     sources = _load_sources(root, diags)
     known = {s.id for s in sources}
@@ -148,7 +144,7 @@ def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
     )
 
 
-def _load_chapter(root, ref, number, config, book_lint, diags: Collector) -> Chapter | None:
+def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False) -> Chapter | None:
     path = safe_path(root, ref.path)
     if path is None:
         diags.error(config.path, ref.line, f"chapter {ref.path!r} points outside the manuscript folder", "chapter.outside")
@@ -188,6 +184,9 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector) -> Cha
         except LintConfigError as exc:
             diags.error(path, meta.line("lint"), f"lint: {exc}", "front-matter.value")
     check_body(body, body_line, path, config, diags)
+    report = diags.error if strict else diags.warning  # the editorial linter, on the text just read
+    for finding in lint_markdown(text, str(path), lint):
+        report(path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
     source = meta.value.get("source")
     return Chapter(
         number=number,

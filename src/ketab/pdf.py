@@ -23,6 +23,7 @@ from lxml import html as lxml_html
 
 from ketab import render
 from ketab.assemble import Book, Part
+from ketab.convert import inner_html
 from ketab.layout import LaidOutUnit, Layouter
 from ketab.persian import bidi
 
@@ -51,7 +52,6 @@ class Pagination:
     placed: tuple[Placed, ...]
     front_pages: int
     body_pages: int
-    anchor_folio: dict = field(compare=False)
     anchor_index: dict = field(compare=False)
     """Anchor → 0-based page index in the print PDF."""
     blank: LaidOutUnit | None = None
@@ -121,7 +121,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
         for anchor, index in body.unit.anchors.items():
             anchor_index[anchor] = first + index
         page = first + body.unit.pages
-    return Pagination(tuple(ordered), front_pages, body_pages, folios, anchor_index, blank_unit)
+    return Pagination(tuple(ordered), front_pages, body_pages, anchor_index, blank_unit)
 
 
 RUNNING_HEAD_MAX = 48
@@ -220,9 +220,7 @@ def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> st
         span.tail = a.tail
         a.tail = None
         a.addnext(span)
-    from ketab.convert import _inner
-
-    return _inner(root)
+    return inner_html(root)
 
 
 def contents(book: Book, folios: dict) -> list[dict]:
@@ -257,10 +255,11 @@ def index_entries(book: Book, folios: dict) -> list[dict]:
 def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.Pdf:
     """The print PDF: every unit's pages in order, blanks and padding inserted."""
     pdf = pikepdf.new()
-    sources = []
+    sources, units = [], []  # the opened PDFs must stay open until the book is saved
     for placed in pagination.placed:
         src = pikepdf.open(io.BytesIO(placed.unit.pdf))
         sources.append(src)
+        units.append((placed, src))
         for _ in range(placed.blank_before):
             _append_blank(pdf, pagination, sources)
         with warnings.catch_warnings():
@@ -277,7 +276,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
         if placed.name == "front":
             for _ in range(pagination.front_pages - placed.unit.pages):
                 _append_blank(pdf, pagination, sources)
-    _merge_destinations(pdf, pagination, sources)
+    _merge_destinations(pdf, units)
     _resolve_unit_links(pdf)
     while signature > 1 and len(pdf.pages) % signature:
         _append_blank(pdf, pagination, sources)
@@ -302,12 +301,10 @@ def _append_blank(pdf, pagination, sources):
     pdf.pages.append(src.pages[0])
 
 
-def _merge_destinations(pdf: pikepdf.Pdf, pagination: Pagination, sources) -> None:
+def _merge_destinations(pdf: pikepdf.Pdf, units) -> None:
     """One name tree of destinations for the whole book, so links cross units."""
     names = pikepdf.NameTree.new(pdf)
-    for placed in pagination.placed:
-        src = pikepdf.open(io.BytesIO(placed.unit.pdf))
-        sources.append(src)
+    for placed, src in units:
         page_of = {p.objgen: i for i, p in enumerate(src.pages)}
         if "/Names" not in src.Root or "/Dests" not in src.Root.Names:
             continue

@@ -256,7 +256,7 @@ def mark_chapter(old_html: str | None, new_html: str, part_id: str, labels: dict
     """The new chapter's HTML with its changes marked, and the counts for the summary."""
     from difflib import SequenceMatcher
 
-    from ketab.convert import _inner
+    from ketab.convert import inner_html
 
     counts = {"changed": 0, "inserted": 0, "deleted": 0, "words_added": 0, "words_removed": 0}
     root = _fragment(new_html)
@@ -291,7 +291,7 @@ def mark_chapter(old_html: str | None, new_html: str, part_id: str, labels: dict
             previous = new
         if gone:
             _deleted_marker(gone, part_id, labels, root, previous, new_blocks[j2] if j2 < len(new_blocks) else None)
-    return _inner(root), counts
+    return inner_html(root), counts
 
 
 def _fragment(html: str | None):
