@@ -93,7 +93,10 @@ class Layouter:
 
     def key(self, html: str, css: str) -> str:
         probe = f"{self.probe.__module__}.{self.probe.__qualname__}" if self.probe else ""
-        return digest("unit", self.fonts_digest, probe, html, css, *self._referenced_files(html + css))
+        # fontTools stamps the embedded subsets with SOURCE_DATE_EPOCH (pinned to the book's date):
+        # a unit laid out under another epoch has other bytes.
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        return digest("unit", self.fonts_digest, epoch, probe, html, css, *self._referenced_files(html + css))
 
     def _referenced_files(self, text: str) -> list[str]:
         """[reference, digest of its file, …] for every local file a unit reads (pictures, CSS
