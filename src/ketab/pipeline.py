@@ -114,7 +114,8 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     wanted = set(formats)
     layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, inputs["fonts"])
     try:
-        outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
+        press_warnings: list = []
+        outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"}, press_warnings)
         clock.lap("pdf")
         progress("making the cover")
         cover_pdf, cover_png = cover_writer.write_cover(book, layouter, templates, out_dir, pagination.total_pages, write_pdf="print" in wanted)
@@ -130,7 +131,7 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
         outputs["epub"] = epub_writer.write_epub(book, templates, out_dir, page_breaks(book, pagination), cover_png)
         clock.lap("epub")
 
-    all_warnings = tuple(manuscript.warnings) + tuple(warnings)
+    all_warnings = tuple(manuscript.warnings) + tuple(warnings) + tuple(press_warnings)
     if cache is not None:
         cache.save_state({
             "inputs": inputs,
@@ -166,7 +167,7 @@ def page_breaks(book, pagination) -> dict:
 # --- what changed ------------------------------------------------------------
 
 
-BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*")
+BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*", "icc/*")
 """The templates a build reads (not the proof's or the preview's)."""
 
 
