@@ -158,7 +158,7 @@ def _check_extgstate(gs, page_no: int, findings: Findings) -> None:
     for key in ("/ca", "/CA"):
         if key in gs and float(gs[key]) < 1:
             findings.refused.append((page_no, f"transparency (opacity {_fmt(float(gs[key]))})"))
-    if "/SMask" in gs and gs.SMask != pikepdf.Name.None_:
+    if "/SMask" in gs and gs.SMask != pikepdf.Name("/None"):
         findings.refused.append((page_no, "transparency (a soft mask)"))
     if "/BM" in gs and str(gs.BM) not in ("/Normal", "/Compatible"):
         findings.refused.append((page_no, f"transparency (blend mode {gs.BM})"))
@@ -265,10 +265,10 @@ def _all_resources(pdf):
         resources = stack.pop()
         if resources is None:
             continue
-        key = resources.objgen if resources.is_indirect else id(resources)
-        if key in seen:
-            continue
-        seen.add(key)
+        if resources.is_indirect:  # a direct dictionary belongs to one page or form: no cycle
+            if resources.objgen in seen:
+                continue
+            seen.add(resources.objgen)
         yield resources
         for xobject in (resources.get("/XObject") or {}).values():
             if xobject.get("/Subtype") == "/Form" and "/Resources" in xobject:
@@ -518,7 +518,7 @@ def identify(pdf: pikepdf.Pdf, standard: Standard, profile: Profile, profile_byt
     )
     pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
     info = pdf.trailer.Info
-    info.Trapped = pikepdf.Name.False_
+    info.Trapped = pikepdf.Name("/False")
     info.Title = pikepdf.String(title)
     if standard.name.startswith("PDF/X-1a"):
         info.GTS_PDFXVersion = pikepdf.String("PDF/X-1:2003")
