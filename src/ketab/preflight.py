@@ -122,6 +122,17 @@ def _words(text: str) -> list[str]:
     return [w for w in (_letters(t) for t in re.split(r"[\s«»،؛.:()\[\]]+", text)) if len(w) >= 3]
 
 
+def _tokens(text: str) -> list[str]:
+    """Words (as :func:`_words`) and numbers (in ASCII digits), in order."""
+    out = []
+    for t in re.split(r"[\s«»،؛.:()\[\]]+", text.translate(_DIGITS)):
+        if t.isdigit():
+            out.append(t)
+        elif len(_letters(t)) >= 3:
+            out.append(_letters(t))
+    return out
+
+
 def _covers(page_words: list[str], note_words: list[str]) -> bool:
     """Does a page's note area hold (at least 80 % of) a note's words?"""
     if not note_words:
@@ -135,6 +146,12 @@ def _covers(page_words: list[str], note_words: list[str]) -> bool:
             have[w] -= 1
             found += 1
     return found >= 0.8 * len(note_words)
+
+
+def _has_run(area: list[str], words: list[str], n: int) -> bool:
+    """Do ``n`` consecutive words of ``words`` appear consecutively in ``area``?"""
+    runs = {tuple(area[i:i + n]) for i in range(len(area) - n + 1)}
+    return any(tuple(words[i:i + n]) in runs for i in range(len(words) - n + 1))
 
 
 def check_notes(book, pdf_path: Path, report: Report) -> None:
@@ -166,14 +183,19 @@ def check_notes(book, pdf_path: Path, report: Report) -> None:
         if call is not None and call[0] != body[0]:
             report.error(source, f"note {number}: its text is on page {body[0] + 1}, its call on page {call[0] + 1}", "note.off-page")
     # The text itself, in the note area of each page (below the first note's top).
-    areas = _note_area_words(pdf_path, {page: max(y for y, *_ in items) for page, items in body_pages.items()})
+    tops = {page: max(y for y, *_ in items) for page, items in body_pages.items()}
+    areas = _note_area_words(pdf_path, tops)
+    token_areas = _note_area_words(pdf_path, {page: 1e6 for page in range(len(pdf.pages))}, _tokens)  # whole pages
     for part, note_id, number, text, body, call in placed:
         words = _words(text)
         if len(words) < 2:
             continue
-        pages = [page for page, area in areas.items() if _covers(area, words)]
-        if body[0] not in pages:
+        if not _covers(areas.get(body[0], []), words):
             report.error(_source(book, part), f"note {number}: its text is not printed on page {body[0] + 1} (its place is there, its text is not)", "note.missing")
+        # printed again elsewhere: all its words and numbers, in a row (a note that only
+        # resembles another — «note 2 …», «note 5 …» — is not the same note)
+        tokens = _tokens(text)
+        pages = [page for page, area in token_areas.items() if page == body[0] or (len(tokens) >= 5 and _has_run(area, tokens, len(tokens)))]
         if len(pages) > 1:
             report.error(_source(book, part), f"note {number}: its text is printed {len(pages)} times (pages {', '.join(str(p + 1) for p in pages)})", "note.duplicated")
     # Order: top to bottom on each page, page after page, as in the manuscript.
@@ -193,7 +215,7 @@ def check_notes(book, pdf_path: Path, report: Report) -> None:
         report.error(_source(book, body_pages[page][0][1]), f"page {page + 1} holds notes and none of their calls", "note.page-of-notes")
 
 
-def _note_area_words(pdf_path: Path, tops: dict[int, float]) -> dict[int, list[str]]:
+def _note_area_words(pdf_path: Path, tops: dict[int, float], split=None) -> dict[int, list[str]]:
     """Page → the words below ``tops[page]`` (the top of the page's first note)."""
     import pypdfium2 as pdfium
 
@@ -202,7 +224,7 @@ def _note_area_words(pdf_path: Path, tops: dict[int, float]) -> dict[int, list[s
     for page, top in tops.items():
         textpage = doc[page].get_textpage()
         left, bottom, right, _ = doc[page].get_mediabox()
-        out[page] = _words(textpage.get_text_bounded(left, bottom, right, top + 2))
+        out[page] = (split or _words)(textpage.get_text_bounded(left, bottom, right, top + 2))
     return out
 
 
