@@ -142,7 +142,8 @@ def print_front_html(book: Book, templates: Path, contents: list[dict], bodies: 
 def print_index_html(book: Book, templates: Path, entries: list[dict], title: str, part_id: str) -> str:
     env = environment(templates)
     sep = "،" if book.language.primary in ("fa", "prs", "ar") else ","
-    return env.get_template("print/index.html.j2").render(**common_context(book), entries=entries, title=title, sep=sep, part_id=part_id)
+    return env.get_template("print/index.html.j2").render(**common_context(book), entries=entries, title=title, sep=sep, part_id=part_id,
+                                                       see=book.language.labels.see)
 
 
 def blank_html(book: Book, templates: Path) -> str:
