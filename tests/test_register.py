@@ -102,3 +102,53 @@ def test_a_register_error_names_its_file_and_line(write_book, tmp_path):
     text = str(err.value)
     assert "names.yaml:16" in text and "registered twice" in text
     assert "names.yaml:19" in text and "kind 'city'" in text
+
+
+GLOSSARY = """\
+- term: قوماندان
+  definition: فرمانده.
+  latin: commandant
+- term: ایلجاری
+  definition: فراخوان همگانی.
+- term: اعمار
+  definition: ساختن.
+"""
+
+ABBREVIATIONS = """\
+- abbr: NRF
+  expansion: جبههٔ مقاومت ملی
+  latin: National Resistance Front
+- abbr: آی اس آی
+  expansion: سازمان استخبارات نظامی پاکستان
+"""
+
+
+def test_glossary_and_abbreviations_are_generated_parts_in_alphabetical_order(write_book, tmp_path):
+    from ketab.convert import convert_chapters
+    from ketab.generate import generated_markdown
+    from ketab.manuscript import load_manuscript
+
+    book = BOOK.replace("  - {generate: index", "  - {generate: glossary, data: data/glossary.yaml}\n"
+                        "  - {generate: abbreviations, title: کوته‌نوشت‌ها, data: data/abbr.yaml}\n  - {generate: index")
+    root = write_book(book, {"chapters/01.md": _chapter(), "data/names.yaml": NAMES,
+                             "data/glossary.yaml": GLOSSARY, "data/abbr.yaml": ABBREVIATIONS})
+    ms = load_manuscript(root)
+    converted, _ = convert_chapters(ms, lambda ch: generated_markdown(ms, ch))
+    glossary = next(c for c in converted if c.chapter.generate == "glossary")
+    assert glossary.chapter.title == "واژه‌نامه"  # the book's language names the part
+    from lxml import html
+
+    tree = html.fragment_fromstring(glossary.html, create_parent="div")
+    assert [dt.text_content() for dt in tree.iter("dt")] == ["اعمار", "ایلجاری", "قوماندان"]
+    assert "commandant" in tree.xpath("string(//dd[3])")
+    abbr = next(c for c in converted if c.chapter.generate == "abbreviations")
+    tree = html.fragment_fromstring(abbr.html, create_parent="div")
+    assert [dt.text_content() for dt in tree.iter("dt")] == ["آی اس آی", "NRF"]
+
+
+def test_a_glossary_item_without_its_definition_is_an_error_at_its_line(write_book, tmp_path):
+    book = BOOK.replace("  - {generate: index", "  - {generate: glossary, data: data/glossary.yaml}\n  - {generate: index")
+    root = write_book(book, {"chapters/01.md": _chapter(), "data/names.yaml": NAMES,
+                             "data/glossary.yaml": GLOSSARY + "- term: لیسه\n"})
+    with pytest.raises(BuildError, match=r"glossary.yaml:8: error: each item needs `term` and `definition`"):
+        pipeline.build(root, tmp_path / "out", formats=("epub",))

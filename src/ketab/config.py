@@ -27,7 +27,7 @@ TRIMS_MM = {
     "us-trade": (152.4, 228.6),  # 6 × 9 in
 }
 
-GENERATED_KINDS = ("chronology", "sources", "index")
+GENERATED_KINDS = ("chronology", "sources", "index", "glossary", "abbreviations")
 CHAPTER_KINDS = ("frontmatter", "chapter", "appendix", "backmatter")
 ROLES = ("author", "editor", "translator", "compiler", "publisher", "illustrator")
 
@@ -311,8 +311,8 @@ def _chapter_refs(entries, doc, path, diags) -> tuple[ChapterRef, ...]:
             except Invalid as exc:
                 diags.error(path, line, f"{entry['generate']}: {exc}", "config.value")
                 continue
-            if entry["generate"] == "chronology" and not data:
-                diags.error(path, line, "a chronology needs `data:` (a YAML file of events)", "config.value")
+            if entry["generate"] in ("chronology", "glossary", "abbreviations") and not data:
+                diags.error(path, line, f"a {entry['generate']} needs `data:` (a YAML file)", "config.value")
                 continue
             if data and (Path(data).is_absolute() or ".." in Path(data).parts or "\x00" in data):
                 diags.error(path, line, f"data path {data!r} must stay inside the manuscript folder", "config.path")

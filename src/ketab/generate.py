@@ -18,6 +18,8 @@ def generated_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
         return chronology_markdown(manuscript, chapter)
     if chapter.generate == "sources":
         return sources_markdown(manuscript)
+    if chapter.generate in GLOSSARIES:
+        return glossary_markdown(manuscript, chapter)
     return ""  # the index is laid out from the assembled book
 
 
@@ -98,3 +100,42 @@ def sources_markdown(manuscript: Manuscript) -> str:
         out.append(f"\n[`{f.get('file', '')}`]{{.source-file}}\n")
     out.append(":::")
     return "\n".join(out) + "\n"
+
+
+#: Generated word lists: the data file's key for the headword and for its explanation.
+GLOSSARIES = {"glossary": ("term", "definition"), "abbreviations": ("abbr", "expansion")}
+
+
+def glossary_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
+    """A glossary or a list of abbreviations: the data file's words in alphabetical order, each with its
+    explanation and, where given, its Latin-script form."""
+    from ketab.assemble import sort_key_for
+    from ketab.manuscript import load_data_file
+
+    head_key, text_key = GLOSSARIES[chapter.generate]
+    diags = Collector()
+    doc = load_data_file(manuscript.root, chapter.rel, diags, chapter.generate, chapter.body_line, manuscript.config.path)
+    diags.raise_if_errors()
+    path = manuscript.root / chapter.rel
+    if not isinstance(doc.value, list):
+        diags.error(path, 1, f"a {chapter.generate} is a list of {{{head_key}, {text_key}}}", f"{chapter.generate}.type")
+        diags.raise_if_errors()
+    rows = []
+    for i, item in enumerate(doc.value):
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), (str, int)) and str(item[k]).strip()
+                                                 for k in (head_key, text_key)):
+            diags.error(path, doc.line(i), f"each item needs `{head_key}` and `{text_key}`", f"{chapter.generate}.type")
+            continue
+        latin = str(item.get("latin") or "").strip()
+        text = " ".join(str(item[text_key]).split()) + (f" ({_escape(latin)})" if latin else "")
+        rows.append((" ".join(str(item[head_key]).split()), text))
+    diags.raise_if_errors()
+    key = sort_key_for(manuscript.config.language)
+    rows.sort(key=lambda r: key(r[0]))
+    body = "\n".join(f"{_escape(head)}\n:   {text}\n" for head, text in rows)
+    return f"::: {chapter.generate}\n{body}:::\n"
+
+
+def _escape(text: str) -> str:
+    """Data text as literal Markdown: no emphasis, links or notes from stray punctuation."""
+    return "".join("\\" + ch if ch in "\\`*_[]{}<>#|^~$@" else ch for ch in text)

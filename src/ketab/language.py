@@ -38,6 +38,8 @@ class Labels:
     see: str
     print_edition: str
     pages: str
+    glossary: str = "Glossary"
+    abbreviations: str = "Abbreviations"
 
 
 LABELS = {
@@ -68,6 +70,8 @@ LABELS = {
         see="نک.",
         print_edition="نسخهٔ چاپی",
         pages="صفحه‌های نسخهٔ چاپی",
+        glossary="واژه‌نامه",
+        abbreviations="کوته‌نوشت‌ها",
     ),
     "en": Labels(
         contents="Contents",
