@@ -13,7 +13,9 @@ mapping::
 
 A form is matched as whole words (a Persian letter or ZWNJ on either side means another word), longest form
 first, so «احمدشاه مسعود» is one mention and not also a mention of «مسعود».  Marks typed by hand
-(``[…]{.idx}``) still work beside the register.
+(``[…]{.idx}``, ``[…]{.idx entry="…"}``) still work beside the register and are never marked twice: a form that
+two entries share (the district «فرخار» and «فرخار (تاجیکستان)») is indexed under the first one, and a tag
+files an occurrence under the other.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Register:
         return re.compile(f"(?<![{_WORD}])(?:{alternatives})(?![{_WORD}])")
 
     def entry_of(self, form: str) -> str | None:
+        """The entry a form is indexed under: the first registered entry that has it."""
         form = " ".join(form.split())
         for n in self.names:
             if not n.see and form in n.forms:
@@ -126,10 +129,7 @@ def _check_forms(names: list[Name], path: Path, diags: Collector) -> None:
         if n.see and n.see not in {m.entry for m in names}:
             diags.error(path, n.line, f"«{n.entry}» refers to «{n.see}», which is not registered", "register.see")
         for form in n.forms if not n.see else ():
-            if form in owner and owner[form].entry != n.entry:
-                diags.error(path, n.line, f"the form «{form}» belongs to «{owner[form].entry}» too (line {owner[form].line})",
-                            "register.ambiguous")
-            owner[form] = n
+            owner.setdefault(form, n)  # a form two entries share is the first one's; a tag decides for the other
     for n in names:
         for r in n.reject:
             if r in owner:
