@@ -120,12 +120,25 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
     _check_unique_ids(chapters, diags)
     sources = _load_sources(root, diags)
     register = _load_register(root, config, diags)
+    _lint_book(chapters, register, book_lint, diags, strict)
     known = {s.id for s in sources}
     for ch in chapters:
         if ch.source and ch.source not in known:
             diags.error(ch.path, 1, f"source {ch.source!r} has no record in sources/", "chapter.source")
     diags.raise_if_errors()
     return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items), register)
+
+
+def _lint_book(chapters, register: Register, book_lint: LintConfig, diags: Collector, strict: bool) -> None:
+    """The linter's book-wide rules (one spelling per word, the register's spellings of names)."""
+    from ketab.persian.lint.book import book_findings
+
+    written = [ch for ch in chapters if not ch.generate]
+    by_path = {str(ch.path): ch for ch in written}
+    texts = [(str(ch.path), "\n" * (ch.body_line - 1) + ch.body) for ch in written]  # lines as in the file
+    report = diags.error if strict else diags.warning
+    for f in book_findings(texts, register.rejected(), book_lint.disabled):
+        report(by_path[f.path].path, f.line, f"{f.message} (column {f.col})", f"lint.{f.code}")
 
 
 def load_data_file(root: Path, rel: str, diags: Collector, what: str, line_in_config: int = 1, config_path=None):
