@@ -38,6 +38,12 @@ class Labels:
     see: str
     print_edition: str
     pages: str
+    glossary: str = "Glossary"
+    abbreviations: str = "Abbreviations"
+    title: str = "Title"
+    place: str = "Place"
+    print_run: str = "Print run"
+    isbn: str = "ISBN"
 
 
 LABELS = {
@@ -61,6 +67,8 @@ LABELS = {
             "compiler": "گردآورنده",
             "publisher": "ناشر",
             "illustrator": "تصویرگر",
+            "typesetter": "حروف‌نگار و صفحه‌آرا",
+            "cover-designer": "طراح جلد",
         },
         translator_of="ترجمه",
         source_of="منبع",
@@ -68,6 +76,12 @@ LABELS = {
         see="نک.",
         print_edition="نسخهٔ چاپی",
         pages="صفحه‌های نسخهٔ چاپی",
+        glossary="واژه‌نامه",
+        abbreviations="کوته‌نوشت‌ها",
+        title="عنوان",
+        place="محل نشر",
+        print_run="شمارگان",
+        isbn="شابک",
     ),
     "en": Labels(
         contents="Contents",
@@ -89,6 +103,8 @@ LABELS = {
             "compiler": "Compiler",
             "publisher": "Publisher",
             "illustrator": "Illustrator",
+            "typesetter": "Typesetting",
+            "cover-designer": "Cover design",
         },
         translator_of="Translated by",
         source_of="Source",
