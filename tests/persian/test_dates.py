@@ -250,6 +250,8 @@ def test_gregorian_solar_round_trip(day):
         # Winter runs 22 December to 20 March: nine tenths of it lie in the next Gregorian year.
         ("زمستان 1358", "زمستان ۱۳۵۸", "۱۹۸۰"),
         ("اوایل 1360", "اوایل ۱۳۶۰", "۱۹۸۱"),
+        ("خزان سال 1369", "خزان سال ۱۳۶۹", "۱۹۹۰"),
+        ("پایان سال 1349", "پایان سال ۱۳۴۹", "۱۹۷۱"),
     ],
 )
 def test_seasons_and_parts_of_a_year_gloss_the_gregorian_year_they_fall_in(body, text, gloss):

@@ -7,7 +7,8 @@ Markup (Markdown)::
     [1332]{.shamsi}             year
     [1332/6/11]{.shamsi}        numeric, year first (also 1332-06-11, 1332/6)
     [بهار 1358]{.shamsi}        a season (بهار، تابستان، خزان/پاییز، زمستان) or a part of the year
-    [اواخر 1353]{.shamsi}       (اوایل: its first three months, اواسط: the middle six, اواخر: the last three)
+    [اواخر سال 1353]{.shamsi}   (اوایل/آغاز: its first three months, اواسط: the middle six, اواخر/پایان: the
+                                last three; «سال» may stand between)
     [2021-08-21]{.miladi}       Gregorian, ISO order (also 2021-08 and 2021)
 
 Solar month names may be Dari (حمل … حوت) or Iranian (فروردین … اسفند); digits may be Persian, Arabic-Indic
@@ -85,7 +86,7 @@ _AFGHAN_HISTORIC_MAX_DAYS = (31, 32, 32, 32, 32, 31, 31, 30, 30, 30, 30, 31)
 #: books may write them in English.
 SEASONS: dict[str, tuple[int, int]] = {
     "بهار": (1, 3), "تابستان": (4, 6), "خزان": (7, 9), "پاییز": (7, 9), "زمستان": (10, 12),
-    "اوایل": (1, 3), "اوائل": (1, 3), "اواسط": (4, 9), "اواخر": (10, 12),
+    "اوایل": (1, 3), "اوائل": (1, 3), "آغاز": (1, 3), "اواسط": (4, 9), "اواخر": (10, 12), "پایان": (10, 12),
     "spring": (1, 3), "summer": (4, 6), "autumn": (7, 9), "fall": (7, 9), "winter": (10, 12),
     "early": (1, 3), "mid": (4, 9), "late": (10, 12),
 }
@@ -248,8 +249,10 @@ def _parse_shamsi(body: str) -> _Parsed:
     month = day = None
     calendar = None
     mcol = dcol = 0
-    if len(tokens) == 2 and _season_word(tokens[0][1]) is not None:
-        return _Parsed(year, None, None, None, (ycol, tokens[0][0], 0), season=tokens[0][1])
+    # «بهار 1358», «خزان سال 1369», «late 1353»: a season or part of the year, «سال» ("year") optional.
+    if len(tokens) in (2, 3) and _season_word(tokens[0][1]) is not None and (
+            len(tokens) == 2 or _normalize_name(tokens[1][1]) in ("سال", "of")):
+        return _Parsed(year, None, None, None, (ycol, tokens[0][0], 0), season=" ".join(t for _, t in tokens[:-1]))
     if len(tokens) >= 2:
         mcol, mtext = tokens[-2]
         found = _MONTH_LOOKUP.get(_normalize_name(mtext))
@@ -395,7 +398,7 @@ def _render_shamsi(body: str, style: DateStyle) -> RenderedDate:
 
 def _season_result(p: _Parsed, style: DateStyle) -> RenderedDate:
     """«بهار ۱۳۵۸ (۱۹۷۹)»: the Gregorian year(s) the season or part of the year falls in."""
-    first_month, last_month = _season_word(p.season)
+    first_month, last_month = _season_word(p.season.split()[0])
     first = _solar_month_span(p.year, first_month)[0]
     last = _solar_month_span(p.year, last_month)[1]
     days = (last - first).days + 1
