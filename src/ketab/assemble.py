@@ -8,17 +8,12 @@ Page numbers are not known yet: the print layout resolves them.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from ketab.config import BookConfig
 from ketab.convert import ConvertedChapter, Heading
 from ketab.language import Language
 from ketab.manuscript import Manuscript
-
-PERSIAN_ALPHABET = "آاأإءبپتثجچحخدذرزژسشصضطظعغفقکگلمنوؤهةیئ"
-_ORDER = {ch: i for i, ch in enumerate(PERSIAN_ALPHABET)}
-_FOLD = {"ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "ه", "أ": "ا", "إ": "ا"}
 
 
 @dataclass(frozen=True)
@@ -105,27 +100,7 @@ def collect_index(parts, language: Language) -> tuple[IndexEntry, ...]:
     for part in parts:
         for mark in part.converted.index_marks:
             places.setdefault(mark.entry, []).append((part.id, mark.id))
-    key = sort_key_for(language)
+    key = language.sort_key
     return tuple(IndexEntry(h, tuple(p)) for h, p in sorted(places.items(), key=lambda kv: key(kv[0])))
 
 
-def sort_key_for(language: Language):
-    if language.primary in ("fa", "prs"):
-        return persian_sort_key
-    return lambda s: (unicodedata.normalize("NFKD", s).casefold(), s)
-
-
-def persian_sort_key(text: str):
-    """Persian dictionary order: پ چ ژ گ in their Persian places; ZWNJ, diacritics ignored."""
-    chars = []
-    for ch in unicodedata.normalize("NFC", text):
-        ch = _FOLD.get(ch, ch)
-        if ch in _ORDER:
-            chars.append((0, _ORDER[ch]))
-        elif ch in (" ", "\u200c", "-"):
-            chars.append((-1, 0))
-        elif unicodedata.category(ch).startswith("M") or ch in "\u0640":
-            continue
-        else:
-            chars.append((1, ord(ch)))
-    return (tuple(chars), text)

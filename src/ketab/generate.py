@@ -10,6 +10,7 @@ from __future__ import annotations
 from ketab import config as cfg
 from ketab import yamlnodes
 from ketab.diagnostics import Collector
+from ketab.language import label_key
 from ketab.manuscript import Chapter, Manuscript, safe_path
 
 
@@ -74,7 +75,7 @@ def sources_markdown(manuscript: Manuscript) -> str:
     """One entry per provenance record, numbered in id order."""
     lang = manuscript.config.language
     labels = lang.labels
-    key = "fa" if lang.primary in ("fa", "prs") else "en"
+    key = lang.label_key if lang.label_key in KINDS else "en"
     out = ["::: source-list"]
     for record in sorted(manuscript.sources, key=lambda r: r.id):
         f = record.fields
@@ -83,7 +84,7 @@ def sources_markdown(manuscript: Manuscript) -> str:
         out.append(f"## {labels.source_of} {number}: {title} {{#source-{record.id}}}\n")
         language_tag = language = str(f.get("language") or "")
         language = "دری" if key == "fa" and language.lower() == "fa-af" else LANGUAGES[key].get(language.split("-")[0].lower(), language)
-        original = f.get("title") if f.get("title_fa") and not language_tag.lower().startswith(("fa", "prs")) else None
+        original = f.get("title") if f.get("title_fa") and label_key(language_tag) != "fa" else None
         rows = [
             original,
             f.get("publication"),

@@ -125,7 +125,7 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
 
 
 def _default_lint(config: cfg.BookConfig) -> LintConfig:
-    return LintConfig(profile="dari" if config.language.tag.lower() in ("fa-af", "prs") else "iranian")
+    return LintConfig(profile=config.language.lint_profile)
 
 
 def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:

@@ -98,13 +98,13 @@ def common_context(book: Book) -> dict:
         "labels": book.language.labels,
         "roles": creator_roles(book),
         "date_text": book.language.digits(book.config.date[:4]) if book.config.date else "",
-        "identifier_label": "شناسه" if book.language.primary in ("fa", "prs") else "Identifier",
+        "identifier_label": book.language.labels.identifier,
     }
 
 
 def creator_roles(book: Book) -> list[tuple[str, str]]:
     """[(role, «name، name»)] in the order roles first appear in book.yaml."""
-    sep = "، " if book.language.primary in ("fa", "prs", "ar") else ", "
+    sep = book.language.list_separator + " "
     grouped: dict[str, list[str]] = {}
     for c in book.config.creators:
         grouped.setdefault(c.role, []).append(c.name)
@@ -141,7 +141,7 @@ def print_front_html(book: Book, templates: Path, contents: list[dict], bodies: 
 
 def print_index_html(book: Book, templates: Path, entries: list[dict], title: str, part_id: str) -> str:
     env = environment(templates)
-    sep = "،" if book.language.primary in ("fa", "prs", "ar") else ","
+    sep = book.language.list_separator
     return env.get_template("print/index.html.j2").render(**common_context(book), entries=entries, title=title, sep=sep, part_id=part_id)
 
 

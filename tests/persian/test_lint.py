@@ -292,7 +292,6 @@ def test_fix_never_changes_latin_runs_or_urls(before, latin, after):
 @settings(max_examples=100, deadline=None)
 @given(_SOUP)
 def test_positions_point_inside_the_text(text):
-    lines = text.splitlines() or [""]
     for f in lint_markdown(text, "x.md", LintConfig()):
         assert 1 <= f.line <= len(text.split("\n"))
         assert f.col >= 1

@@ -29,8 +29,8 @@ from typing import Callable, Literal
 
 from persiantools.jdatetime import JalaliDate
 
-from .markdown import DATE_MARKUP, LineIndex, code_spans, _Cover
 from .digits import to_latin_digits, to_persian_digits
+from .markdown import DATE_MARKUP, LineIndex, _Cover, code_spans
 
 __all__ = [
     "DARI",
@@ -110,16 +110,20 @@ class DateStyle:
     def for_language(cls, lang: str) -> "DateStyle":
         """The style of a BCP 47 language tag: ``fa-AF``/``prs`` → :data:`DARI`, ``fa``/``fa-IR`` →
         :data:`IRANIAN`; English and every other language → :data:`ENGLISH`."""
-        parts = (lang or "").strip().replace("_", "-").lower().split("-")
-        primary = parts[0]
-        if primary == "prs" or (primary in ("fa", "fas", "per") and "af" in parts[1:]):
+        if is_dari(lang):
             return DARI
-        if primary in ("fa", "fas", "per", "pes"):
+        if (lang or "").strip().replace("_", "-").lower().split("-")[0] in ("fa", "fas", "per", "pes"):
             return IRANIAN
         return ENGLISH
 
     def number(self, n: int) -> str:
         return self.digits(str(n))
+
+
+def is_dari(lang: str) -> bool:
+    """Afghan Persian: ``prs`` or Persian (``fa``, ``fas``, ``per``) with the region ``AF``."""
+    parts = (lang or "").strip().replace("_", "-").lower().split("-")
+    return parts[0] == "prs" or (parts[0] in ("fa", "fas", "per") and "af" in parts[1:])
 
 
 DARI = DateStyle(SOLAR_MONTHS_DARI, GREGORIAN_MONTHS_DARI, to_persian_digits, "afghan")
@@ -259,7 +263,7 @@ def _parse_numeric(token: str, offset: int, what: str) -> _Parsed:
         raise DateError(f"too many parts in «{token}» (expected year-month-day)", parts[3][0])
     names = ("year", "month", "day")
     values = [_number(text, col, names[i]) if text else None for i, (col, text) in enumerate(parts)]
-    for i, ((col, text), value) in enumerate(zip(parts, values)):
+    for i, ((col, _text), value) in enumerate(zip(parts, values)):
         if value is None:
             raise DateError(f"missing {names[i]} in «{token}»", col)
     if len(parts[0][1]) < 3 and what == "solar":
@@ -405,7 +409,7 @@ def _render_miladi(body: str, style: DateStyle) -> RenderedDate:
         raise DateError(f"there is no month {p.month} (months are 1–12)", mcol)
     if p.day is not None:
         try:
-            g = _dt.date(p.year, p.month, p.day)
+            _dt.date(p.year, p.month, p.day)  # a real Gregorian day?
         except ValueError:
             length = ((_dt.date(p.year + p.month // 12, p.month % 12 + 1, 1) - _dt.date(p.year, p.month, 1)).days)
             raise DateError(f"{GREGORIAN_MONTHS_ENGLISH[p.month - 1]} {p.year} has {length} days", dcol) from None

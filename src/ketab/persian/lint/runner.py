@@ -31,8 +31,8 @@ from typing import TextIO
 
 import yaml
 
+from ketab.persian.lint.rules import PROFILES, RULES, RULES_BY_CODE, Rule, _Issue, _issues_for, _View, prose_view
 from ketab.persian.markdown import LineIndex, front_matter
-from ketab.persian.lint.rules import PROFILES, RULES, RULES_BY_CODE, Rule, _Issue, _View, _issues_for, prose_view
 
 __all__ = [
     "PROFILES",
