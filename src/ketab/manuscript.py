@@ -101,11 +101,7 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
     config, warnings = cfg.load_config(root / "book.yaml")
     diags = Collector()
     diags.extend(warnings)
-    try:
-        book_lint = LintConfig.from_mapping(config.lint, base=_default_lint(config)) if config.lint else _default_lint(config)
-    except LintConfigError as exc:
-        diags.error(config.path, config.lines.get(("lint",), 1), f"lint: {exc}", "config.value")
-        book_lint = _default_lint(config)
+    book_lint = cfg.book_lint(config.language, config.lint, config.path, config.lines.get(("lint",), 1), diags)
     chapters = []
     for number, ref in enumerate(config.chapters, start=1):
         if ref.generate:
@@ -122,10 +118,6 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
             diags.error(ch.path, 1, f"source {ch.source!r} has no record in sources/", "chapter.source")
     diags.raise_if_errors()
     return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items))
-
-
-def _default_lint(config: cfg.BookConfig) -> LintConfig:
-    return LintConfig(profile=config.language.lint_profile)
 
 
 def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
@@ -177,16 +169,9 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
     chapter_id = str(meta.value.get("id") or _id_from_path(path))
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chapter_id):
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
-    lint = book_lint
-    if isinstance(meta.value.get("lint"), dict):
-        try:
-            lint = LintConfig.from_mapping(meta.value["lint"], base=book_lint)
-        except LintConfigError as exc:
-            diags.error(path, meta.line("lint"), f"lint: {exc}", "front-matter.value")
+    lint = chapter_lint(meta, book_lint, path, diags)
     check_body(body, body_line, path, config, diags)
-    report = diags.error if strict else diags.warning  # the editorial linter, on the text just read
-    for finding in lint_markdown(text, str(path), lint):
-        report(path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
+    lint_text(text, path, lint, diags, strict)
     source = meta.value.get("source")
     return Chapter(
         number=number,
@@ -225,6 +210,24 @@ def safe_path(root: Path, rel: str) -> Path | None:
     if not target.is_relative_to(base):
         return None
     return target
+
+
+def chapter_lint(meta: yamlnodes.LocatedYaml, book_lint: LintConfig, path: Path, diags: Collector) -> LintConfig:
+    """A chapter's linter settings: its front matter's ``lint:`` on top of the book's."""
+    if not isinstance(meta.value.get("lint"), dict):
+        return book_lint
+    try:
+        return LintConfig.from_mapping(meta.value["lint"], base=book_lint)
+    except LintConfigError as exc:
+        diags.error(path, meta.line("lint"), f"lint: {exc}", "front-matter.value")
+        return book_lint
+
+
+def lint_text(text: str, path: Path, lint: LintConfig, diags: Collector, strict: bool = False) -> None:
+    """The editorial linter's findings on a chapter's text: warnings (errors when ``strict``)."""
+    report = diags.error if strict else diags.warning
+    for finding in lint_markdown(text, str(path), lint):
+        report(path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
 
 
 def split_front_matter(text: str, path: Path, diags: Collector):
