@@ -15,10 +15,7 @@ from ketab.config import BookConfig
 from ketab.convert import ConvertedChapter, Heading
 from ketab.language import Language
 from ketab.manuscript import Manuscript
-
-PERSIAN_ALPHABET = "آاأإءبپتثجچحخدذرزژسشصضطظعغفقکگلمنوؤهةیئ"
-_ORDER = {ch: i for i, ch in enumerate(PERSIAN_ALPHABET)}
-_FOLD = {"ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "ه", "أ": "ا", "إ": "ا"}
+from ketab.persian.collation import _FOLD
 
 
 @dataclass(frozen=True)
@@ -112,7 +109,7 @@ def collect_index(parts, language: Language, register=None) -> tuple[IndexEntry,
     for name in register.see_references if register else ():
         if name.see in places:  # a see-reference to an entry the text never mentions would mislead
             entries.append(IndexEntry(name.entry, (), see=name.see))
-    key = sort_key_for(language)
+    key = language.sort_key
     return tuple(sorted(entries, key=lambda e: key(e.heading)))
 
 
@@ -127,23 +124,3 @@ def index_letter(heading: str, language: Language) -> str:
     return "#"
 
 
-def sort_key_for(language: Language):
-    if language.primary in ("fa", "prs"):
-        return persian_sort_key
-    return lambda s: (unicodedata.normalize("NFKD", s).casefold(), s)
-
-
-def persian_sort_key(text: str):
-    """Persian dictionary order: پ چ ژ گ in their Persian places; ZWNJ, diacritics ignored."""
-    chars = []
-    for ch in unicodedata.normalize("NFC", text):
-        ch = _FOLD.get(ch, ch)
-        if ch in _ORDER:
-            chars.append((0, _ORDER[ch]))
-        elif ch in (" ", "\u200c", "-"):
-            chars.append((-1, 0))
-        elif unicodedata.category(ch).startswith("M") or ch in "\u0640":
-            continue
-        else:
-            chars.append((1, ord(ch)))
-    return (tuple(chars), text)

@@ -16,6 +16,7 @@ from typing import Callable
 from ketab import yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import Language, default_direction, known_languages, label_key
+from ketab.persian.lint import LintConfig, LintConfigError
 
 TRIMS_MM = {
     "raqi": (145.0, 215.0),  # رقعی
@@ -267,24 +268,75 @@ SCHEMA: dict[str, Key] = {
 }
 
 
-def load_config(path: Path) -> tuple[BookConfig, list]:
-    """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem."""
-    diags = Collector()
+def read_book_yaml(path: Path, diags: Collector) -> yamlnodes.LocatedYaml | None:
+    """``book.yaml`` decoded and parsed into a mapping with the line of every key, or None after an error.
+
+    The one reader of the file: the build (:func:`load_config`) and ``ketab lint`` (:func:`lint_settings`)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
-        diags.raise_if_errors()
+        return None
+    before = len(diags.errors)
     text = decode_text(raw, path, diags)
-    diags.raise_if_errors()
+    if len(diags.errors) > before:
+        return None
     try:
         doc = yamlnodes.load(text)
     except yamlnodes.YamlSyntaxError as exc:
         diags.error(path, exc.line, exc.message, "config.syntax")
-        diags.raise_if_errors()
+        return None
     if not isinstance(doc.value, dict):
         diags.error(path, 1, "book.yaml must be a mapping of keys to values", "config.type")
-        diags.raise_if_errors()
+        return None
+    return doc
+
+
+def book_lint(language: Language, mapping, path: Path, line: int, diags: Collector) -> LintConfig:
+    """The book's linter settings: its ``lint:`` mapping on top of the profile its language implies."""
+    base = LintConfig(language.lint_profile)
+    if not mapping:
+        return base
+    try:
+        return LintConfig.from_mapping(mapping, base=base)
+    except LintConfigError as exc:
+        diags.error(path, line, f"lint: {exc}", "config.value")
+        return base
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """What ``ketab lint`` needs of a book.yaml, read as the build reads it (the rest need not be valid)."""
+
+    lint: LintConfig
+    chapters: tuple[ChapterRef, ...] | None
+    """The reading order, when book.yaml has a valid one."""
+
+
+def lint_settings(path: Path, diags: Collector) -> LintSettings:
+    """The linter settings and reading order of ``book.yaml``, with the build's parsers and defaults."""
+    doc = read_book_yaml(path, diags)
+    if doc is None:
+        return LintSettings(LintConfig(), None)
+    values = {}
+    for key in ("language", "direction", "lint", "chapters"):
+        if key in doc.value:
+            try:
+                values[key] = SCHEMA[key].parse(doc.value[key])
+            except Invalid as exc:
+                diags.error(path, doc.line(key), f"{key}: {exc}", "config.value")
+    tag = values.get("language", "")
+    language = Language(tag, values.get("direction") or default_direction(tag or "en"))
+    lint = book_lint(language, values.get("lint"), path, doc.line("lint"), diags)
+    chapters = _chapter_refs(values["chapters"], doc, path, diags) if "chapters" in values else None
+    return LintSettings(lint, chapters)
+
+
+def load_config(path: Path) -> tuple[BookConfig, list]:
+    """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem."""
+    diags = Collector()
+    doc = read_book_yaml(path, diags)
+    diags.raise_if_errors()
 
     values = {}
     for key, value in doc.value.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ketab import config as cfg
 from ketab import yamlnodes
 from ketab.diagnostics import Collector
+from ketab.language import label_key
 from ketab.manuscript import Chapter, Manuscript, safe_path
 
 
@@ -90,7 +91,7 @@ def sources_markdown(manuscript: Manuscript) -> str:
     """The sources as a bibliography: numbered as the book numbers them, one labelled field a line, dates in
     both calendars — and no file names or internal ids (those are for the editors, in sources/)."""
     lang = manuscript.config.language
-    key = "fa" if lang.primary in ("fa", "prs") else "en"
+    key = lang.label_key if lang.label_key in KINDS else "en"
     out = ["::: source-list"]
     for record in sorted(manuscript.sources, key=lambda r: r.id):
         out.append(_source_entry(record, manuscript.source_number(record.id), lang, key))
@@ -102,7 +103,7 @@ def _source_entry(record, number: int, lang, key: str) -> str:
     f, names = record.fields, FIELDS[key]
     title = _escape(str(f.get("title_fa") or f.get("title") or ""))
     tag = str(f.get("language") or "")
-    own = tag.lower().startswith(("fa", "prs")) if key == "fa" else tag.lower().startswith(key)
+    own = label_key(tag) == key if tag else True
     rows = []
     if f.get("title") and not own:
         rows.append((names["original"], f"[{_escape(str(f['title']))}]{{lang={tag or 'und'}}}"))
@@ -125,6 +126,7 @@ def _source_entry(record, number: int, lang, key: str) -> str:
             lines.append(f"\n{_escape(' '.join(str(f[extra]).split()))}")
     return heading + "\n" + "\n".join(lines) + "\n"
 
+
 #: Generated word lists: the data file's key for the headword and for its explanation.
 GLOSSARIES = {"glossary": ("term", "definition"), "abbreviations": ("abbr", "expansion")}
 
@@ -132,7 +134,6 @@ GLOSSARIES = {"glossary": ("term", "definition"), "abbreviations": ("abbr", "exp
 def glossary_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
     """A glossary or a list of abbreviations: the data file's words in alphabetical order, each with its
     explanation and, where given, its Latin-script form."""
-    from ketab.assemble import sort_key_for
     from ketab.manuscript import load_data_file
 
     head_key, text_key = GLOSSARIES[chapter.generate]
@@ -153,7 +154,7 @@ def glossary_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
         text = " ".join(str(item[text_key]).split()) + (f" ({_escape(latin)})" if latin else "")
         rows.append((" ".join(str(item[head_key]).split()), text))
     diags.raise_if_errors()
-    key = sort_key_for(manuscript.config.language)
+    key = manuscript.config.language.sort_key
     rows.sort(key=lambda r: key(r[0]))
     body = "\n".join(f"{_escape(head)}\n:   {text}\n" for head, text in rows)
     return f"::: {chapter.generate}\n{body}:::\n"

@@ -98,7 +98,7 @@ def common_context(book: Book) -> dict:
         "labels": book.language.labels,
         "roles": creator_roles(book),
         "date_text": book.language.digits(book.config.date[:4]) if book.config.date else "",
-        "identifier_label": "شناسه" if book.language.primary in ("fa", "prs") else "Identifier",
+        "identifier_label": book.language.labels.identifier,
         **identity_facts(book),
     }
 
@@ -112,11 +112,11 @@ def identity_facts(book: Book) -> dict:
     from stdnum import isbn as stdnum_isbn
 
     cfg, lang = book.config, book.language
-    sep = "، " if lang.is_rtl else ", "
+    sep = lang.list_separator + " "
     year = ""
     if cfg.date:
         gregorian = cfg.date_value.year
-        solar = JalaliDate.to_jalali(cfg.date_value).year if lang.primary in ("fa", "prs") else None
+        solar = JalaliDate.to_jalali(cfg.date_value).year if lang.solar_hijri else None
         year = lang.digits(f"{solar} ({gregorian})" if solar else str(gregorian))
     edition = sep.join(x for x in (cfg.edition, year) if x)
     identifier = None if cfg.identifier.lower().startswith("urn:uuid:") or cfg.isbn else cfg.identifier
@@ -127,7 +127,7 @@ def identity_facts(book: Book) -> dict:
 
 def creator_roles(book: Book) -> list[tuple[str, str]]:
     """[(role, «name، name»)] in the order roles first appear in book.yaml."""
-    sep = "، " if book.language.primary in ("fa", "prs", "ar") else ", "
+    sep = book.language.list_separator + " "
     grouped: dict[str, list[str]] = {}
     for c in book.config.creators:
         grouped.setdefault(c.role, []).append(c.name)
@@ -164,7 +164,7 @@ def print_front_html(book: Book, templates: Path, contents: list[dict], bodies: 
 
 def print_index_html(book: Book, templates: Path, entries: list[dict], title: str, part_id: str) -> str:
     env = environment(templates)
-    sep = "،" if book.language.primary in ("fa", "prs", "ar") else ","
+    sep = book.language.list_separator
     return env.get_template("print/index.html.j2").render(**common_context(book), entries=entries, title=title, sep=sep, part_id=part_id,
                                                        see=book.language.labels.see)
 

@@ -87,7 +87,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
         jobs.append((link_across_units(html, book, {part.id}), content_css))
     front_bodies = {p.id: with_xref_pages(p.converted.html, folios, lang) for p in book.front}
     html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
-    counter = "abjad" if lang.primary in ("fa", "prs") else "lower-roman"
+    counter = lang.front_counter
     style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
     jobs.append((link_across_units(html, book, {p.id for p in book.front}), render.print_css(book, templates, style)))
     jobs.append((render.blank_html(book, templates), content_css))
