@@ -116,7 +116,10 @@ def identity_facts(book: Book) -> dict:
     year = ""
     if cfg.date:
         gregorian = cfg.date_value.year
-        solar = JalaliDate.to_jalali(cfg.date_value).year if lang.solar_hijri else None
+        try:
+            solar = JalaliDate.to_jalali(cfg.date_value).year if lang.solar_hijri else None
+        except (ValueError, OverflowError):  # a date before the solar Hijri era has no solar year
+            solar = None
         year = lang.digits(f"{solar} ({gregorian})" if solar else str(gregorian))
     edition = sep.join(x for x in (cfg.edition, year) if x)
     identifier = None if cfg.identifier.lower().startswith("urn:uuid:") or cfg.isbn else cfg.identifier
