@@ -174,7 +174,7 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
             kind = "shamsi" if "shamsi" in classes else "miladi"
             text = el.text_content()
             try:
-                rendered = pdates.render_date(text, kind, style)
+                rendered = pdates.render_date(text, kind, style, el.get("data-supplied"))
             except pdates.DateError as exc:
                 diags.error(chapter.path, line(text), f"date [{text}]{{.{kind}}}: {exc.message}", "date.invalid")
                 continue
