@@ -113,6 +113,9 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
             continue
         converted.append(read_html(chapter, body, result, manuscript, diags))
     check_references(converted, diags)
+    from ketab.generate import check_chronology_quotes  # generate imports this module
+
+    check_chronology_quotes(manuscript, converted, diags)
     diags.raise_if_errors()
     return tuple(converted), tuple(diags.items)
 
