@@ -116,6 +116,9 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
             continue
         converted.append(read_html(chapter, body, result, manuscript, diags))
     check_references(converted, diags)
+    from ketab.generate import check_chronology_quotes  # generate imports this module
+
+    check_chronology_quotes(manuscript, converted, diags)
     diags.raise_if_errors()
     return tuple(converted), tuple(diags.items)
 
@@ -217,7 +220,7 @@ class _Walk:
     def date(self, el, kind: str) -> None:
         text = el.text_content()
         try:
-            rendered = pdates.render_date(text, kind, self.style)
+            rendered = pdates.render_date(text, kind, self.style, el.get("data-supplied"))
         except pdates.DateError as exc:
             self.diags.error(self.chapter.path, self.line(text), f"date [{text}]{{.{kind}}}: {exc.message}", "date.invalid")
             return

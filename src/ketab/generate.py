@@ -163,3 +163,39 @@ def glossary_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
 def _escape(text: str) -> str:
     """Data text as literal Markdown: no emphasis, links or notes from stray punctuation."""
     return "".join("\\" + ch if ch in "\\`*_[]{}<>#|^~$@" else ch for ch in text)
+
+
+def check_chronology_quotes(manuscript: Manuscript, converted, diags: Collector) -> None:
+    """Every «quotation» in a chronology event must stand word for word in a chapter of the source the event
+    cites (the chronology quotes the book, it does not paraphrase it): a warning at the event's line."""
+    import re
+
+    from lxml import html as lxml_html
+
+    from ketab.manuscript import load_data_file
+
+    texts: dict[str, list[str]] = {}
+    for cc in converted:
+        if cc.chapter.source and not cc.chapter.generate:
+            plain = lxml_html.fragment_fromstring(cc.html or "<p></p>", create_parent="div").text_content()
+            texts.setdefault(cc.chapter.source, []).append(_comparable(plain))
+    for chapter in manuscript.chapters:
+        if chapter.generate != "chronology":
+            continue
+        doc = load_data_file(manuscript.root, chapter.rel, Collector(), "chronology")
+        for i, item in enumerate(doc.value if doc is not None and isinstance(doc.value, list) else ()):
+            if not isinstance(item, dict) or str(item.get("source")) not in texts:
+                continue
+            for quote in re.findall(r"«([^«»]+)»", str(item.get("event", ""))):
+                if not any(_comparable(quote) in t for t in texts[str(item["source"])]):
+                    diags.warning(manuscript.root / chapter.rel, doc.line(i, "event"),
+                                  f"«{quote}» is not in the chapters of source {item['source']} as quoted",
+                                  "chronology.misquote")
+
+
+def _comparable(text: str) -> str:
+    """Text as a quotation is compared: whitespace collapsed, digits Latin, bidi marks dropped."""
+    from ketab.persian.digits import to_latin_digits
+
+    text = "".join(ch for ch in text if ch not in "\u2066\u2067\u2068\u2069\u200e\u200f")
+    return " ".join(to_latin_digits(text).split())
