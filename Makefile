@@ -44,6 +44,7 @@ tools:
 	  else echo "make tools: cannot install $(TOOLS_APT) (not root, no sudo): their tests will be skipped"; fi; fi
 
 test: $(TSTAMP) tools
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q
 	$(BIN)/ketab build manuscript --out build --check
 

@@ -1,9 +1,9 @@
-"""The print PDF and the screen PDF, from one layout.
+"""The print PDF, from the book's layout.
 
-Assemble the laid-out units (see :mod:`ketab.layout.pagination`) with pikepdf
-into the print PDF (bleed, crop marks, signature padding, right-to-left viewer
-preference, outline, page labels, metadata) and derive the screen PDF from the
-same pages (trimmed, no padding).
+Assemble the laid-out units (see :mod:`ketab.layout`) with pikepdf into the
+print PDF: bleed, crop marks, signature padding, right-to-left viewer
+preference, outline, page labels, metadata.  The screen PDF
+(:mod:`ketab.writers.screen`) is made of the same pages.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 import pikepdf
 
 from ketab.assemble import Book
-from ketab.layout.engine import Layouter
-from ketab.layout.pagination import UNIT_LINK, Pagination, paginate
+from ketab.layout import BookLayout
+from ketab.layout.pagination import UNIT_LINK, Pagination
+from ketab.writers.target import Target
 
 
 def _resolve_unit_links(pdf: pikepdf.Pdf) -> None:
@@ -140,20 +141,12 @@ def finish_simple(pdf: pikepdf.Pdf, book: Book, title: str) -> None:
     pdf.trailer.Info = pdf.make_indirect(info)
 
 
-def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool) -> None:
-    """Metadata, direction, outline, page labels; boxes for the screen variant."""
+def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool = False) -> None:
+    """Metadata, direction, outline, page labels (two pages side by side in print, one column on screen)."""
     finish_simple(pdf, book, book.config.title)
     pdf.Root.PageLayout = pikepdf.Name.TwoPageRight if not screen else pikepdf.Name.OneColumn
     _outline(pdf, book, pagination)
     _page_labels(pdf, book, pagination)
-    if screen:
-        for page in pdf.pages:
-            trim = page.obj.get("/TrimBox", page.obj.MediaBox)
-            page.obj.MediaBox = trim
-            page.obj.CropBox = trim
-            for box in ("/BleedBox", "/TrimBox", "/ArtBox"):
-                if box in page.obj:
-                    del page.obj[box]
 
 
 def _outline(pdf, book: Book, pagination: Pagination) -> None:
@@ -172,7 +165,7 @@ def _outline(pdf, book: Book, pagination: Pagination) -> None:
 
 def _page_labels(pdf, book: Book, pagination: Pagination) -> None:
     """Viewers show the printed folios: letters (or roman) in front, numbers from the text."""
-    front_style = pikepdf.Name.r if not book.language.primary in ("fa", "prs") else None
+    front_style = pikepdf.Name.r if book.language.front_counter == "lower-roman" else None
     nums = pikepdf.Array()
     nums.append(0)
     nums.append(pikepdf.Dictionary(S=front_style) if front_style else pikepdf.Dictionary(P=pikepdf.String("")))
@@ -194,7 +187,7 @@ def _pdf_date_string(stamp: dt.datetime) -> str:
 
 
 def save(pdf: pikepdf.Pdf, path: Path, version: str | None = None, object_streams: bool = True) -> None:
-    """Deterministic bytes, written atomically."""
+    """Deterministic bytes, written atomically (``version``: the PDF version to declare)."""
     from ketab.outputs import atomic_write
 
     buffer = io.BytesIO()
@@ -204,14 +197,9 @@ def save(pdf: pikepdf.Pdf, path: Path, version: str | None = None, object_stream
     atomic_write(path, buffer.getvalue())
 
 
-def remove_padding(pdf: pikepdf.Pdf, pagination: Pagination) -> None:
-    while len(pdf.pages) > pagination.total_pages:
-        del pdf.pages[-1]
-
-
 def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: str) -> list:
     """The print PDF for press (see :mod:`ketab.writers.press`): warnings about what was changed."""
-    from ketab.diagnostics import Diagnostic, Severity
+    from ketab.diagnostics import Diagnostic, Severity, display_path
     from ketab.writers import press
 
     settings = book.config.print
@@ -225,43 +213,22 @@ def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: s
     standard = press.STANDARDS[settings.standard]
     document_id = str(book.config.identifier).rsplit(":", 1)[-1]
     press.identify(pdf, standard, profile, (templates / profile.path).read_bytes(), book.config.title, _pdf_date(book.config).isoformat(), document_id)
-    from ketab.diagnostics import display_path
-
     where = display_path(book.config.path)
     warnings = [Diagnostic(where, None, Severity.WARNING, f"print PDF page {page}: {what} converted to gray", "press.colour") for page, what in findings.converted[:20]]
     warnings += [Diagnostic(where, None, Severity.WARNING, f"print PDF page {page}: {what} cannot be made press-ready", "press.refused") for page, what in findings.refused[:20]]
     return warnings
 
 
-def write_pdfs(book: Book, layouter: Layouter, templates: Path, out_dir: Path, formats: set[str], warnings: list | None = None):
-    """Lay the book out once; write the print and/or screen PDF from it: (outputs, Pagination).
-
-    The layout is always the print one (with bleed): the screen PDF and the EPUB's
-    page-list are derived from it, so every output shares the cached layout units.
-    The print PDF is then made press-ready (gray, PDF/X, no links); the screen PDF keeps
-    the links and the colours of the layout."""
+def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
+    """``<slug>-print.pdf``: every unit's pages, blanks, furniture, padded to whole signatures,
+    made press-ready: DeviceGray, no transparency, PDF/X, one font program per face, no links."""
     from ketab.writers import press
 
     config = book.config
-    pagination = paginate(book, layouter, templates, config.bleed)
-    written = {}
-    pdf = assemble_pdf(book, pagination, config.signature if "print" in formats else 1)
-    if "print" in formats:
-        assembled = io.BytesIO()
-        pdf.save(assembled)
-        finish(pdf, book, pagination, screen=False)
-        path = out_dir / f"{config.slug}-print.pdf"
-        found = make_press_ready(pdf, book, templates, path.name)
-        if warnings is not None:
-            warnings.extend(found)
-        standard = press.STANDARDS[config.print.standard]
-        save(pdf, path, standard.version, standard.object_streams)
-        written["print"] = path
-        pdf = pikepdf.open(io.BytesIO(assembled.getvalue()))
-        remove_padding(pdf, pagination)
-    if "screen" in formats:
-        finish(pdf, book, pagination, screen=True)
-        path = out_dir / f"{config.slug}-screen.pdf"
-        save(pdf, path)
-        written["screen"] = path
-    return written, pagination
+    pdf = assemble_pdf(book, layout.pagination, config.signature)
+    finish(pdf, book, layout.pagination)
+    path = target.out_dir / f"{config.slug}-print.pdf"
+    target.warnings.extend(make_press_ready(pdf, book, target.templates, path.name))
+    standard = press.STANDARDS[config.print.standard]
+    save(pdf, path, standard.version, standard.object_streams)
+    return path
