@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from support import NS, Epub, epubcheck_messages
+from support import NS, Epub, epubcheck_messages, text_start
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -88,7 +88,7 @@ def test_page_list_points_at_the_text_that_begins_each_print_page(persian_book):
     entries = [(a.get("href"), a.text) for a in nav.iterfind(".//x:nav[@epub:type='page-list']//x:a", NS)]
     assert len(entries) >= 4
     pdf = pikepdf.open(persian_book.path("print"))
-    front = int(pdf.Root.PageLabels.Nums[2])
+    front = text_start(pdf)
     doc = pdfium.PdfDocument(str(persian_book.path("print")))
     digits = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
     for href, label in entries:

@@ -570,7 +570,7 @@ def _printed_page_number(text: str, in_front_matter: bool) -> int | None:
 
 
 def _folios(pdf) -> dict[int, int]:
-    """0-based page index → printed folio (from the page labels; None in the front matter)."""
+    """0-based page index → printed folio, from the page labels (numbers in any digits; None for letters)."""
     labels = pdf.Root.get("/PageLabels")
     if labels is None:
         return {}
@@ -581,6 +581,8 @@ def _folios(pdf) -> dict[int, int]:
         start, style = max((r for r in ranges if r[0] <= index), key=lambda r: r[0])
         if style.get("/S") == "/D":
             out[index] = int(style.get("/St", 1)) + index - start
+        elif "/S" not in style and str(style.get("/P", "")).translate(_DIGITS).isdigit():
+            out[index] = int(str(style.P).translate(_DIGITS))
     return out
 
 
