@@ -22,7 +22,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ketab.cache import BuildCache, digest
-from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, footnotes_intact
+from ketab.layout import weasyfix
+from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place
 
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
 """A file a unit's HTML (``src="…"``) or CSS (``url(…)``) makes WeasyPrint read."""
@@ -96,7 +97,7 @@ class Layouter:
         # fontTools stamps the embedded subsets with SOURCE_DATE_EPOCH (pinned to the book's date):
         # a unit laid out under another epoch has other bytes.
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-        return digest("unit", self.fonts_digest, epoch, probe, html, css, *self._referenced_files(html + css))
+        return digest("unit", self.fonts_digest, epoch, weasyfix.VERSION, probe, html, css, *self._referenced_files(html + css))
 
     def _referenced_files(self, text: str) -> list[str]:
         """[reference, digest of its file, …] for every local file a unit reads (pictures, CSS
@@ -193,17 +194,24 @@ class Engine:
 
         from ketab.fetcher import SandboxFetcher
 
+        weasyfix.apply()
         self.base_url = base.as_uri() + "/"
         self.fetcher = SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
 
     def document(self, html: str, css: str):
-        """The laid-out WeasyPrint Document, with every footnote in place."""
+        """The laid-out WeasyPrint Document, with every footnote on its call's page.
+
+        :mod:`.weasyfix` corrects the cause; should a note still be off its page (another
+        WeasyPrint, a line whose notes outgrow a page), the unit is laid out once more
+        without widows/orphans, and the better of the two is kept (``ketab check`` reports
+        what remains)."""
         document = self._document(html, css)
-        if not footnotes_intact(document):
-            # WeasyPrint 70 can drop or misplace a footnote when widows/orphans push the
-            # line holding its call to the next page: lay out again without that rule.
-            document = self._document(html, css + FOOTNOTE_SAFE_CSS)
+        misplaced = notes_in_place(document)
+        if misplaced:
+            second = self._document(html, css + FOOTNOTE_SAFE_CSS)
+            if len(notes_in_place(second)) < len(misplaced):
+                document = second
         return document
 
     def render(self, html: str, css: str, probe=None):
