@@ -69,7 +69,7 @@ def cheap_build(ms: Path, out: Path) -> Path:
     """The stages up to the EPUB, without WeasyPrint: the EPUB's path, or BuildError."""
     from ketab.assemble import assemble
     from ketab.convert import convert_chapters
-    from ketab.epub import write_epub
+    from ketab.writers.epub import write_epub
     from ketab.generate import generated_markdown
     from ketab.manuscript import load_manuscript
     from ketab.render import default_templates
@@ -271,7 +271,7 @@ def test_book_yaml_link_to_dev_zero(tmp_path):
     (ms / "book.yaml").unlink()
     (ms / "book.yaml").symlink_to("/dev/zero")
     limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))"
-    proc = subprocess.run([sys.executable, "-c", f"{limit}\nimport sys\nfrom ketab.cli import main\nsys.argv=['ketab','build',{str(ms)!r},'--out',{str(tmp_path / 'out')!r}]\nmain()"],
+    proc = subprocess.run([sys.executable, "-c", f"{limit}\nimport sys\nfrom ketab.commands import main\nsys.argv=['ketab','build',{str(ms)!r},'--out',{str(tmp_path / 'out')!r}]\nmain()"],
                           capture_output=True, text=True, timeout=60, env=ENV)
     assert_one_line_diagnostics(proc)
 
@@ -420,7 +420,7 @@ def a_new_input(ms: Path) -> None:
 
 @pytest.mark.xfail(strict=True, reason="outputs are replaced one by one (issue 17)")
 def test_failed_epub_write_leaves_the_previous_set(built, tmp_path, monkeypatch):
-    from ketab import epub as epub_writer
+    from ketab.writers import epub as epub_writer
 
     ms, out, before = copy_built(built, tmp_path)
     a_new_input(ms)
@@ -459,7 +459,7 @@ def test_sigterm_between_replacements_leaves_one_whole_set(built, tmp_path):
         "        os.kill(os.getpid(), signal.SIGTERM)\n"
         "os.replace = replace\n"
         "os.rename = replace\n"
-        "from ketab.cli import main\n"
+        "from ketab.commands import main\n"
         f"sys.argv = ['ketab', 'build', {str(ms)!r}, '--out', {str(out)!r}]\n"
         "main()\n"
     )
