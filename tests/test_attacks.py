@@ -164,7 +164,7 @@ NAMESPACED = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="namespace-prefixed raw HTML passes the manuscript check and the sanitiser (issue 17)")
+
 @pytest.mark.parametrize("html", list(NAMESPACED.values()), ids=list(NAMESPACED))
 def test_namespace_prefixed_raw_html(tmp_path, html):
     refused_or_neutralised(tmp_path, html)
@@ -180,7 +180,7 @@ SVG_PICTURES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="SVG pictures go into the EPUB byte for byte (issue 17)")
+
 @pytest.mark.parametrize("svg", list(SVG_PICTURES.values()), ids=list(SVG_PICTURES))
 def test_svg_picture_with_active_content(tmp_path, svg):
     outcome = refused_or_neutralised(tmp_path, "![drawing](drawing.svg)", code="image.type", files={"chapters/drawing.svg": svg})
@@ -190,7 +190,7 @@ def test_svg_picture_with_active_content(tmp_path, svg):
                 assert b"<script" not in z.read(name) and b"javascript:" not in z.read(name), name
 
 
-@pytest.mark.xfail(strict=True, reason="SVG pictures go into the EPUB byte for byte (issue 17)")
+
 def test_svg_set_animation_of_href_is_inert(tmp_path):
     refused_or_neutralised(tmp_path, "![d](d.svg)", code="image.type", files={"chapters/d.svg": SVG_PICTURES["set-href"]})
     # the <set> that turns a link into javascript: is not kept either
@@ -203,7 +203,7 @@ def test_svg_set_animation_of_href_is_inert(tmp_path):
         assert not any(b"<set" in z.read(n) for n in z.namelist() if n.endswith(".svg"))
 
 
-@pytest.mark.xfail(strict=True, reason="the source: value is pasted unescaped into the byline (issue 17)")
+
 def test_source_value_is_escaped_in_the_byline(tmp_path):
     source = 'x" onmouseover="alert(1)'
     refused_or_neutralised(
@@ -215,7 +215,7 @@ def test_source_value_is_escaped_in_the_byline(tmp_path):
     )
 
 
-@pytest.mark.xfail(strict=True, reason="the preview sends no Content-Security-Policy (issue 17)")
+
 def test_preview_sends_a_content_security_policy(tmp_path):
     """Whatever got into the EPUB, the preview tells the browser to run no script but its own."""
     from ketab.preview import Preview
@@ -513,7 +513,7 @@ def test_sigterm_stops_a_build_stuck_in_pandoc(tmp_path):
     assert not orphans, "pandoc outlived the build"
 
 
-@pytest.mark.xfail(strict=True, reason="a nested <use> SVG is drawn 10^9 times (issue 17)")
+
 def test_nested_use_svg_bomb(tmp_path):
     defs = ['<rect id="l0" width="1" height="1"/>'] + [
         f'<g id="l{i}">' + "".join(f'<use href="#l{i - 1}"/>' for _ in range(10)) + "</g>" for i in range(1, 10)
@@ -693,7 +693,7 @@ def test_proof_of_a_revision_with_a_symlink_out(tmp_path):
         assert_one_line_diagnostics(proc)
 
 
-@pytest.mark.xfail(strict=True, reason="a truncated PNG passes silently (issue 17)")
+
 def test_truncated_png(tmp_path):
     data = (ROOT / "tests" / "projects" / "english-small" / "images")
     png = next(p for p in sorted(data.iterdir()) if p.suffix == ".png").read_bytes()
@@ -703,7 +703,7 @@ def test_truncated_png(tmp_path):
     assert {d.code for d in info.value.diagnostics if d.is_error} == {"image.broken"}, info.value
 
 
-@pytest.mark.xfail(strict=True, reason="a 20000x20000 PNG passes silently (issue 17)")
+
 def test_decompression_bomb_png(tmp_path):
     import struct
     import zlib

@@ -25,13 +25,14 @@ from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
+from ketab import safeio
+from ketab.sanitize import UnsafeSvg, clean_svg, sanitize_html
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
 PANDOC_ARGS = ("--wrap=none", "--eol=lf", f"--lua-filter={FILTER}")
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
-_ALLOWED_TAGS_DROP = ("script", "iframe", "object", "embed", "form", "input", "button", "textarea", "select", "style", "link", "meta", "base", "frame", "frameset", "applet", "audio", "video", "source")
 
 
 @dataclass(frozen=True)
@@ -255,51 +256,17 @@ def inner_html(el) -> str:
 
 
 def _sanitize(root) -> None:
-    """Defence in depth: nothing that could run code or fetch a resource reaches an output.
+    """Nothing that could run code or fetch a resource reaches an output (:func:`ketab.sanitize.sanitize_html`).
 
     ``check_body`` refuses the raw HTML it sees on Markdown lines; this pass makes the HTML safe whatever got
     past it.  Media pandoc writes for ``![…](file)`` when the file is not an image (``embed``, ``video``,
-    ``audio``) become ``img``, so that :func:`_check_image` checks and reports them.  Refused elements, and
-    ``svg``, ``math``, ``image`` (an HTML5 parser's alias of ``img``) and the like, are dropped with their
-    content; so are comments and processing instructions (an HTML5 parser may end a comment where lxml does
-    not).  Removed attributes: event handlers; ``javascript:``, ``vbscript:``, ``data:`` and ``file:`` URLs;
-    ``rel=attachment`` (WeasyPrint would embed the target in the PDF); any other attribute naming a resource
-    (``srcset``, ``poster``, ``background``, ``xlink:href``…); inline styles that could load something.
-    ``img/@src`` is left to :func:`_check_image`.
-    """
+    ``audio``) become ``img`` first, so that :func:`_check_image` checks and reports them."""
     for el in list(root.iter("embed", "video", "audio")):
         if el.get("src") is not None and el.getparent() is not None:
             img = el.makeelement("img", {"src": el.get("src"), "alt": ""})
             img.tail = el.tail
             el.getparent().replace(el, img)
-    dropped = _ALLOWED_TAGS_DROP + (
-        "svg", "math", "image", "noscript", "template", "noembed", "noframes", "xmp", "plaintext", "track", "param", "portal", "keygen",
-    )
-    for el in list(root.iter(*dropped, etree.Comment, etree.ProcessingInstruction)):
-        if el.getparent() is not None:
-            el.drop_tree()
-    resource_attributes = {
-        "src", "srcset", "imagesrcset", "href", "xlink:href", "data", "poster", "background", "action", "formaction",
-        "codebase", "classid", "archive", "longdesc", "lowsrc", "dynsrc", "usemap", "manifest", "ping", "profile", "icon",
-    }
-    loads_something = re.compile(r"url\(|image|attr\(|\\|expression|@import|/\*|src\s*\(|behavior|binding", re.I)
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        for attr in list(el.attrib):
-            name = attr.lower()
-            if (el.tag, name) == ("img", "src"):
-                continue
-            value = el.get(attr) or ""
-            scheme = re.sub(r"[\x00-\x20]+", "", value).lower()
-            if name.startswith("on") or scheme.startswith(("javascript:", "vbscript:", "data:", "file:")):
-                del el.attrib[attr]
-            elif name in resource_attributes and (el.tag, name) != ("a", "href"):
-                del el.attrib[attr]
-            elif name == "rel" and "attachment" in value.lower():
-                del el.attrib[attr]
-            elif name == "style" and loads_something.search(value):
-                del el.attrib[attr]
+    sanitize_html(root)
 
 
 def _line_finder(body: str, body_line: int):
@@ -334,16 +301,16 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
         diags.error(chapter.path, where, f"image {src!r} is outside the manuscript folder", "image.outside")
         return None
     media = IMAGE_TYPES.get(path.suffix.lower())
-    head = None
+    rel_to_root = path.relative_to(manuscript.root.resolve()).as_posix()
     try:
-        if path.is_file():  # not a folder, a device or a FIFO
-            with open(path, "rb") as f:
-                head = f.read(65536)
-    except OSError:  # unreadable, or a name too long
-        head = None
-    if head is None:
-        diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
+        data = safeio.read_bytes(manuscript.root, rel_to_root, "image")
+    except safeio.Refused as exc:
+        if exc.reason == "too-large":
+            diags.error(chapter.path, where, f"image {src!r}: {exc.message}", "image.too-large")
+        else:  # a folder, a FIFO, a device, unreadable
+            diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
         return None
+    head = data[:65536]
     magic = {
         "image/png": head.startswith(_IMAGE_MAGIC[0]),
         "image/jpeg": head.startswith(_IMAGE_MAGIC[1]),
@@ -354,9 +321,47 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
     if media is None or not magic[media]:
         diags.error(chapter.path, where, f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)", "image.type")
         return None
-    rel_to_root = path.relative_to(manuscript.root.resolve()).as_posix()
+    problem = picture_problem(data, media)
+    if problem is not None:
+        code, message = problem
+        diags.error(chapter.path, where, f"image {src!r}: {message}", code)
+        return None
     el.set("src", quote(rel_to_root))
     return Image(rel_to_root, media)
+
+
+MAX_PIXELS = 60_000_000
+"""Largest picture, in pixels, that a book may hold (a 20000 × 20000 PNG is 400 million: 1.6 GB decoded)."""
+
+
+def picture_problem(data: bytes, media: str) -> tuple[str, str] | None:
+    """(code, message) when a picture cannot be drawn safely — broken, too large, an SVG with active
+    content or too much to draw — else None.  Raster pictures are decoded whole (a truncated file only
+    shows at its end); SVG goes through :func:`ketab.sanitize.clean_svg`."""
+    if media == "image/svg+xml":
+        try:
+            clean_svg(data)
+        except UnsafeSvg as exc:
+            return "image.type", f"the SVG picture is refused: {exc}"
+        return None
+    import io
+    import warnings
+
+    from PIL import Image as PILImage
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with PILImage.open(io.BytesIO(data)) as picture:
+                width, height = picture.size
+                if width * height > MAX_PIXELS:
+                    return "image.too-large", f"{width} × {height} pixels is more than a book can hold ({MAX_PIXELS // 1_000_000} million)"
+                picture.load()
+    except PILImage.DecompressionBombError:
+        return "image.too-large", "the picture is larger than a book can hold"
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        return "image.broken", f"the picture cannot be drawn: it is truncated or corrupt ({exc})"
+    return None
 
 
 def check_references(converted, diags: Collector) -> None:

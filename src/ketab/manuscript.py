@@ -34,7 +34,10 @@ _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 _RAW_DANGER = re.compile(
     r"<\s*(script|iframe|object|embed|form|input|button|textarea|select|style|link|meta|base|frame|frameset|svg|math|audio|video|source|applet)\b"
-    r"|[\s/\"']on[a-z]+\s*=|javascript:|<\s*image\b",
+    r"|[\s/\"']on[a-z]+\s*=|javascript:|<\s*image\b"
+    # an element with a namespace prefix (<h:script xmlns:h=…>) or a namespace declaration: the XHTML of the
+    # EPUB would read it as the element it names (autolinks such as <https://…> and <mailto:…> are not tags)
+    r"|<\s*/?\s*(?!(?:https?|ftp|mailto|tel|urn|file|data|news|irc):)[a-z][\w.-]*:[a-z]|\bxmlns\b",
     re.I,
 )
 

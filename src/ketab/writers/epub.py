@@ -22,10 +22,11 @@ from ebooklib import epub
 from lxml import etree
 from lxml import html as lxml_html
 
-from ketab import render
+from ketab import render, safeio
 from ketab.assemble import Book, Part
 from ketab.outputs import atomic_write
 from ketab.persian import bidi
+from ketab.sanitize import clean_svg
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MARC_ROLES = {"author": "aut", "editor": "edt", "translator": "trl", "compiler": "com", "illustrator": "ill", "publisher": "pbl"}
@@ -115,8 +116,10 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
             if image.src not in added:
                 added.add(image.src)
                 uid = "img-" + re.sub(r"[^A-Za-z0-9_-]", "-", image.src)
-                eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type,
-                                          content=(root / image.src).read_bytes()))
+                data = safeio.read_bytes(root, image.src, "image")
+                if image.media_type == "image/svg+xml":
+                    data = clean_svg(data)  # the picture as checked, written again: no parser of the reader's sees more
+                eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type, content=data))
 
     chapter_items, toc, markers = [], [], {}
     for part in book.parts:
