@@ -33,7 +33,7 @@ from ketab.diagnostics import BuildError
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
-DIAGNOSTIC = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+): (?P<severity>error|warning): (?P<message>.+) \[(?P<code>[a-z0-9.-]+)\]$")
+DIAGNOSTIC = re.compile(r"^(?P<path>[^\s:][^:]*)(:(?P<line>\d+))?: (?P<severity>error|warning): (?P<message>.+) \[(?P<code>[a-z0-9.-]+)\]$")
 XHTML, SVG, XLINK = "http://www.w3.org/1999/xhtml", "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 
 BOOK = """\
@@ -244,7 +244,7 @@ def test_preview_sends_a_content_security_policy(tmp_path):
 # --- 2. reading outside the manuscript ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="book.yaml is read with no path check (issue 17)")
+
 def test_book_yaml_symlink_out_of_the_manuscript(tmp_path):
     ms = manuscript(tmp_path, "Text.")
     secret = tmp_path / "elsewhere.yaml"
@@ -256,7 +256,7 @@ def test_book_yaml_symlink_out_of_the_manuscript(tmp_path):
     assert {d.code for d in info.value.diagnostics} & {"config.outside", "config.missing"}, info.value
 
 
-@pytest.mark.xfail(strict=True, reason="book.yaml as a FIFO blocks for ever (issue 17)")
+
 def test_book_yaml_fifo_does_not_block(tmp_path):
     ms = manuscript(tmp_path, "Text.")
     (ms / "book.yaml").unlink()
@@ -265,7 +265,7 @@ def test_book_yaml_fifo_does_not_block(tmp_path):
     assert_one_line_diagnostics(proc)
 
 
-@pytest.mark.xfail(strict=True, reason="book.yaml linked to /dev/zero eats memory (issue 17)")
+
 def test_book_yaml_link_to_dev_zero(tmp_path):
     ms = manuscript(tmp_path, "Text.")
     (ms / "book.yaml").unlink()
@@ -276,19 +276,18 @@ def test_book_yaml_link_to_dev_zero(tmp_path):
     assert_one_line_diagnostics(proc)
 
 
-@pytest.mark.xfail(strict=True, reason="book.yaml is read whole, with no size bound (issue 17)")
+
 def test_huge_book_yaml_is_refused_not_read(tmp_path):
     ms = manuscript(tmp_path, "Text.")
     with open(ms / "book.yaml", "a") as f:
         f.write("# " + "x" * (1 << 20) + "\n")
-        f.seek(64 << 20)
-        f.write("\n")
+    os.truncate(ms / "book.yaml", 64 << 20)  # 64 MiB (sparse): refused by its size, not read
     with pytest.raises(BuildError) as info:
         cheap_build(ms, tmp_path / "out")
     assert {d.code for d in info.value.diagnostics} == {"config.too-large"}, info.value
 
 
-@pytest.mark.xfail(strict=True, reason="input digests follow symlinks and block on FIFOs (issue 17)")
+
 def test_input_digests_do_not_follow_symlinks_out(tmp_path):
     """A file of the manuscript folder that links elsewhere: its target is neither read nor recorded."""
     secret = tmp_path / "secret.txt"
@@ -306,7 +305,7 @@ def test_input_digests_do_not_follow_symlinks_out(tmp_path):
 LINT_OUTSIDE = "---\ntitle: Outside\n---\n\nمتن  با دو فاصله و كاف عربي.\n"
 
 
-@pytest.mark.xfail(strict=True, reason="ketab lint follows ../, absolute and symlinked paths; --fix rewrites them (issue 17)")
+
 def test_lint_stays_inside_the_manuscript(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -317,11 +316,13 @@ def test_lint_stays_inside_the_manuscript(tmp_path):
     before = {p.name: p.read_bytes() for p in outside.iterdir()}
     proc = cli("lint", ms, "--fix", cwd=tmp_path, timeout=60)
     assert {p.name: p.read_bytes() for p in outside.iterdir()} == before, "lint --fix rewrote files outside the manuscript"
-    assert "outside/" not in proc.stdout.replace("points outside", ""), proc.stdout
+    # an outside file may be named (not linted), never read: no finding about its text
+    about_outside = [l for l in proc.stdout.splitlines() if "outside/" in l.split(":", 1)[0] or "linked.md" in l.split(":", 1)[0]]
+    assert about_outside and all(": io: " in l for l in about_outside), proc.stdout
     assert "Traceback" not in proc.stderr, proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="a symlinked .ketab-cache makes the cache write elsewhere (issue 17)")
+
 def test_symlinked_cache_folder_writes_nothing_elsewhere(tmp_path):
     ms = manuscript(tmp_path, "Text.")
     elsewhere = tmp_path / "elsewhere"
@@ -349,7 +350,7 @@ def _plant_javascript(pdf_bytes: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.xfail(strict=True, reason="cache entries are trusted on a plain SHA-256 anyone can compute (issue 17)")
+
 def test_forged_cache_entry_is_not_trusted(tmp_path):
     ms = manuscript(tmp_path, "Text of the chapter.")
     out = tmp_path / "out"

@@ -7,13 +7,14 @@ unknown keys warn.  The result is a frozen :class:`BookConfig`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ketab import yamlnodes
+from ketab import safeio, yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import Language, default_direction, known_languages, label_key
 
@@ -247,9 +248,16 @@ def load_config(path: Path) -> tuple[BookConfig, list]:
     """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem."""
     diags = Collector()
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
+        raw = safeio.read_bytes(path.parent, path.name, "config")
+    except safeio.Refused as exc:
+        if exc.reason == "missing" and not os.path.lexists(path):
+            diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
+        elif exc.reason == "too-large":
+            diags.error(path, None, f"book.yaml is too large: {exc.message}", "config.too-large")
+        elif exc.reason == "outside":
+            diags.error(path, None, f"book.yaml is not read: {exc.message}", "config.outside")
+        else:
+            diags.error(path, None, f"book.yaml cannot be read: {exc.message}", "config.unreadable")
         diags.raise_if_errors()
     text = decode_text(raw, path, diags)
     diags.raise_if_errors()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ketab import config as cfg
+from ketab import safeio
 from ketab import yamlnodes
 from ketab.diagnostics import BuildError, Collector, Diagnostic
 from ketab.persian import dates as pdates
@@ -160,7 +161,13 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         diags.error(config.path, ref.line, f"chapter file {ref.path!r} does not exist", "chapter.missing")
         return None
     before = len(diags.errors)
-    text = cfg.decode_text(path.read_bytes(), path, diags)
+    try:
+        raw = safeio.read_bytes(root, ref.path, "chapter")
+    except safeio.Refused as exc:
+        code = {"outside": "chapter.outside", "too-large": "chapter.too-large"}.get(exc.reason, "chapter.missing")
+        diags.error(config.path, ref.line, f"chapter {ref.path!r} cannot be read: {exc.message}", code)
+        return None
+    text = cfg.decode_text(raw, path, diags)
     if len(diags.errors) > before:
         return None
     meta, body, body_line = split_front_matter(text, path, diags)
@@ -333,9 +340,14 @@ def _load_sources(root: Path, diags: Collector) -> tuple[SourceRecord, ...]:
         if resolved is None:
             diags.error(path, 1, "this source record points outside the manuscript folder", "source.outside")
             continue
-        if not resolved.is_file():  # a folder, a FIFO
+        try:
+            raw = safeio.read_bytes(root, path.relative_to(root).as_posix(), "data")
+        except safeio.Refused as exc:
+            if exc.reason == "not-file":  # a folder, a FIFO: not a record
+                continue
+            diags.error(path, None, f"this source record cannot be read: {exc.message}", "source.outside" if exc.reason == "outside" else "source.unreadable")
             continue
-        text = cfg.decode_text(resolved.read_bytes(), path, diags)
+        text = cfg.decode_text(raw, path, diags)
         try:
             doc = yamlnodes.load(text)
         except yamlnodes.YamlSyntaxError as exc:

@@ -22,6 +22,7 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from ketab import cache as cachemod
+from ketab import safeio
 from ketab.diagnostics import Diagnostic, Severity
 from ketab.render import default_templates
 
@@ -56,6 +57,8 @@ def build(
     One build of an output folder at a time: a second one waits for the first."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if (out_dir / ".ketab.lock").is_symlink():  # opening it would truncate the file it points to
+        (out_dir / ".ketab.lock").unlink()
     lock = FileLock(out_dir / ".ketab.lock")
     try:
         lock.acquire(timeout=0)
@@ -172,16 +175,8 @@ BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*")
 
 def _input_digests(manuscript_dir: Path, templates: Path, formats, out_dir: Path) -> dict:
     """Digests of every input, per kind, to decide 'nothing to do' and to say why."""
-    files = {}
-    skip = out_dir.resolve()
-    if manuscript_dir.is_dir():
-        for path in sorted(p for p in manuscript_dir.rglob("*") if p.is_file()):
-            if path.resolve().is_relative_to(skip):
-                continue  # the outputs are not inputs (ketab build . --out build)
-            digest = _file_digest(path)
-            if path.is_symlink():  # a link is an input of its own: where it points matters
-                digest = f"symlink:{os.readlink(path)}:{digest}"
-            files[path.relative_to(manuscript_dir).as_posix()] = digest
+    # nothing followed out of the folder, FIFOs and devices named, not read; the outputs are not inputs
+    files = safeio.tree_digests(manuscript_dir, skip=out_dir) if manuscript_dir.is_dir() else {}
     return {
         "manuscript": files,
         "templates": "".join(cachemod.tree_digest(templates, g) for g in BUILD_TEMPLATES) if templates.is_dir() else "",
@@ -239,7 +234,7 @@ def _remove_stale_temporaries(out_dir: Path) -> None:
 
 
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return safeio.file_digest(Path(path))
 
 
 class _Clock:

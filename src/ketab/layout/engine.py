@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ketab import safeio
 from ketab.cache import BuildCache, digest
 from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, footnotes_intact
 
@@ -112,8 +113,11 @@ class Layouter:
                 continue  # data: URLs are in the text itself; remote ones are refused by the fetcher
             if path not in self._file_digests:
                 try:
-                    self._file_digests[path] = digest(path.read_bytes())
-                except OSError:
+                    resolved = path.resolve()
+                    inside = any(resolved.is_relative_to(root) for root in self.allowed)
+                    # streamed, regular files inside the allowed folders only (the fetcher reads nothing else)
+                    self._file_digests[path] = safeio.file_digest(resolved) if inside else "outside"
+                except (OSError, RuntimeError, ValueError):
                     self._file_digests[path] = "missing"
             out += [ref, self._file_digests[path]]
         return out

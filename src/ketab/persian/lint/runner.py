@@ -23,6 +23,7 @@ the file as given, front matter included.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from typing import TextIO
 
 import yaml
 
+from ketab import safeio
 from ketab.persian.markdown import LineIndex, front_matter
 from ketab.persian.lint.rules import PROFILES, RULES, RULES_BY_CODE, Rule, _Issue, _View, _issues_for, prose_view
 
@@ -325,7 +327,14 @@ def lint_paths(
             findings.append(Finding(str(target), 1, 1, "io", "no such file or folder", False))
             continue
         base = base_for(book)
+        root = target if target.is_dir() else None
         for file in files:
+            if root is not None:  # a folder's files stay inside it: no ../, absolute or symlinked way out
+                try:
+                    safeio.inside(root, os.path.relpath(file, root))
+                except safeio.Refused as exc:
+                    findings.append(Finding(str(file), 1, 1, "io", f"not linted: {exc.message}", False))
+                    continue
             findings.extend(_lint_file(file, base, profile, fix))
 
     for finding in findings:
@@ -336,9 +345,18 @@ def lint_paths(
 def _lint_file(file: Path, base: LintConfig, profile: str | None, fix: bool) -> list[Finding]:
     name = str(file)
     try:
-        data = file.read_bytes()
+        data = safeio.read_bytes(file.parent, file.name, "chapter")  # a regular file, bounded: never a FIFO
+    except safeio.Refused as e:
+        if e.reason != "outside":
+            return [Finding(name, 1, 1, "io", e.message, False)]
+        data = None
     except OSError as e:
         return [Finding(name, 1, 1, "io", e.strerror or str(e), False)]
+    if data is None:  # a symlink the user named: read where it points, never written through
+        try:
+            data, fix = file.read_bytes(), False
+        except OSError as e:
+            return [Finding(name, 1, 1, "io", e.strerror or str(e), False)]
     text, problem = _decode(data, name)
     if problem:
         return [problem]
