@@ -419,7 +419,7 @@ def a_new_input(ms: Path) -> None:
     book.write_text(book.read_text().replace("signature: 1", "signature: 1\ntrim: a5"))
 
 
-@pytest.mark.xfail(strict=True, reason="outputs are replaced one by one (issue 17)")
+
 def test_failed_epub_write_leaves_the_previous_set(built, tmp_path, monkeypatch):
     from ketab.writers import epub as epub_writer
 
@@ -446,7 +446,7 @@ def test_epub_refusing_a_control_character_leaves_the_previous_set(built, tmp_pa
         assert {n: (out / n).read_bytes() for n in OUTPUTS} == before
 
 
-@pytest.mark.xfail(strict=True, reason="outputs are replaced one by one (issue 17)")
+
 def test_sigterm_between_replacements_leaves_one_whole_set(built, tmp_path):
     """SIGTERM right after the first output is replaced: the folder holds the old set or the new one."""
     ms, out, before = copy_built(built, tmp_path)
@@ -475,7 +475,7 @@ def test_sigterm_between_replacements_leaves_one_whole_set(built, tmp_path):
 # --- 5. hangs and exhaustion ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="pandoc runs with no time limit (issue 17)")
+
 def test_pandoc_backtracking_is_bounded(tmp_path):
     ms = manuscript(tmp_path, "[" * 40 + "x")
     started = time.monotonic()
@@ -493,7 +493,7 @@ def _group_alive(pgid: int) -> bool:
         return False
 
 
-@pytest.mark.xfail(strict=True, reason="SIGTERM does not stop a build waiting for pandoc, and pandoc is orphaned (issue 17)")
+
 def test_sigterm_stops_a_build_stuck_in_pandoc(tmp_path):
     ms = manuscript(tmp_path, "[" * 40 + "x")
     proc = subprocess.Popen([sys.executable, "-m", "ketab", "build", str(ms), "--out", str(tmp_path / "out")],
@@ -530,7 +530,7 @@ def test_nested_use_svg_bomb(tmp_path):
         assert any("[image." in l for l in lines), lines
 
 
-DEEP = pytest.mark.xfail(strict=True, reason="deep nesting hits the recursion limit (issue 17)")
+DEEP = ()  # fixed: deep nesting hit the recursion limit (issue 17)
 
 
 @pytest.mark.parametrize(
@@ -547,7 +547,7 @@ def test_deep_nesting_in_a_chapter(tmp_path, body):
         assert_one_line_diagnostics(proc)
 
 
-@pytest.mark.xfail(strict=True, reason="deep YAML flow collections hit the recursion limit (issue 17)")
+
 def test_deep_nesting_in_yaml(tmp_path):
     ms = manuscript(tmp_path, "Text.", extra="colour: " + "[" * 5000 + "]" * 5000 + "\n")
     proc = cli("build", ms, "--out", tmp_path / "out", "--format", "epub", timeout=120)
@@ -603,7 +603,7 @@ def test_sigkilled_build_leaves_no_workers(tmp_path):
     assert left == [], f"layout workers outlived the SIGKILLed build: {left}"
 
 
-@pytest.mark.xfail(strict=True, reason="WeasyPrint's font folders are left in $TMPDIR (issue 17)")
+
 def test_temporary_directory_left_as_it_was(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
@@ -616,7 +616,7 @@ def test_temporary_directory_left_as_it_was(tmp_path):
 # --- 6. tracebacks instead of diagnostics -------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="an impossible date in book.yaml is a traceback (issue 17)")
+
 def test_impossible_date_in_book_yaml(tmp_path):
     ms = manuscript(tmp_path, "Text.")
     (ms / "book.yaml").write_text((ms / "book.yaml").read_text().replace("date: 2026-11-01", "date: 2024-02-30"))
@@ -624,7 +624,7 @@ def test_impossible_date_in_book_yaml(tmp_path):
     assert [l for l in lines if ": error: " in l] == [l for l in lines if l.startswith("ms/book.yaml:5: error: date:")], lines
 
 
-@pytest.mark.xfail(strict=True, reason="control bytes in YAML are a traceback (issue 17)")
+
 @pytest.mark.parametrize("where", ["book.yaml", "chapters/a.md"])
 def test_control_bytes_in_yaml(tmp_path, where):
     ms = manuscript(tmp_path, "Text.")
@@ -634,7 +634,7 @@ def test_control_bytes_in_yaml(tmp_path, where):
     assert any(l.startswith(f"ms/{where}:") for l in lines), lines
 
 
-UNHASHABLE = pytest.mark.xfail(strict=True, reason="an unhashable lint setting is a traceback (issue 17)")
+UNHASHABLE = ()  # fixed: an unhashable lint setting was a traceback (issue 17)
 
 
 @pytest.mark.parametrize("setting", [pytest.param("{disable: [[fa-yeh]]}", marks=UNHASHABLE), "{profile: [dari]}",
@@ -650,7 +650,7 @@ def test_unhashable_lint_setting(tmp_path, setting):
     assert "Traceback" not in proc.stderr, proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="an output folder that cannot be written is a traceback (issue 17)")
+
 def test_output_folder_that_cannot_be_written(tmp_path):
     ms = manuscript(tmp_path, "Text.")
     (tmp_path / "file").write_text("a file, not a folder")
@@ -660,7 +660,7 @@ def test_output_folder_that_cannot_be_written(tmp_path):
         assert proc.returncode == 1 and "[output." in proc.stderr, proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="a relative --templates is a traceback (issue 17)")
+
 def test_relative_templates_folder(tmp_path):
     ms = manuscript(tmp_path, "Text.")
     shutil.copytree(ROOT / "templates", tmp_path / "tpl")
@@ -668,7 +668,7 @@ def test_relative_templates_folder(tmp_path):
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
 
 
-@pytest.mark.xfail(strict=True, reason="thumbnails of a non-PDF is a traceback (issue 17)")
+
 def test_thumbnails_of_a_file_that_is_not_a_pdf(tmp_path):
     (tmp_path / "x-print.pdf").write_text("not a PDF at all")
     proc = cli("thumbnails", tmp_path / "x-print.pdf", cwd=tmp_path, timeout=60)
@@ -676,7 +676,7 @@ def test_thumbnails_of_a_file_that_is_not_a_pdf(tmp_path):
     assert proc.returncode == 1 and re.search(r": error: .+ \[thumbnails\.[a-z-]+\]", proc.stderr), proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="a symlink in the old revision's git archive is a traceback in proof (issue 17)")
+
 def test_proof_of_a_revision_with_a_symlink_out(tmp_path):
     repo = tmp_path / "repo"
     ms = manuscript(repo, "Text.")
@@ -723,7 +723,7 @@ def test_decompression_bomb_png(tmp_path):
     assert {d.code for d in info.value.diagnostics if d.is_error} == {"image.too-large"}, info.value
 
 
-@pytest.mark.xfail(strict=True, reason="a chapter named nav.md/cover.md replaces the EPUB's own document (issue 17)")
+
 @pytest.mark.parametrize("name", ["nav", "cover", "titlepage"])
 def test_chapter_named_like_an_epub_document(tmp_path, name):
     ms = manuscript(tmp_path, "Text.", chapters=f"[chapters/a.md, chapters/{name}.md]",
@@ -743,7 +743,7 @@ def test_chapter_named_like_an_epub_document(tmp_path, name):
         assert name != "cover" or b"The chapter called" not in cover
 
 
-@pytest.mark.xfail(strict=True, reason="--out at the manuscript folder is accepted (then always 'nothing to do') (issue 17)")
+
 def test_out_pointing_at_the_manuscript(tmp_path):
     ms = manuscript(tmp_path, "Text.")
     proc = cli("build", "ms", "--out", "ms", "--format", "epub", cwd=tmp_path, timeout=240)
@@ -751,7 +751,7 @@ def test_out_pointing_at_the_manuscript(tmp_path):
     assert proc.returncode == 1 and "[output." in proc.stderr, proc.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="file names with newlines or bidi controls forge diagnostic lines (issue 17)")
+
 @pytest.mark.parametrize("name", ["a\nbook.yaml:1: error: forged [x].md", "a\u202e\u2066forged.md", "a\rx.md:1: error: y [z].md"])
 def test_file_names_cannot_forge_diagnostic_lines(tmp_path, name):
     ms = manuscript(tmp_path, "Text.")
@@ -769,7 +769,7 @@ def test_file_names_cannot_forge_diagnostic_lines(tmp_path, name):
 PERSIAN_BOOK = BOOK.replace("language: en", "language: fa-AF")
 
 
-@pytest.mark.xfail(strict=True, reason="--strict is skipped when nothing changed (issue 17)")
+
 def test_strict_is_not_skipped_when_nothing_changed(tmp_path):
     ms = manuscript(tmp_path, "متن  با دو فاصله و كاف عربي.")
     (ms / "book.yaml").write_text((ms / "book.yaml").read_text().replace("language: en", "language: fa-AF"))
@@ -779,7 +779,7 @@ def test_strict_is_not_skipped_when_nothing_changed(tmp_path):
     assert strict.returncode == 1 and "[lint." in strict.stderr, strict.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="errors come in stages (issue 17)")
+
 def test_every_error_of_a_run_in_one_run(tmp_path):
     """Errors of book.yaml, of the chapters' text and of their conversion (pictures, ids) all in one run."""
     body = "A note[^x].\n\n![gone](gone.png)\n\n[dup]{#same}\n"
@@ -792,7 +792,7 @@ def test_every_error_of_a_run_in_one_run(tmp_path):
     assert codes == sorted(["config.value", "config.value", "note.undefined", "image.missing", "id.duplicate", "link.undefined"]), lines
 
 
-@pytest.mark.xfail(strict=True, reason="chapter.source is reported on line 1, not the source: line (issue 17)")
+
 def test_line_numbers_point_at_the_line(tmp_path):
     body = "gone.png is named here first.\n\nThen the picture: ![x](gone.png)\n"
     ms = manuscript(tmp_path, body, front="source: '009'\n", files={"sources/001.yaml": "id: '001'\ntitle: s\n"})
@@ -802,10 +802,10 @@ def test_line_numbers_point_at_the_line(tmp_path):
     assert where.get("chapter.source") == 3, lines  # the `source:` line of the front matter
     # (image.missing comes with the conversion: the picture's line, not the first mention of its name)
     if "image.missing" in where:
-        assert where["image.missing"] == 9, lines
+        assert where["image.missing"] == 10, lines
 
 
-@pytest.mark.xfail(strict=True, reason="a bad date is reported twice: error and lint warning (issue 17)")
+
 def test_a_bad_date_is_reported_once(tmp_path):
     ms = manuscript(tmp_path, "Born on [31 حوت 1360]{.shamsi}.")
     (ms / "book.yaml").write_text((ms / "book.yaml").read_text().replace("language: en", "language: fa-AF"))

@@ -244,8 +244,14 @@ SCHEMA: dict[str, Key] = {
 }
 
 
-def load_config(path: Path) -> tuple[BookConfig, list]:
-    """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem."""
+REQUIRED_FOR_A_BOOK = ("title", "language", "slug", "identifier", "chapters")
+
+
+def load_config(path: Path, partial: bool = False) -> tuple[BookConfig, list]:
+    """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem.
+
+    ``partial``: when only optional keys are wrong, their defaults stand in and their errors come back with
+    the warnings (the chapters are then checked in the same run)."""
     diags = Collector()
     try:
         raw = safeio.read_bytes(path.parent, path.name, "config")
@@ -285,7 +291,8 @@ def load_config(path: Path) -> tuple[BookConfig, list]:
             diags.error(path, 1, f"missing required key {key!r}: {spec.doc}", "config.required")
     if "chapters" in values:
         values["chapters"] = _chapter_refs(values["chapters"], doc, path, diags)
-    diags.raise_if_errors()
+    if not (partial and all(key in values for key in REQUIRED_FOR_A_BOOK)):
+        diags.raise_if_errors()
 
     tag = values.pop("language")
     language = Language(tag, values.pop("direction", None) or default_direction(tag))

@@ -12,6 +12,10 @@ from __future__ import annotations
 import html as htmllib
 import os
 import re
+import signal
+import subprocess
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,14 +104,24 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
             htmls[i] = blob.decode("utf-8") if blob is not None else None
     missing = [i for i, h in enumerate(htmls) if h is None]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        for i, html in zip(missing, pool.map(_run_pandoc_safely, [bodies[i] for i in missing])):
-            htmls[i] = html
-            if cache is not None and isinstance(html, str):
-                cache.put("pandoc", keys[i], html.encode("utf-8"))
+        try:
+            for i, html in zip(missing, pool.map(_run_pandoc_safely, [bodies[i] for i in missing])):
+                htmls[i] = html
+                if cache is not None and isinstance(html, str):
+                    cache.put("pandoc", keys[i], html.encode("utf-8"))
+        except BaseException:  # Ctrl-C, SIGTERM: the pandoc processes go with the build, at once
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_pandoc()
+            raise
     if stats is not None:
         stats["converted"] = [manuscript.chapters[i].id for i in missing]
     converted = []
     for chapter, body, result in zip(manuscript.chapters, bodies, htmls):
+        if isinstance(result, PandocTimeout):
+            diags.error(chapter.path, chapter.body_line,
+                        f"pandoc did not finish this chapter in {result.seconds:g} s (long runs of unmatched brackets or "
+                        "emphasis marks make it search for ever); simplify or escape them", "pandoc.timeout")
+            continue
         if isinstance(result, Exception):
             diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result}", "pandoc.error")
             continue
@@ -124,8 +138,76 @@ def _run_pandoc_safely(markdown: str):
         return exc
 
 
-def run_pandoc(markdown: str) -> str:
-    return pypandoc.convert_text(markdown, "html5", format=PANDOC_FROM, extra_args=list(PANDOC_ARGS))
+PANDOC_TIMEOUT = 60.0
+"""Seconds pandoc may take on one chapter (``KETAB_PANDOC_TIMEOUT`` overrides); a long book's chapter takes
+well under one."""
+PANDOC_MEMORY = "2g"
+"""Heap limit of one pandoc (its runtime's ``-M``)."""
+
+
+class PandocTimeout(RuntimeError):
+    def __init__(self, seconds: float):
+        super().__init__(f"pandoc took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+_RUNNING: set = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """pandoc is killed when the build dies, even by SIGKILL (Linux)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+try:
+    import ctypes
+
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+except (OSError, AttributeError):
+    _PRCTL = None
+
+
+def kill_pandoc() -> None:
+    """Kill every pandoc this process is running (an interrupted build stops at once)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        try:
+            proc.kill()
+        except OSError:
+            pass
+
+
+def run_pandoc(markdown: str, timeout: float | None = None) -> str:
+    """pandoc on one chapter's Markdown, bounded in time and memory; PandocTimeout or RuntimeError."""
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("KETAB_PANDOC_TIMEOUT", PANDOC_TIMEOUT))
+        except ValueError:
+            timeout = PANDOC_TIMEOUT
+    command = [pypandoc.get_pandoc_path(), "+RTS", f"-M{PANDOC_MEMORY}", "-RTS", f"--from={PANDOC_FROM}", "--to=html5", *PANDOC_ARGS]
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_die_with_parent if _PRCTL is not None else None)
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+    try:
+        try:
+            out, err = proc.communicate(markdown.encode("utf-8"), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise PandocTimeout(timeout) from None
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if proc.returncode != 0:
+        raise RuntimeError(err.decode("utf-8", "replace").strip() or f"pandoc exited with status {proc.returncode}")
+    return out.decode("utf-8")
 
 
 def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, diags: Collector) -> ConvertedChapter:
@@ -134,6 +216,12 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _sanitize(root)
     line = _line_finder(body, chapter.body_line)
+    depth, deepest = _deepest(root)
+    if depth > MAX_NESTING:
+        text = " ".join(deepest.text_content().split())[:40]
+        diags.error(chapter.path, line(text) if text else chapter.body_line,
+                    f"the text is nested {depth} levels deep (blockquotes, lists, <div>s…); a book can lay out {MAX_NESTING}", "chapter.nesting")
+        root = lxml_html.fragment_fromstring("<p></p>", create_parent="div")  # reported: nothing deeper is processed
     style = pdates.DateStyle.for_language(language.tag)
 
     headings, notes, marks, anchors, links, images, blocks, sections = [], 0, [], [], [], [], 0, 0
@@ -221,6 +309,22 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     )
 
 
+MAX_NESTING = 64
+"""Deepest nesting of elements in a chapter (WeasyPrint and the passes over the tree recurse per level; 3000
+nested blockquotes would exhaust Python's stack)."""
+
+
+def _deepest(root) -> tuple[int, object]:
+    """(depth, element) of the most deeply nested element under ``root``, without recursion."""
+    best, stack = (0, root), [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > best[0]:
+            best = (depth, el)
+        stack.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
+    return best
+
+
 def _separate_adjacent_notes(root, comma: str) -> None:
     """Two note calls with no text between them read as one number («۱۷۱۸»): put a comma between."""
     adjacent, previous, text_since = [], None, ""
@@ -285,7 +389,9 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
     if not el.get("alt"):
         el.set("alt", "")
     name = unquote(src).strip()  # pandoc writes a space in a file name as %20
-    where = line(src) if src in chapter.body else line(name)
+    # the picture's own line: its Markdown or HTML form first, a mere mention of the name last
+    needles = (f"]({src}", f"]({name}", f'"{src}"', f"'{src}'", f"={src}", src, name)
+    where = line(next((n for n in needles if n and n in chapter.body), name))
     if re.match(r"^[a-z][a-z0-9+.-]*:", name, re.I):
         diags.error(chapter.path, where, f"image {src!r}: only files inside the manuscript can be used", "image.remote")
         return None
@@ -348,7 +454,10 @@ def picture_problem(data: bytes, media: str) -> tuple[str, str] | None:
     import warnings
 
     from PIL import Image as PILImage
+    from PIL import ImageFile
 
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint turns it on for the whole process when imported
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -361,6 +470,8 @@ def picture_problem(data: bytes, media: str) -> tuple[str, str] | None:
         return "image.too-large", "the picture is larger than a book can hold"
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         return "image.broken", f"the picture cannot be drawn: it is truncated or corrupt ({exc})"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     return None
 
 

@@ -69,6 +69,8 @@ class Chapter:
     """For a generated part (chronology, sources, index), what to generate."""
     running_head: str | None = None
     """Short title for the running heads, when the title is too long for them."""
+    source_line: int = 1
+    """Line of the ``source:`` key in the front matter."""
 
 
 @dataclass(frozen=True)
@@ -97,12 +99,15 @@ class Manuscript:
         return ids.index(source_id) + 1 if source_id in ids else None
 
 
-def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
+def load_manuscript(root: Path, strict: bool = False, collect: list | None = None) -> Manuscript:
     """Read ``root/book.yaml`` and its chapters; raise BuildError with every error found.
 
-    The editorial linter's findings are warnings (errors when ``strict``)."""
+    The editorial linter's findings are warnings (errors when ``strict``).  With ``collect`` (a list), the
+    errors of chapters and of book.yaml's optional keys are added to it instead and the manuscript is
+    returned without the chapters that could not be read (so that the conversion can report its own errors
+    in the same run); BuildError is still raised when book.yaml cannot give a book at all."""
     root = Path(root)
-    config, warnings = cfg.load_config(root / "book.yaml")
+    config, warnings = cfg.load_config(root / "book.yaml", partial=collect is not None)
     diags = Collector()
     diags.extend(warnings)
     try:
@@ -123,7 +128,10 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
     known = {s.id for s in sources}
     for ch in chapters:
         if ch.source and ch.source not in known:
-            diags.error(ch.path, 1, f"source {ch.source!r} has no record in sources/", "chapter.source")
+            diags.error(ch.path, ch.source_line, f"source {ch.source!r} has no record in sources/", "chapter.source")
+    if collect is not None:
+        collect.extend(d for d in diags.items if d.is_error)
+        return Manuscript(root, config, tuple(chapters), sources, tuple(d for d in diags.items if not d.is_error))
     diags.raise_if_errors()
     return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items))
 
@@ -196,6 +204,8 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
     check_body(body, body_line, path, config, diags)
     report = diags.error if strict else diags.warning  # the editorial linter, on the text just read
     for finding in lint_markdown(text, str(path), lint):
+        if finding.code == "fa-date":  # check_body reports every date markup that cannot be read, as an error
+            continue
         report(path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
     source = meta.value.get("source")
     return Chapter(
@@ -213,6 +223,7 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         translator=_opt(meta.value.get("translator")),
         lint=lint,
         running_head=_opt(meta.value.get("running_head")),
+        source_line=meta.line("source"),
     )
 
 

@@ -11,9 +11,11 @@ successful one does nothing at all.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import hashlib
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +24,9 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from ketab import cache as cachemod
+from ketab import outputs as outputs_mod
 from ketab import safeio
-from ketab.diagnostics import Diagnostic, Severity
+from ketab.diagnostics import BuildError, Diagnostic, Severity, display_path
 from ketab.render import default_templates
 
 FORMATS = ("print", "screen", "epub")
@@ -55,29 +58,68 @@ def build(
     """Build the book in ``manuscript_dir`` into ``out_dir``; BuildError on bad input.
 
     One build of an output folder at a time: a second one waits for the first."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if (out_dir / ".ketab.lock").is_symlink():  # opening it would truncate the file it points to
-        (out_dir / ".ketab.lock").unlink()
-    lock = FileLock(out_dir / ".ketab.lock")
+    out_dir, manuscript_dir = Path(out_dir), Path(manuscript_dir)
+    _check_output_folder(manuscript_dir, out_dir)
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        progress("waiting for another build of this book to finish")
-        lock.acquire()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if (out_dir / ".ketab.lock").is_symlink():  # opening it would truncate the file it points to
+            (out_dir / ".ketab.lock").unlink()
+        lock = FileLock(out_dir / ".ketab.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            progress("waiting for another build of this book to finish")
+            lock.acquire()
+    except OSError as exc:
+        raise BuildError([_output_error(out_dir, exc)]) from None
     try:
+        outputs_mod.recover(out_dir)  # a publication a killed build left half done is undone first
         _remove_stale_temporaries(out_dir)
-        return _build(Path(manuscript_dir), out_dir, formats, templates, progress, use_cache, strict)
+        with _private_temporary_folder():
+            return _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict)
     finally:
         lock.release()
 
 
+def _check_output_folder(manuscript_dir: Path, out_dir: Path) -> None:
+    """The outputs go next to or inside the manuscript folder, never onto it (every later build would then
+    see no input at all and say "nothing to do")."""
+    try:
+        ms, out = manuscript_dir.resolve(), out_dir.resolve()
+    except (OSError, RuntimeError):
+        return
+    if ms == out or ms.is_relative_to(out):
+        raise BuildError([Diagnostic(display_path(out_dir), None, Severity.ERROR,
+                                     "the output folder is the manuscript folder or holds it; choose another --out (default build/)",
+                                     "output.manuscript")])
+
+
+def _output_error(out_dir: Path, exc: OSError) -> Diagnostic:
+    return Diagnostic(display_path(out_dir), None, Severity.ERROR,
+                      f"the output folder cannot be written: {exc.strerror or exc}", "output.unwritable")
+
+
+@contextlib.contextmanager
+def _private_temporary_folder():
+    """A temporary folder of this build, removed after it (WeasyPrint leaves a font folder per
+    configuration in the temporary directory; forked layout workers inherit the setting)."""
+    private = tempfile.mkdtemp(prefix="ketab-build-")
+    before = tempfile.tempdir
+    tempfile.tempdir = private
+    try:
+        yield Path(private)
+    finally:
+        tempfile.tempdir = before
+        shutil.rmtree(private, ignore_errors=True)
+
+
 def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict) -> BuildResult:
-    templates = Path(templates or default_templates())
+    templates = Path(templates or default_templates()).resolve()  # a relative --templates too (file: URIs)
     clock = _Clock()
     salt = cachemod.tool_versions()
     cache = cachemod.BuildCache(out_dir / ".ketab-cache", salt) if use_cache else None
     inputs = _input_digests(manuscript_dir, templates, formats, out_dir)
+    inputs["strict"] = bool(strict)  # a --strict build after a lenient one checks again
     if cache is not None and _up_to_date(cache, inputs, out_dir):
         kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in cache.state.get("warnings", ()))
         outputs = {fmt: out_dir / name for fmt, name in cache.state["outputs_by_format"].items()}
@@ -86,24 +128,27 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     if cache is not None and not cache.reset_reason:
         report += _why(cache.state.get("inputs", {}), inputs)
 
-    from ketab.writers import cover as cover_writer
-    from ketab.writers import epub as epub_writer
-    from ketab.writers import print as pdf_writer
     from ketab.assemble import assemble
     from ketab.convert import convert_chapters
     from ketab.generate import generated_markdown
-    from ketab.layout import Layouter
     from ketab.manuscript import load_manuscript
 
     progress("reading the manuscript")
-    manuscript = load_manuscript(manuscript_dir, strict=strict)
+    early: list[Diagnostic] = []
+    manuscript = load_manuscript(manuscript_dir, strict=strict, collect=early)
     clock.lap("load")
 
     pin_the_clock(manuscript.config)
 
     progress("converting chapters with pandoc")
     stats: dict = {}
-    converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
+    # every error of the run together: those of the manuscript's text and those of its conversion
+    try:
+        converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
+    except BuildError as exc:
+        raise BuildError(_unique(early + list(exc.diagnostics))) from None
+    if any(d.is_error for d in early):
+        raise BuildError(_unique(early + list(warnings)))
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
@@ -111,6 +156,53 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     progress("assembling the book")
     book = assemble(manuscript, converted)
     clock.lap("assemble")
+
+    # Every output is written into a staging folder, then the set is published together.
+    try:
+        stage = outputs_mod.staging_folder(out_dir)
+    except OSError as exc:
+        raise BuildError([_output_error(out_dir, exc)]) from None
+    try:
+        try:
+            staged, pages, warnings_all = _write_outputs(
+                manuscript, book, converted, warnings, stage, manuscript_dir, templates, cache, inputs, formats, progress, clock, report
+            )
+        except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
+            raise BuildError([_output_error(out_dir, exc)]) from None
+        names = [Path(p).name for p in staged.values()]
+        published = False
+        try:
+            with outputs_mod.signals_deferred():
+                try:
+                    outputs_mod.publish(stage, out_dir, names)
+                except OSError as exc:
+                    raise BuildError([_output_error(out_dir, exc)]) from None
+                published = True
+                outputs = {fmt: out_dir / Path(p).name for fmt, p in staged.items()}
+                if cache is not None:
+                    cache.save_state({
+                        "inputs": inputs,
+                        "warnings": [[d.path, d.line, d.severity.value, d.message, d.code] for d in warnings_all],
+                        "pages": pages,
+                        # names, not paths: a copied output folder is checked against its own files
+                        "outputs_by_format": {k: Path(v).name for k, v in outputs.items()},
+                        "outputs": {Path(p).name: _file_digest(p) for p in outputs.values()},
+                    })
+        except KeyboardInterrupt:
+            if published:
+                raise outputs_mod.InterruptedAfterPublishing() from None
+            raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return BuildResult(outputs, warnings_all, pages, clock.laps, False, tuple(report))
+
+
+def _write_outputs(manuscript, book, converted, warnings, out_dir, manuscript_dir, templates, cache, inputs, formats, progress, clock, report):
+    """Lay the book out and write every wanted output into ``out_dir`` (the staging folder)."""
+    from ketab.layout import Layouter
+    from ketab.writers import cover as cover_writer
+    from ketab.writers import epub as epub_writer
+    from ketab.writers import print as pdf_writer
 
     # The print layout is needed by every output: the EPUB's page-list maps to it.
     progress("laying out pages with WeasyPrint")
@@ -134,16 +226,18 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
         clock.lap("epub")
 
     all_warnings = tuple(manuscript.warnings) + tuple(warnings)
-    if cache is not None:
-        cache.save_state({
-            "inputs": inputs,
-            "warnings": [[d.path, d.line, d.severity.value, d.message, d.code] for d in all_warnings],
-            "pages": pagination.total_pages,
-            # names, not paths: a copied output folder is checked against its own files
-            "outputs_by_format": {k: Path(v).name for k, v in outputs.items()},
-            "outputs": {Path(p).name: _file_digest(p) for p in outputs.values()},
-        })
-    return BuildResult(outputs, all_warnings, pagination.total_pages, clock.laps, False, tuple(report))
+    return outputs, pagination.total_pages, all_warnings
+
+
+def _unique(diagnostics) -> list[Diagnostic]:
+    """One diagnostic per (file, line, code, message): a stage that checks again does not say it twice."""
+    seen, out = set(), []
+    for d in diagnostics:
+        key = (d.path, d.line, d.code, d.severity)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
 
 
 def page_breaks(book, pagination) -> dict:

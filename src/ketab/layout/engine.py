@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,7 +157,11 @@ class Layouter:
             # longest first, so that the cores finish together
             order = sorted(todo.items(), key=lambda item: -len(item[1][0]))
             futures = {key: pool.submit(_render_in_worker, html, css, self.probe) for key, (html, css) in order}
-            laid = {key: f.result() for key, f in futures.items()}
+            try:
+                laid = {key: f.result() for key, f in futures.items()}
+            except BaseException:  # Ctrl-C, SIGTERM, a worker's failure: the workers stop now, not after their unit
+                self.abort()
+                raise
         else:
             laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
         for key, (pdf, pages, anchors, slots, extra) in laid.items():
@@ -179,13 +184,28 @@ class Layouter:
             import weasyprint  # noqa: F401
 
             context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.base, self.allowed))
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.base, self.allowed, os.getpid()))
         return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+    def abort(self) -> None:
+        """Kill the workers at once (an interrupted build stops within a second)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            try:
+                process.kill()
+            except (OSError, AttributeError):
+                pass
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=2)
 
 
 class Engine:
@@ -238,8 +258,18 @@ class Engine:
 _WORKER: Engine | None = None
 
 
-def _init_worker(base, allowed):
+def _init_worker(base, allowed, parent: int | None = None):
     global _WORKER
+    # A worker dies with the build, even a SIGKILLed one (it would otherwise wait for work for ever).
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:  # the build died before the line above
+        os._exit(1)
     # Ctrl-C reaches the whole process group: the parent handles it and shuts the pool down.  A worker
     # neither prints a KeyboardInterrupt traceback nor runs the CLI's SIGTERM handler (inherited by fork).
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -124,7 +124,9 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     chapter_items, toc, markers = [], [], {}
     for part in book.parts:
         content, chapter_title, markers[part.id] = _chapter_content(book, env, part, page_breaks or {})
-        item = page(part.filename, part.id, part.title or labels.index, content)
+        own = {"style", "cover-image", "nav", "cover", "titlepage", "ncx"} | {Path(n).stem for n in FONT_FILES}
+        uid = part.id if part.id not in own and not part.id.startswith("img-") else f"{part.id}.part"  # never one of ours
+        item = page(part.filename, uid, part.title or labels.index, content)
         chapter_items.append((part, item))
         children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
         toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part, "item": item})

@@ -66,7 +66,9 @@ class Finding:
     fixable: bool  #: ``ketab lint --fix`` would correct it
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code}: {self.message}"
+        from ketab.diagnostics import printable  # a file name cannot forge or reorder a line
+
+        return f"{printable(self.path)}:{self.line}:{self.col}: {self.code}: {printable(self.message)}"
 
 
 class LintConfigError(ValueError):
@@ -111,14 +113,14 @@ class LintConfig:
             problems.append("lint.disable: expected a list of rule codes")
             codes = []
         for code in codes:
-            if code in RULES_BY_CODE:
+            if isinstance(code, str) and code in RULES_BY_CODE:  # a list or a mapping is not a code (nor hashable)
                 disabled.add(code)
             else:
                 problems.append(f"lint.disable: unknown rule {code!r}")
         for key, value in mapping.items():
             if key in ("profile", "disable"):
                 continue
-            if key not in RULES_BY_CODE:
+            if not isinstance(key, str) or key not in RULES_BY_CODE:
                 problems.append(f"lint: unknown key or rule {key!r}")
             elif value is False:
                 disabled.add(key)
