@@ -485,6 +485,15 @@ def test_pandoc_backtracking_is_bounded(tmp_path):
     assert time.monotonic() - started < 60
 
 
+def test_layout_is_bounded_in_time(tmp_path):
+    """WeasyPrint work has a time limit too: past it, one diagnostic, the previous outputs untouched."""
+    ms = manuscript(tmp_path, "Text.\n\n" + "A paragraph. " * 200)
+    proc = cli("build", ms, "--out", tmp_path / "out", timeout=120, env={**ENV, "KETAB_LAYOUT_TIMEOUT": "0.05"})
+    lines = assert_one_line_diagnostics(proc)
+    assert any("[layout.timeout]" in l for l in lines), lines
+    assert not [p for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")], "an output was published"
+
+
 def _group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)

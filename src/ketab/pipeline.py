@@ -27,6 +27,7 @@ from ketab import cache as cachemod
 from ketab import outputs as outputs_mod
 from ketab import safeio
 from ketab.diagnostics import BuildError, Diagnostic, Severity, display_path
+from ketab.layout.engine import LayoutTimeout
 from ketab.render import default_templates
 
 FORMATS = ("print", "screen", "epub")
@@ -169,6 +170,10 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
             )
         except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
             raise BuildError([_output_error(out_dir, exc)]) from None
+        except LayoutTimeout as exc:
+            raise BuildError([Diagnostic(display_path(manuscript.config.path), None, Severity.ERROR,
+                                         f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
+                                         "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
         names = [Path(p).name for p in staged.values()]
         published = False
         try:

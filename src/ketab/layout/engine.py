@@ -9,6 +9,7 @@ units that must be laid out are shared between the machine's cores.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -17,7 +18,10 @@ import os
 import re
 import signal
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -157,13 +161,20 @@ class Layouter:
             # longest first, so that the cores finish together
             order = sorted(todo.items(), key=lambda item: -len(item[1][0]))
             futures = {key: pool.submit(_render_in_worker, html, css, self.probe) for key, (html, css) in order}
+            deadline = time.monotonic() + layout_timeout() * max(1, -(-len(futures) // self.jobs))
             try:
-                laid = {key: f.result() for key, f in futures.items()}
+                laid = {}
+                for key, f in futures.items():
+                    try:
+                        laid[key] = f.result(timeout=max(0.1, deadline - time.monotonic()))
+                    except FutureTimeout:
+                        raise LayoutTimeout(layout_timeout()) from None
             except BaseException:  # Ctrl-C, SIGTERM, a worker's failure: the workers stop now, not after their unit
                 self.abort()
                 raise
         else:
-            laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
+            with _time_limit(layout_timeout()):
+                laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
         for key, (pdf, pages, anchors, slots, extra) in laid.items():
             unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra)
             self.memo[key] = results[key] = unit
@@ -206,6 +217,44 @@ class Layouter:
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.join(timeout=2)
+
+
+LAYOUT_TIMEOUT = 600.0
+"""Seconds WeasyPrint may take on one unit (``KETAB_LAYOUT_TIMEOUT`` overrides)."""
+
+
+def layout_timeout() -> float:
+    try:
+        return float(os.environ.get("KETAB_LAYOUT_TIMEOUT", LAYOUT_TIMEOUT))
+    except ValueError:
+        return LAYOUT_TIMEOUT
+
+
+class LayoutTimeout(Exception):
+    """WeasyPrint did not finish a unit in time (the pipeline reports it as a diagnostic)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"a layout unit took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """LayoutTimeout after ``seconds`` of in-process layout (main thread only: elsewhere, no limit)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise LayoutTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Engine:
