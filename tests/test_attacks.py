@@ -318,7 +318,7 @@ def test_lint_stays_inside_the_manuscript(tmp_path):
     assert {p.name: p.read_bytes() for p in outside.iterdir()} == before, "lint --fix rewrote files outside the manuscript"
     # an outside file may be named (not linted), never read: no finding about its text
     about_outside = [l for l in proc.stdout.splitlines() if "outside/" in l.split(":", 1)[0] or "linked.md" in l.split(":", 1)[0]]
-    assert about_outside and all(": io: " in l for l in about_outside), proc.stdout
+    assert about_outside and all("[lint.outside]" in l for l in about_outside), proc.stdout
     assert "Traceback" not in proc.stderr, proc.stderr
 
 

@@ -1,12 +1,12 @@
-"""The recipe.  Read :func:`build` first: it is the whole system in order.
+"""The recipe.  Read :func:`_build` first: it is the whole system in order.
 
 load the manuscript → convert each chapter with pandoc → assemble the book →
-lay out the print pages → write the PDFs → make the cover → write the EPUB.
+lay it out in pages → write each requested format from that one layout.
 
 Everything expensive goes through the build cache (``<out>/.ketab-cache``):
 pandoc runs only for Markdown it has not seen, WeasyPrint only for layout units
 whose HTML, CSS or fonts changed.  A build whose inputs all match the last
-successful one does nothing at all.
+successful one does nothing at all (:class:`ketab.cache.LastBuild`).
 """
 
 from __future__ import annotations
@@ -25,13 +25,12 @@ from filelock import FileLock, Timeout
 
 from ketab import cache as cachemod
 from ketab import outputs as outputs_mod
-from ketab import safeio
 from ketab.diagnostics import BuildError, Diagnostic, Severity, display_path
 from ketab.layout.engine import LayoutTimeout
 from ketab.render import default_templates
+from ketab.writers import FORMATS
 
-FORMATS = ("print", "screen", "epub")
-
+WRITING = {"print": "writing the print PDF", "screen": "writing the screen PDF", "cover": "making the cover", "epub": "writing the EPUB"}
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -114,32 +113,41 @@ def _private_temporary_folder():
         shutil.rmtree(private, ignore_errors=True)
 
 
+def _unique(diagnostics) -> list[Diagnostic]:
+    """One diagnostic per (file, line, code): a stage that checks again does not say it twice."""
+    seen, out = set(), []
+    for d in diagnostics:
+        key = (d.path, d.line, d.code, d.severity)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
 def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict) -> BuildResult:
     templates = Path(templates or default_templates()).resolve()  # a relative --templates too (file: URIs)
-    clock = _Clock()
-    salt = cachemod.tool_versions()
-    cache = cachemod.BuildCache(out_dir / ".ketab-cache", salt) if use_cache else None
-    inputs = _input_digests(manuscript_dir, templates, formats, out_dir)
+    cache = cachemod.BuildCache(out_dir / ".ketab-cache", cachemod.tool_versions()) if use_cache else None
+    inputs = cachemod.input_digests(manuscript_dir, templates, formats, out_dir)
     inputs["strict"] = bool(strict)  # a --strict build after a lenient one checks again
-    if cache is not None and _up_to_date(cache, inputs, out_dir):
-        kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in cache.state.get("warnings", ()))
-        outputs = {fmt: out_dir / name for fmt, name in cache.state["outputs_by_format"].items()}
-        return BuildResult(outputs, kept, cache.state.get("pages", 0), {}, True, ("nothing to do",))
-    report = [f"clean build: {cache.reset_reason}"] if cache is not None and cache.reset_reason else []
-    if cache is not None and not cache.reset_reason:
-        report += _why(cache.state.get("inputs", {}), inputs)
+    last = cachemod.LastBuild(cache, out_dir, inputs)
+    if last.up_to_date():
+        kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in last.warnings())
+        return BuildResult(last.outputs(), kept, last.pages(), {}, True, ("nothing to do",))
+    report = last.why()
+    clock = _Clock()
 
     from ketab.assemble import assemble
     from ketab.convert import convert_chapters
     from ketab.generate import generated_markdown
+    from ketab.layout import Layouter, lay_out
     from ketab.manuscript import load_manuscript
+    from ketab.writers import Target, writers_for
 
     progress("reading the manuscript")
     early: list[Diagnostic] = []
     manuscript = load_manuscript(manuscript_dir, strict=strict, collect=early)
-    clock.lap("load")
-
     pin_the_clock(manuscript.config)
+    clock.lap("load")
 
     progress("converting chapters with pandoc")
     stats: dict = {}
@@ -158,163 +166,54 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     book = assemble(manuscript, converted)
     clock.lap("assemble")
 
-    # Every output is written into a staging folder, then the set is published together.
+    # Every output needs the print layout: the EPUB's page-list and cover picture come from it.
+    progress("laying out pages with WeasyPrint")
+    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"])
+    try:
+        layout = lay_out(book, layouter, templates)
+    except LayoutTimeout as exc:
+        raise BuildError([Diagnostic(display_path(manuscript.config.path), None, Severity.ERROR,
+                                     f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
+                                     "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
+    finally:
+        layouter.close()
+    report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
+    clock.lap("layout")
+
+    # Every output is written into a staging folder, then the set is published together: a failure or an
+    # interrupt at any point leaves the whole previous set (ketab.outputs).
     try:
         stage = outputs_mod.staging_folder(out_dir)
     except OSError as exc:
         raise BuildError([_output_error(out_dir, exc)]) from None
     try:
+        staged: dict = {}
+        target = Target(templates, stage)
         try:
-            staged, pages, warnings_all = _write_outputs(
-                manuscript, book, converted, warnings, stage, manuscript_dir, templates, cache, inputs, formats, progress, clock, report
-            )
+            for name, write in writers_for(formats):
+                progress(WRITING[name])
+                staged[name] = write(book, layout, target, dict(staged))
+                clock.lap(name)
         except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
             raise BuildError([_output_error(out_dir, exc)]) from None
-        except LayoutTimeout as exc:
-            raise BuildError([Diagnostic(display_path(manuscript.config.path), None, Severity.ERROR,
-                                         f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
-                                         "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
-        names = [Path(p).name for p in staged.values()]
+        all_warnings = tuple(manuscript.warnings) + tuple(warnings)
+        outputs = {name: out_dir / Path(path).name for name, path in staged.items()}
         published = False
         try:
             with outputs_mod.signals_deferred():
                 try:
-                    outputs_mod.publish(stage, out_dir, names)
+                    outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
                 except OSError as exc:
                     raise BuildError([_output_error(out_dir, exc)]) from None
                 published = True
-                outputs = {fmt: out_dir / Path(p).name for fmt, p in staged.items()}
-                if cache is not None:
-                    cache.save_state({
-                        "inputs": inputs,
-                        "warnings": [[d.path, d.line, d.severity.value, d.message, d.code] for d in warnings_all],
-                        "pages": pages,
-                        # names, not paths: a copied output folder is checked against its own files
-                        "outputs_by_format": {k: Path(v).name for k, v in outputs.items()},
-                        "outputs": {Path(p).name: _file_digest(p) for p in outputs.values()},
-                    })
+                last.record(all_warnings, layout.total_pages, outputs)
         except KeyboardInterrupt:
             if published:
                 raise outputs_mod.InterruptedAfterPublishing() from None
             raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return BuildResult(outputs, warnings_all, pages, clock.laps, False, tuple(report))
-
-
-def _write_outputs(manuscript, book, converted, warnings, out_dir, manuscript_dir, templates, cache, inputs, formats, progress, clock, report):
-    """Lay the book out and write every wanted output into ``out_dir`` (the staging folder)."""
-    from ketab.layout import Layouter
-    from ketab.writers import cover as cover_writer
-    from ketab.writers import epub as epub_writer
-    from ketab.writers import print as pdf_writer
-
-    # The print layout is needed by every output: the EPUB's page-list maps to it.
-    progress("laying out pages with WeasyPrint")
-    wanted = set(formats)
-    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, inputs["fonts"])
-    try:
-        outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
-        clock.lap("pdf")
-        progress("making the cover")
-        cover_pdf, cover_png = cover_writer.write_cover(book, layouter, templates, out_dir, pagination.total_pages, write_pdf="print" in wanted)
-    finally:
-        layouter.close()
-    if cover_pdf:
-        outputs["cover"] = cover_pdf
-    report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
-    clock.lap("cover")
-
-    if "epub" in wanted:
-        progress("writing the EPUB")
-        outputs["epub"] = epub_writer.write_epub(book, templates, out_dir, page_breaks(book, pagination), cover_png)
-        clock.lap("epub")
-
-    all_warnings = tuple(manuscript.warnings) + tuple(warnings)
-    return outputs, pagination.total_pages, all_warnings
-
-
-def _unique(diagnostics) -> list[Diagnostic]:
-    """One diagnostic per (file, line, code, message): a stage that checks again does not say it twice."""
-    seen, out = set(), []
-    for d in diagnostics:
-        key = (d.path, d.line, d.code, d.severity)
-        if key not in seen:
-            seen.add(key)
-            out.append(d)
-    return out
-
-
-def page_breaks(book, pagination) -> dict:
-    """Part id → [(anchor, printed folio)]: the first element that starts on each print page."""
-    lang = book.language
-    breaks: dict = {}
-    for placed in pagination.placed:
-        if placed.name == "front":
-            continue
-        part = book.part(placed.name)
-        # only blocks: a note's text floats to the page foot and says nothing of where a page begins
-        order = {a: i for i, a in enumerate(part.converted.blocks)}
-        first_on_page: dict[int, str] = {}
-        for anchor, index in placed.unit.anchors.items():
-            if anchor not in order:
-                continue
-            if index not in first_on_page or order[anchor] < order[first_on_page[index]]:
-                first_on_page[index] = anchor
-        breaks[part.id] = [(first_on_page[i], lang.digits(placed.folio + i)) for i in sorted(first_on_page)]
-    return breaks
-
-
-# --- what changed ------------------------------------------------------------
-
-
-BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*")
-"""The templates a build reads (not the proof's or the preview's)."""
-
-
-def _input_digests(manuscript_dir: Path, templates: Path, formats, out_dir: Path) -> dict:
-    """Digests of every input, per kind, to decide 'nothing to do' and to say why."""
-    # nothing followed out of the folder, FIFOs and devices named, not read; the outputs are not inputs
-    files = safeio.tree_digests(manuscript_dir, skip=out_dir) if manuscript_dir.is_dir() else {}
-    return {
-        "manuscript": files,
-        "templates": "".join(cachemod.tree_digest(templates, g) for g in BUILD_TEMPLATES) if templates.is_dir() else "",
-        "fonts": cachemod.tree_digest(templates / "fonts") if (templates / "fonts").is_dir() else "",
-        "formats": sorted(formats),
-    }
-
-
-def _up_to_date(cache, inputs: dict, out_dir: Path) -> bool:
-    state = cache.state
-    if not state or state.get("inputs") != inputs:
-        return False
-    for name, want in state.get("outputs", {}).items():
-        try:
-            if _file_digest(out_dir / name) != want:
-                return False
-        except OSError:
-            return False
-    return True
-
-
-def _why(before: dict, now: dict) -> list[str]:
-    if not before:
-        return ["no previous build recorded"]
-    lines = []
-    old, new = before.get("manuscript", {}), now["manuscript"]
-    for name in sorted(set(old) | set(new)):
-        if name not in old:
-            lines.append(f"{name}: new")
-        elif name not in new:
-            lines.append(f"{name}: removed")
-        elif old[name] != new[name]:
-            lines.append(f"{name}: changed")
-    for kind in ("templates", "fonts", "formats"):
-        if before.get(kind) != now.get(kind):
-            lines.append(f"{kind} changed")
-    if not lines:
-        lines.append("outputs missing or modified since the last build")
-    return lines
+    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
 
 
 def pin_the_clock(config) -> None:
@@ -330,10 +229,6 @@ def _remove_stale_temporaries(out_dir: Path) -> None:
     """Temporary files of a build that was killed (we hold the lock: none is in use)."""
     for tmp in out_dir.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
-
-
-def _file_digest(path: Path) -> str:
-    return safeio.file_digest(Path(path))
 
 
 class _Clock:
