@@ -8,6 +8,7 @@ is made at assembly: see :mod:`ketab.assemble`.)
 from __future__ import annotations
 
 from ketab import config as cfg
+from ketab import safeio
 from ketab import yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import label_key
@@ -35,7 +36,12 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
     if not found:
         diags.error(manuscript.config.path, chapter.body_line, f"chronology data {chapter.rel!r} not found", "chronology.missing")
         diags.raise_if_errors()
-    text = cfg.decode_text(path.read_bytes(), path, diags)
+    try:
+        raw = safeio.read_bytes(manuscript.root, chapter.rel, "data")
+    except safeio.Refused as exc:
+        diags.error(manuscript.config.path, chapter.body_line, f"chronology data {chapter.rel!r} cannot be read: {exc.message}", "chronology.missing")
+        diags.raise_if_errors()
+    text = cfg.decode_text(raw, path, diags)
     diags.raise_if_errors()
     try:
         doc = yamlnodes.load(text)

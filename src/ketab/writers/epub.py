@@ -22,11 +22,12 @@ from ebooklib import epub
 from lxml import etree
 from lxml import html as lxml_html
 
-from ketab import render
+from ketab import render, safeio
 from ketab.assemble import Book, Part
 from ketab.layout import BookLayout
 from ketab.outputs import atomic_write
 from ketab.persian import bidi
+from ketab.sanitize import clean_svg
 from ketab.writers.target import Target
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -67,7 +68,9 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     chapters, markers = [], {}
     for part in book.parts:
         content, chapter_title, markers[part.id] = _chapter_content(book, docs.env, part, page_breaks or {})
-        item = docs.page(part.filename, part.id, part.title or book.language.labels.index, content)
+        own = {"style", "cover-image", "nav", "cover", "titlepage", "ncx"} | {Path(n).stem for n in FONT_FILES}
+        uid = part.id if part.id not in own and not part.id.startswith("img-") else f"{part.id}.part"  # never one of ours
+        item = docs.page(part.filename, uid, part.title or book.language.labels.index, content)
         children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
         chapters.append({"href": part.filename, "title": chapter_title, "children": children, "part": part, "item": item})
     _fill_nav(docs, front[-1], book, chapters, markers)
@@ -162,8 +165,10 @@ def _add_images(eb: epub.EpubBook, book: Book) -> None:
             if image.src not in added:
                 added.add(image.src)
                 uid = "img-" + re.sub(r"[^A-Za-z0-9_-]", "-", image.src)
-                eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type,
-                                          content=(root / image.src).read_bytes()))
+                data = safeio.read_bytes(root, image.src, "image")
+                if image.media_type == "image/svg+xml":
+                    data = clean_svg(data)  # the picture as checked, written again: no parser of the reader's sees more
+                eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type, content=data))
 
 
 def _fill_nav(docs: _Documents, nav_item: Xhtml, book: Book, toc: list, markers: dict) -> None:
