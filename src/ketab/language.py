@@ -38,6 +38,8 @@ class Labels:
     see: str
     print_edition: str
     pages: str
+    landmarks: str
+    """The EPUB nav's landmarks (its main parts), distinct from the contents and the page list."""
 
 
 LABELS = {
@@ -68,6 +70,7 @@ LABELS = {
         see="نک.",
         print_edition="نسخهٔ چاپی",
         pages="صفحه‌های نسخهٔ چاپی",
+        landmarks="بخش‌های اصلی کتاب",
     ),
     "en": Labels(
         contents="Contents",
@@ -96,6 +99,7 @@ LABELS = {
         see="see",
         print_edition="print edition",
         pages="Pages of the print edition",
+        landmarks="Landmarks",
     ),
 }
 

@@ -127,7 +127,7 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
 
     if "epub" in wanted:
         progress("writing the EPUB")
-        outputs["epub"] = epub_writer.write_epub(book, templates, out_dir, page_breaks(book, pagination), cover_png)
+        outputs["epub"] = epub_writer.write_epub(book, templates, out_dir, pagination, cover_png)
         clock.lap("epub")
 
     all_warnings = tuple(manuscript.warnings) + tuple(warnings)
@@ -141,26 +141,6 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
             "outputs": {Path(p).name: _file_digest(p) for p in outputs.values()},
         })
     return BuildResult(outputs, all_warnings, pagination.total_pages, clock.laps, False, tuple(report))
-
-
-def page_breaks(book, pagination) -> dict:
-    """Part id → [(anchor, printed folio)]: the first element that starts on each print page."""
-    lang = book.language
-    breaks: dict = {}
-    for placed in pagination.placed:
-        if placed.name == "front":
-            continue
-        part = book.part(placed.name)
-        # only blocks: a note's text floats to the page foot and says nothing of where a page begins
-        order = {a: i for i, a in enumerate(part.converted.blocks)}
-        first_on_page: dict[int, str] = {}
-        for anchor, index in placed.unit.anchors.items():
-            if anchor not in order:
-                continue
-            if index not in first_on_page or order[anchor] < order[first_on_page[index]]:
-                first_on_page[index] = anchor
-        breaks[part.id] = [(first_on_page[i], lang.digits(placed.folio + i)) for i in sorted(first_on_page)]
-    return breaks
 
 
 # --- what changed ------------------------------------------------------------

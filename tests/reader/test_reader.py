@@ -191,9 +191,15 @@ def test_page_list_has_every_printed_page_and_lands_where_it_begins(read):
         assert seen["shown"], f"page {folio}: its marker is on the screen epub.js shows"
         if not _letters(page_text):
             continue  # a blank page: its marker stands where the next page begins
-        # the words right after the marker are the first words of the print page
-        start = _same(" ".join((seen["text"] or "").split()[:3]))
-        assert start and start in _same(page_text)[:160], (folio, seen["text"], page_text[:160])
+        # the words right after the marker are in the first line of the print page (a line's words
+        # are compared one by one: the PDF's text puts a line's runs in visual order)
+        words = [_same("".join(c for c in w if c.isalpha())) for w in (seen["text"] or "").split()[:2]]
+        top = _same(page_text)[:120]
+        # (and a Latin run in a Persian line comes out in pieces: its letters are compared)
+        from collections import Counter
+
+        found = [w in top or (w.isascii() and not Counter(w) - Counter(top)) for w in words if w]
+        assert found and all(found), (folio, seen["text"], page_text[:120])
 
 
 def test_page_list_labels_are_the_printed_folios(read):
@@ -217,17 +223,25 @@ def test_index_locators_are_print_page_numbers(read):
     for entry in index["entries"]:
         for loc in entry["locators"]:
             assert loc["text"] in printed, (entry["text"], loc)
-            # the anchor the locator leads to falls on the page it names
+            # the place the locator leads to falls on the page it names: the page-list marker
+            # before it (before its note's call, for a place in a note: the print sets notes at
+            # the foot of the page of their call, the EPUB at the end of the chapter)
             file, anchor = loc["href"].split("#")
             doc = read.epub.read(file)
-            marker = None
+            place = doc.find(f".//*[@id='{anchor}']")
+            note = next((a for a in place.iterancestors() if a.get("{%s}type" % NS["epub"]) == "footnote"), None)
+            if note is not None:
+                place = doc.find(f".//*[@href='#{note.get('id')}']")
+            label = None
             for el in doc.iter():
-                if el.get("{%s}type" % NS["epub"]) == "pagebreak":
-                    marker = el
-                if el.get("id") == anchor:
+                if el is place:
                     break
-            label = marker.get("aria-label") if marker is not None else None
-            assert label == loc["text"], (entry["text"], loc, label)
+                if el.get("{%s}type" % NS["epub"]) == "pagebreak":
+                    label = el.get("aria-label")
+            if note is None:
+                assert label == loc["text"], (entry["text"], loc, label)
+            else:  # a note that does not fit under its call goes on to the next page
+                assert _digits(loc["text"]).isdigit() and int(_digits(loc["text"])) - int(_digits(label)) in (0, 1), (entry["text"], loc, label)
 
 
 def test_links_are_visible_by_day_and_by_night(read):
