@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lxml import etree
+
 from support import NS, Epub, epubcheck_messages
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -183,3 +185,95 @@ def test_generated_parts_are_titled_in_the_books_language(write_book, tmp_path):
     result = pipeline.build(root, tmp_path / "out", formats=("epub",))
     doc = Epub(result.outputs["epub"]).read("sources.xhtml")
     assert "".join(doc.find(".//x:h1", NS).itertext()) == "Sources"
+
+
+def test_one_creator_per_person_with_each_of_their_roles(write_book, tmp_path):
+    from ketab import pipeline
+
+    root = write_book(
+        "title: T\nlanguage: fa\nslug: t\nidentifier: urn:uuid:0b8c2d55-7f3a-4b8e-9d0a-5f2c9e1d3b77\n"
+        "creators:\n  - {name: الف, role: compiler}\n  - {name: الف, role: translator}\n  - {name: ب, role: translator}\n"
+        "chapters: [a.md]\n",
+        {"a.md": "---\ntitle: A\n---\n\nمتن.\n"},
+    )
+    book = Epub(pipeline.build(root, tmp_path / "out", formats=("epub",)).outputs["epub"])
+    refines = {}
+    for m in book.opf.iterfind(".//opf:meta[@property='role']", NS):
+        refines.setdefault(m.get("refines")[1:], []).append(m.text)
+    creators = {c.text: refines[c.get("id")] for c in book.opf.iterfind(".//dc:creator", NS)}
+    contributors = {c.text: refines[c.get("id")] for c in book.opf.iterfind(".//dc:contributor", NS)}
+    assert creators == {"الف": ["com", "trl"]}
+    assert contributors == {"ب": ["trl"]}
+
+
+def _calibre(path):
+    import shutil
+    import subprocess
+
+    if not shutil.which("calibre-debug"):
+        pytest.skip("calibre is not installed (make test installs Debian's calibre)")
+    script = (
+        "import json,sys\nfrom calibre.ebooks.metadata.meta import get_metadata\n"
+        "mi = get_metadata(open(sys.argv[-1], 'rb'), 'epub')\n"
+        "print(json.dumps({'title': mi.title, 'authors': mi.authors, 'author_sort': mi.author_sort, 'languages': mi.languages,"
+        " 'publisher': mi.publisher, 'uuid': mi.uuid, 'identifiers': mi.identifiers, 'pubdate': mi.pubdate.isoformat()[:10]}))\n"
+    )
+    out = subprocess.run(["calibre-debug", "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    import json
+
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("fixture, authors", [("persian_book", ["گروه ویراستاران"]), ("english_book", ["Test Author"])])
+def test_calibre_reads_the_metadata(fixture, authors, request):
+    """calibre (ebook-meta, and every conversion from it) reads title, authors, language,
+    publisher, identifier and date; an editor is the author of a book that has none."""
+    built = request.getfixturevalue(fixture)
+    meta = _calibre(built.path("epub"))
+    book = Epub(built.path("epub"))
+    assert meta["title"] == book.opf.find(".//dc:title", NS).text
+    assert meta["authors"] == authors and meta["author_sort"] != "Unknown"
+    # calibre keeps the ISO 639 language only (fa-AF → fas); the package keeps the region
+    assert meta["languages"] == [{"fa": "fas", "en": "eng"}[book.opf.find(".//dc:language", NS).text.split("-")[0]]]
+    assert meta["publisher"] == book.opf.find(".//dc:publisher", NS).text
+    assert "urn:uuid:" + meta["uuid"] == book.opf.find(".//dc:identifier", NS).text
+    date = book.opf.find(".//dc:date", NS).text
+    # calibre moves a date-only 1st of the month to the 2nd, so that no time zone shows the month
+    # before (calibre.utils.date.fix_only_date)
+    assert meta["pubdate"] == date or (date.endswith("-01") and meta["pubdate"] == date[:-2] + "02")
+
+
+def test_ncx_is_hierarchical_with_a_page_list(persian_book):
+    book = Epub(persian_book.path("epub"))
+    ncx = etree.fromstring(book.zip.read(book.base + "toc.ncx"))
+    assert ncx.find(".//ncx:meta[@name='dtb:depth']", NS).get("content") == "2"
+    assert ncx.find(".//ncx:navPoint/ncx:navPoint", NS) is not None
+    targets = ncx.findall(".//ncx:pageList/ncx:pageTarget", NS)
+    nav = book.nav()
+    labels = ["".join(a.itertext()) for a in nav.iterfind(".//x:nav[@epub:type='page-list']//x:a", NS)]
+    assert ["".join(t.find("ncx:navLabel/ncx:text", NS).itertext()) for t in targets] == labels
+    assert [t.get("value") for t in targets if t.get("type") == "normal"][:3] == ["1", "2", "3"]
+    orders = [int(p.get("playOrder")) for p in ncx.iter("{%s}navPoint" % NS["ncx"], "{%s}pageTarget" % NS["ncx"])]
+    assert min(orders) == 1
+
+
+def test_navs_are_labelled_apart_and_unnumbered(persian_book):
+    nav = Epub(persian_book.path("epub")).nav()
+    names = []
+    for n in nav.iterfind(".//x:nav", NS):
+        heading = n.find("x:h1", NS)
+        names.append(n.get("aria-label") or "".join(heading.itertext()))
+    assert len(names) == len(set(names)) == 3, names
+    css = Epub(persian_book.path("epub")).zip.read("EPUB/css/book.css").decode()
+    assert "html[lang] nav ol { list-style: none" in css
+
+
+def test_index_locators_are_page_numbers(persian_book):
+    book = Epub(persian_book.path("epub"))
+    index = book.read("index.xhtml")
+    locators = ["".join(a.itertext()) for a in index.iter("{%s}a" % NS["x"])]
+    pages = {"".join(a.itertext()) for a in book.nav().iterfind(".//x:nav[@epub:type='page-list']//x:a", NS)}
+    assert locators and set(locators) <= pages
+    ents = [li for li in index.iter("{%s}li" % NS["x"]) if "احمدشاه" in "".join(li.itertext())]
+    assert ents and "".join(ents[0].itertext()) != "احمدشاه مسعود، ۱، ۲"

@@ -214,6 +214,7 @@ def _creators(eb: epub.EpubBook, config) -> None:
         eb.add_metadata("DC", element, name, {"id": uid})
         for role in sorted(roles, key=lambda r: (r not in PRIMARY_ROLES, ROLE_ORDER.index(r) if r in ROLE_ORDER else 99)):
             eb.add_metadata(None, "meta", MARC_ROLES.get(role, "aut"), {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
+        eb.add_metadata(None, "meta", name, {"refines": f"#{uid}", "property": "file-as"})  # sorted as written
         eb.add_metadata(None, "meta", str(i + 1), {"refines": f"#{uid}", "property": "display-seq"})
 
 
