@@ -251,3 +251,10 @@ def test_links_are_visible_by_day_and_by_night(read):
     for mode in ("day", "night"):
         look = links[mode]
         assert "underline" in look["decoration"] or look["color"] != look["textColor"], (mode, look)
+
+
+def test_epubcheck_reports_nothing(read):
+    from support import epubcheck_messages
+
+    messages = epubcheck_messages(read.outputs["epub"])
+    assert messages == [], [(m["ID"], m["message"], m["locations"][:1]) for m in messages]

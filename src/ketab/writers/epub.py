@@ -403,10 +403,10 @@ def _insert_at_letter(element, letters: int, marker) -> None:
                 while i > 0 and not text[i - 1].isspace() and unicodedata.category(text[i - 1])[0] != "L":
                     i -= 1
                 before, after = text[:i], text[i:]
-                if attr == "text" and not before.strip() and node is not element:
+                if attr == "text" and not before.strip() and node is not element and _local(node.tag) in INLINE:
                     # the page begins with an inline element (a name, a date): before it, not inside
-                    while node.getparent() is not element and not (node.getparent().text or "").strip() \
-                            and node.getparent().index(node) == 0:
+                    while node.getparent() is not element and _local(node.getparent().tag) in INLINE \
+                            and not (node.getparent().text or "").strip() and node.getparent().index(node) == 0:
                         node = node.getparent()
                     marker.tail = None
                     node.addprevious(marker)
@@ -421,8 +421,13 @@ def _insert_at_letter(element, letters: int, marker) -> None:
                     node.addnext(marker)
                 return
             count += 1
-    # fewer letters than counted in print: the end of the element
+    # fewer letters than counted in print: the end of the element (of its last item, in a list)
+    while _local(element.tag) in LIST_CONTAINERS and len(element):
+        element = element[-1]
     element.append(marker)
+
+
+INLINE = {"span", "a", "time", "em", "strong", "i", "b", "cite", "q", "abbr", "bdi", "bdo", "small", "sub", "sup", "mark", "dfn", "code", "kbd", "var", "s", "u"}
 
 
 def _text_slots(element):
