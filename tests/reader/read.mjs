@@ -206,6 +206,14 @@ try {
     report.note.noteBox = await where(`[id='${noteId}']`);
     report.note.noteShown = visible(report.note.noteBox);
     report.note.noteText = await page.evaluate((id) => document.querySelector("#viewer iframe").contentDocument.getElementById(id).textContent.trim(), noteId);
+    // the sign that ends a translator's or editor's note («ـ م.»): is its tatweel a stroke?
+    report.note.tatweel = await page.evaluate(() => {
+      const doc = document.querySelector("#viewer iframe").contentDocument;
+      const t = doc.querySelector(".note-sign .tatweel");
+      if (!t) return null;
+      const r = t.getBoundingClientRect();
+      return { width: r.width, fontSize: parseFloat(getComputedStyle(t).fontSize), family: getComputedStyle(t).fontFamily };
+    });
     await page.screenshot({ path: path.join(outDir, "note.png") });
   }
 
@@ -229,6 +237,19 @@ try {
     }, id);
     report.pages.push({ ...entry, file, shown: visible(box), text });
   }
+
+  // 5b. the contents in the book: its entries, and whether the lists number them
+  await display("nav.xhtml");
+  report.contents = await page.evaluate(() => {
+    const doc = document.querySelector("#viewer iframe").contentDocument;
+    const toc = doc.querySelector("nav#toc") || doc.querySelector("nav");
+    return {
+      entries: [...toc.querySelectorAll("a")].map((a) => a.textContent.trim()),
+      listStyles: [...new Set([...toc.querySelectorAll("ol")].map((ol) => getComputedStyle(ol).listStyleType))],
+      navLabels: [...doc.querySelectorAll("nav")].map((n) => n.getAttribute("aria-label") || (n.querySelector("h1,h2") || {}).textContent),
+    };
+  });
+  await page.screenshot({ path: path.join(outDir, "contents.png") });
 
   // 6. the index: its locators, as a reader sees them, and links in day and night mode
   const index = spine.find((h) => /index/.test(h));

@@ -125,6 +125,10 @@ def test_a_note_call_leads_to_its_note(read):
     assert note["callShown"]
     assert note["noteShown"], note["noteBox"]
     assert note["noteText"].startswith(note["call"]["text"])
+    if read.rtl:
+        # «ـ و.»: the tatweel is drawn as a stroke (Parastoo's is a dot 0.14 em wide)
+        tatweel = note["tatweel"]
+        assert tatweel and tatweel["width"] >= 0.4 * tatweel["fontSize"], tatweel
 
 
 def test_cover_fits_one_screen(read):
@@ -258,3 +262,11 @@ def test_epubcheck_reports_nothing(read):
 
     messages = epubcheck_messages(read.outputs["epub"])
     assert messages == [], [(m["ID"], m["message"], m["locations"][:1]) for m in messages]
+
+
+def test_contents_in_the_book_are_not_numbered(read):
+    contents = read.report["contents"]
+    assert contents["entries"], contents
+    assert contents["listStyles"] == ["none"], contents["listStyles"]
+    labels = contents["navLabels"]
+    assert len(labels) == len(set(labels)), labels

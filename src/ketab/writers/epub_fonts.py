@@ -26,9 +26,11 @@ logging.getLogger("fontTools").setLevel(logging.ERROR)
 XHTML = "{http://www.w3.org/1999/xhtml}"
 UA_CSS = "h1, h2, h3, h4, h5, h6, b, strong, th { font-weight: bold; } "
 """The user agent's rules that choose a face."""
-ALWAYS = set("0123456789۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩.,،؛:;!?؟()[]«»-–—*/ \u00a0\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u2069")
+ALWAYS = set("0123456789.,:;!?()[]-–—*/ \u00a0\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u2069")
 """Characters every face keeps: digits (list and note numbers a reading system may draw),
 punctuation, spaces, joiners and bidi controls."""
+ALWAYS_ARABIC = set("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩،؛؟«»")
+"""And a face that sets Arabic script: its digits and punctuation."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,8 @@ def subset_font(data: bytes, characters: set[str]) -> bytes:
     options.drop_tables = options.drop_tables + ["FFTM"]
     font = TTFont(io.BytesIO(data))
     subsetter = subset.Subsetter(options)
-    text = {c for c in characters | ALWAYS if unicodedata.category(c) not in ("Cc",)}
+    arabic = any("\u0600" <= c <= "\u06ff" for c in characters)
+    text = {c for c in characters | ALWAYS | (ALWAYS_ARABIC if arabic else set()) if unicodedata.category(c) not in ("Cc",)}
     subsetter.populate(unicodes=sorted(ord(c) for c in text))
     subsetter.subset(font)
     out = io.BytesIO()
