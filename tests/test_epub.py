@@ -193,7 +193,7 @@ def test_one_creator_per_person_with_each_of_their_roles(write_book, tmp_path):
     root = write_book(
         "title: T\nlanguage: fa\nslug: t\nidentifier: urn:uuid:0b8c2d55-7f3a-4b8e-9d0a-5f2c9e1d3b77\n"
         "creators:\n  - {name: الف, role: compiler}\n  - {name: الف, role: translator}\n  - {name: ب, role: translator}\n"
-        "chapters: [a.md]\n",
+        "isbn: 978-0-306-40615-7\nchapters: [a.md]\n",
         {"a.md": "---\ntitle: A\n---\n\nمتن.\n"},
     )
     book = Epub(pipeline.build(root, tmp_path / "out", formats=("epub",)).outputs["epub"])
@@ -204,6 +204,8 @@ def test_one_creator_per_person_with_each_of_their_roles(write_book, tmp_path):
     contributors = {c.text: refines[c.get("id")] for c in book.opf.iterfind(".//dc:contributor", NS)}
     assert creators == {"الف": ["com", "trl"]}
     assert contributors == {"ب": ["trl"]}
+    # the ISBN is an identifier beside the package's own
+    assert [i.text for i in book.opf.iterfind(".//dc:identifier", NS)] == ["urn:uuid:0b8c2d55-7f3a-4b8e-9d0a-5f2c9e1d3b77", "urn:isbn:9780306406157"]
 
 
 def _calibre(path):

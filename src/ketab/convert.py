@@ -25,6 +25,7 @@ from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
+from ketab.register import mark_names
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
@@ -132,6 +133,8 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     language = manuscript.config.language
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _sanitize(root)
+    if not chapter.generate:
+        mark_names(root, manuscript.register)  # every mention of a registered name goes into the index
     line = _line_finder(body, chapter.body_line)
     style = pdates.DateStyle.for_language(language.tag)
 

@@ -38,7 +38,13 @@ class Labels:
     see: str
     print_edition: str
     pages: str
-    landmarks: str
+    glossary: str = "Glossary"
+    abbreviations: str = "Abbreviations"
+    title: str = "Title"
+    place: str = "Place"
+    print_run: str = "Print run"
+    isbn: str = "ISBN"
+    landmarks: str = "Landmarks"
     """The EPUB nav's landmarks (its main parts), distinct from the contents and the page list."""
 
 
@@ -63,6 +69,8 @@ LABELS = {
             "compiler": "گردآورنده",
             "publisher": "ناشر",
             "illustrator": "تصویرگر",
+            "typesetter": "حروف‌نگار و صفحه‌آرا",
+            "cover-designer": "طراح جلد",
         },
         translator_of="ترجمه",
         source_of="منبع",
@@ -70,6 +78,12 @@ LABELS = {
         see="نک.",
         print_edition="نسخهٔ چاپی",
         pages="صفحه‌های نسخهٔ چاپی",
+        glossary="واژه‌نامه",
+        abbreviations="کوته‌نوشت‌ها",
+        title="عنوان",
+        place="محل نشر",
+        print_run="شمارگان",
+        isbn="شابک",
         landmarks="بخش‌های اصلی کتاب",
     ),
     "en": Labels(
@@ -92,6 +106,8 @@ LABELS = {
             "compiler": "Compiler",
             "publisher": "Publisher",
             "illustrator": "Illustrator",
+            "typesetter": "Typesetting",
+            "cover-designer": "Cover design",
         },
         translator_of="Translated by",
         source_of="Source",

@@ -25,12 +25,16 @@ from lxml import html as lxml_html
 
 from ketab import render
 from ketab.assemble import Book, Part
+from ketab.layout import BookLayout
 from ketab.outputs import atomic_write
 from ketab.persian import bidi
 from ketab.writers import epub_fonts
+from ketab.writers.target import Target
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-MARC_ROLES = {"author": "aut", "editor": "edt", "translator": "trl", "compiler": "com", "illustrator": "ill", "publisher": "pbl"}
+MARC_ROLES = {"author": "aut", "editor": "edt", "translator": "trl", "compiler": "com", "illustrator": "ill", "publisher": "pbl",
+              "typesetter": "cmt", "cover-designer": "cov"}
+"""book.yaml's roles as MARC relators (a typesetter is a compositor, «cmt»)."""
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 
@@ -51,6 +55,13 @@ class Note:
     html: str
 
 
+def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
+    """``<slug>.epub``, its page-list and index mapped to the print layout and its cover the front panel's picture."""
+    from ketab.writers.cover import front_cover_png
+
+    return write_epub(book, target.templates, target.out_dir, layout.pagination, front_cover_png(book, layout))
+
+
 def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cover_png: bytes | None = None) -> Path:
     """Write ``<slug>.epub``.  ``pagination`` (the print layout) gives the page-list and the
     index's page numbers; without it the EPUB has neither."""
@@ -63,6 +74,8 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
     eb.set_title(config.title)
     eb.set_language(lang.tag)
     eb.set_direction(lang.direction)
+    if config.isbn and f"urn:isbn:{config.isbn}" != config.identifier:
+        eb.add_metadata("DC", "identifier", f"urn:isbn:{config.isbn}", {"id": "isbn"})
     _creators(eb, config)
     if config.publisher:
         eb.add_metadata("DC", "publisher", config.publisher)
@@ -219,7 +232,7 @@ def _creators(eb: epub.EpubBook, config) -> None:
 
 
 PRIMARY_ROLES = {"author", "editor", "compiler"}
-ROLE_ORDER = ["author", "compiler", "editor", "translator", "illustrator"]
+ROLE_ORDER = ["author", "compiler", "editor", "translator", "illustrator", "cover-designer", "typesetter"]
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

@@ -32,6 +32,7 @@ from typing import TextIO
 import yaml
 
 from ketab.persian.markdown import LineIndex, front_matter
+from ketab.persian.lint.book import BOOK_RULES, book_findings
 from ketab.persian.lint.rules import PROFILES, RULES, RULES_BY_CODE, Rule, _Issue, _View, _issues_for, prose_view
 
 __all__ = [
@@ -109,14 +110,14 @@ class LintConfig:
             problems.append("lint.disable: expected a list of rule codes")
             codes = []
         for code in codes:
-            if code in RULES_BY_CODE:
+            if code in RULES_BY_CODE or code in BOOK_RULES:
                 disabled.add(code)
             else:
                 problems.append(f"lint.disable: unknown rule {code!r}")
         for key, value in mapping.items():
             if key in ("profile", "disable"):
                 continue
-            if key not in RULES_BY_CODE:
+            if key not in RULES_BY_CODE and key not in BOOK_RULES:
                 problems.append(f"lint: unknown key or rule {key!r}")
             elif value is False:
                 disabled.add(key)
@@ -225,6 +226,28 @@ def _apply_lint_key(data, source: str, path: str, first_line: int, base: LintCon
 class _Book:
     config: LintConfig
     chapters: tuple[Path, ...] | None  # the written chapters book.yaml lists, in reading order
+    register: Path | None = None  # the register of names ({generate: index, data: …})
+
+
+def _book_wide(book: "_Book", base: LintConfig) -> list[Finding]:
+    """The rules that need every chapter at once (see :mod:`ketab.persian.lint.book`)."""
+    from ketab.register import Register, parse_register
+    from ketab import yamlnodes
+    from ketab.diagnostics import Collector
+
+    texts = []
+    for file in book.chapters:
+        try:
+            texts.append((str(file), file.read_bytes().decode("utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue  # reported by the per-file pass
+    register = Register(None)
+    if book.register is not None and book.register.is_file():
+        try:
+            register = parse_register(yamlnodes.load(book.register.read_text(encoding="utf-8")), book.register, Collector())
+        except (OSError, UnicodeDecodeError, yamlnodes.YamlSyntaxError):
+            pass  # the build reports a broken register with its line
+    return book_findings(texts, register.rejected(), base.disabled)
 
 
 def _load_book(book: Path, findings: list[Finding]) -> _Book:
@@ -245,7 +268,11 @@ def _load_book(book: Path, findings: list[Finding]) -> _Book:
     if not isinstance(chapters, list):
         return _Book(config, None)
     files = tuple(book.parent / entry.strip() for entry in chapters if isinstance(entry, str) and entry.strip())
-    return _Book(config, files)
+    index = next((e for e in chapters if isinstance(e, Mapping) and e.get("generate") == "index"
+                  and isinstance(e.get("data"), str)), None)
+    from ketab.manuscript import safe_path
+
+    return _Book(config, files, safe_path(book.parent, index["data"]) if index else None)
 
 
 def _book_yaml_for(directory: Path) -> Path | None:
@@ -327,6 +354,8 @@ def lint_paths(
         base = base_for(book)
         for file in files:
             findings.extend(_lint_file(file, base, profile, fix))
+        if target.is_dir() and own_book and book is not None and book.chapters is not None:
+            findings.extend(_book_wide(book, base))
 
     for finding in findings:
         print(finding, file=out)
