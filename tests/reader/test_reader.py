@@ -226,7 +226,10 @@ def test_index_locators_are_print_page_numbers(read):
     printed = {label: _letters(text) for label, text in _print_pages(read)}
     for entry in index["entries"]:
         for loc in entry["locators"]:
-            assert loc["text"] in printed, (entry["text"], loc)
+            if "href" not in loc or not loc["href"] or "#" not in loc["href"]:
+                continue
+            first = loc["text"].split("–")[0]  # a range of pages («۷–۱۱») leads to its first
+            assert first in printed and all(p in printed for p in loc["text"].split("–")), (entry["text"], loc)
             # the place the locator leads to falls on the page it names: the page-list marker
             # before it (before its note's call, for a place in a note: the print sets notes at
             # the foot of the page of their call, the EPUB at the end of the chapter)
@@ -243,9 +246,9 @@ def test_index_locators_are_print_page_numbers(read):
                 if el.get("{%s}type" % NS["epub"]) == "pagebreak":
                     label = el.get("aria-label")
             if note is None:
-                assert label == loc["text"], (entry["text"], loc, label)
+                assert label == first, (entry["text"], loc, label)
             else:  # a note that does not fit under its call goes on to the next page
-                assert _digits(loc["text"]).isdigit() and int(_digits(loc["text"])) - int(_digits(label)) in (0, 1), (entry["text"], loc, label)
+                assert _digits(first).isdigit() and int(_digits(first)) - int(_digits(label)) in (0, 1), (entry["text"], loc, label)
 
 
 def test_links_are_visible_by_day_and_by_night(read):

@@ -125,10 +125,10 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
                 eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type,
                                           content=(root / image.src).read_bytes()))
 
-    folio_of = _folio_of(book, pagination)
+    folios = _body_folios(pagination)
     toc = []
     for part in book.parts:
-        content, chapter_title = _chapter_content(book, env, part, folio_of)
+        content, chapter_title = _chapter_content(book, env, part, folios)
         page(part.filename, part.id, part.title or labels.index, content)
         children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
         toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part})
@@ -239,20 +239,13 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def _folio_of(book: Book, pagination):
-    """anchor → the print folio of the page it falls on, as printed ("" for a place in the front
-    matter, None without a layout)."""
+def _body_folios(pagination) -> dict:
+    """anchor → the folio (a number) of the print page it falls on, for the text's pages — what
+    the printed index lists ({} without a layout)."""
     if pagination is None:
-        return lambda anchor: None
-    lang = book.language
-
-    def folio_of(anchor):
-        index = pagination.anchor_index.get(anchor)
-        if index is None or index < pagination.front_pages:
-            return ""  # as in the printed index, which lists the text's pages only
-        return print_folio(index, pagination.front_pages, lang)
-
-    return folio_of
+        return {}
+    front = pagination.front_pages
+    return {anchor: index - front + 1 for anchor, index in pagination.anchor_index.items() if index >= front}
 
 
 def print_folio(index: int, front_pages: int, lang) -> str:
@@ -508,27 +501,23 @@ def _numbered(points: list[dict], pages: list[dict], play) -> None:
         p["order"] = numbers[p["href"]]
 
 
-def _chapter_content(book: Book, env, part: Part, folio_of) -> tuple[str, str]:
+def _chapter_content(book: Book, env, part: Part, folios: dict) -> tuple[str, str]:
     """The chapter's XHTML and its title.  Notes become popup footnotes, links cross files,
     the index's locators are the print pages of the places they lead to."""
     lang = book.language
     cc = part.converted
     if part is book.index_part:
-        entries = []
-        for entry in book.index:
-            places, seen = [], set()
-            for n, (pid, anchor) in enumerate(entry.places, start=1):
-                label = folio_of(anchor)
-                if label is None:
-                    label = lang.digits(n)  # no print layout (a bare EPUB): the places in order
-                if not label or label in seen:
-                    continue  # one locator per page, as in print
-                seen.add(label)
-                places.append((f"{book.part(pid).filename}#{anchor}", label))
-            entries.append({"heading_html": bidi.isolate_text(entry.heading, lang.tag), "places": places})
+        # the index as printed (letter groups, page ranges, see-references), its locators linked to
+        # the first mention on each page
+        from ketab.layout.pagination import index_entries
+
+        groups = index_entries(book, folios)
+        for group in groups:
+            for entry in group["entries"]:
+                entry["pages"] = [(label, f"{book.part(book.anchor_part[anchor]).filename}#{anchor}") for label, anchor in entry["pages"]]
         sep = "،" if lang.primary in ("fa", "prs", "ar") else ","
         title = part.title or lang.labels.index
-        html = env.get_template("epub/index.xhtml.j2").render(entries=entries, part_id=part.id, title=title, sep=sep)
+        html = env.get_template("epub/index.xhtml.j2").render(entries=groups, part_id=part.id, title=title, sep=sep, see=lang.labels.see)
         return html.replace("data-epub-type=", "epub:type="), bidi.isolate_text(title, lang.tag)
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
     for img in root.iter("img"):
