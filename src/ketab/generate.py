@@ -53,6 +53,7 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
         diags.error(path, 1, "the chronology is a list of {date, calendar, event}", "chronology.type")
         diags.raise_if_errors()
     lines = []
+    has_sources = any(ch.generate == "sources" for ch in manuscript.chapters)
     for i, item in enumerate(events):
         if not isinstance(item, dict) or not {"date", "event"} <= set(item):
             diags.error(path, doc.line(i), "each event needs `date` and `event`", "chronology.type")
@@ -63,7 +64,11 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
             continue
         event = " ".join(str(item["event"]).split())
         number = manuscript.source_number(str(item["source"])) if item.get("source") else None
-        source = f" [({manuscript.config.language.labels.source_of} {number})]{{.source-ref}}" if number else ""
+        label = f"({manuscript.config.language.labels.source_of} {number})"
+        if number and has_sources:  # a link to the source's entry in the book's list of sources
+            source = f" [{label}](#source-{item['source']}){{.source-ref .xref-source}}"
+        else:
+            source = f" [{label}]{{.source-ref}}" if number else ""
         lines.append(f"[{item['date']}]{{.{calendar}}}\n:   {event}{source}\n")
     diags.raise_if_errors()
     return "::: chronology\n" + "\n".join(lines) + ":::\n"
