@@ -7,13 +7,14 @@ unknown keys warn.  The result is a frozen :class:`BookConfig`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ketab import yamlnodes
+from ketab import safeio, yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import Language, default_direction, known_languages, label_key
 from ketab.persian.lint import LintConfig, LintConfigError
@@ -317,9 +318,17 @@ def read_book_yaml(path: Path, diags: Collector) -> yamlnodes.LocatedYaml | None
 
     The one reader of the file: the build (:func:`load_config`) and ``ketab lint`` (:func:`lint_settings`)."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
+        # regular file inside the manuscript, bounded: never a symlink out, a FIFO or /dev/zero
+        raw = safeio.read_bytes(path.parent, path.name, "config")
+    except safeio.Refused as exc:
+        if exc.reason == "missing" and not os.path.lexists(path):
+            diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
+        elif exc.reason == "too-large":
+            diags.error(path, None, f"book.yaml is too large: {exc.message}", "config.too-large")
+        elif exc.reason == "outside":
+            diags.error(path, None, f"book.yaml is not read: {exc.message}", "config.outside")
+        else:
+            diags.error(path, None, f"book.yaml cannot be read: {exc.message}", "config.unreadable")
         return None
     before = len(diags.errors)
     text = decode_text(raw, path, diags)
@@ -376,8 +385,14 @@ def lint_settings(path: Path, diags: Collector) -> LintSettings:
     return LintSettings(lint, chapters)
 
 
-def load_config(path: Path) -> tuple[BookConfig, list]:
-    """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem."""
+REQUIRED_FOR_A_BOOK = ("title", "language", "slug", "identifier", "chapters")
+
+
+def load_config(path: Path, partial: bool = False) -> tuple[BookConfig, list]:
+    """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem.
+
+    ``partial``: when only optional keys are wrong, their defaults stand in and their errors come back with
+    the warnings (the chapters are then checked in the same run)."""
     diags = Collector()
     doc = read_book_yaml(path, diags)
     diags.raise_if_errors()
@@ -397,7 +412,8 @@ def load_config(path: Path) -> tuple[BookConfig, list]:
             diags.error(path, 1, f"missing required key {key!r}: {spec.doc}", "config.required")
     if "chapters" in values:
         values["chapters"] = _chapter_refs(values["chapters"], doc, path, diags)
-    diags.raise_if_errors()
+    if not (partial and all(key in values for key in REQUIRED_FOR_A_BOOK)):
+        diags.raise_if_errors()
 
     tag = values.pop("language")
     language = Language(tag, values.pop("direction", None) or default_direction(tag))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from ketab.assemble import Book, Part
 from ketab.persian import bidi
@@ -154,8 +155,10 @@ def byline(book: Book, part: Part) -> str:
         bits.append(f"{labels.translator_of}: {bidi.isolate_text(ch.translator, book.language.tag)}")
     if ch.source:
         shown = f"{labels.source_of} {book.language.digits((book.source_numbers or {}).get(ch.source, ch.source))}"
-        bits.append(f'<a href="#source-{ch.source}">{shown}</a>' if f"source-{ch.source}" in book.anchor_part else shown)
-    return " · ".join(bits)
+        # Markup.format escapes what it is given: an id is text, whatever characters it holds
+        link = markupsafe.Markup('<a href="#source-{}">{}</a>').format(ch.source, shown)
+        bits.append(link if f"source-{ch.source}" in book.anchor_part else markupsafe.escape(shown))
+    return markupsafe.Markup(" · ").join(markupsafe.Markup(b) if not isinstance(b, markupsafe.Markup) else b for b in bits)
 
 
 def print_chapter_html(book: Book, templates: Path, part: Part, body: str) -> str:

@@ -29,8 +29,10 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            err.print("interrupted; previous outputs left as they were", style="bold red")
+        except KeyboardInterrupt as exc:
+            from ketab.commands.build import interrupted_message
+
+            err.print(interrupted_message(exc), style="bold red")
             sys.exit(ExitCode.INTERRUPTED)
 
 

@@ -12,6 +12,14 @@ from ketab.commands.console import err, print_diagnostic
 from ketab.diagnostics import BuildError, ExitCode
 
 
+def interrupted_message(exc: BaseException) -> str:
+    from ketab.outputs import InterruptedAfterPublishing
+
+    if isinstance(exc, InterruptedAfterPublishing):
+        return "interrupted after the new outputs were in place (the outputs are those of this build)"
+    return "interrupted; previous outputs left as they were"
+
+
 @click.command("build")
 @click.argument("manuscript", default="manuscript", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
@@ -42,8 +50,8 @@ def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | Non
         n = sum(1 for d in exc.diagnostics if d.is_error)
         err.print(f"build failed: {n} error{'s' if n != 1 else ''}; previous outputs left as they were", style="bold red")
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted; previous outputs left as they were", style="bold red")
+    except KeyboardInterrupt as exc:
+        err.print(interrupted_message(exc), style="bold red")
         sys.exit(ExitCode.INTERRUPTED)
     for d in result.warnings:
         print_diagnostic(d)

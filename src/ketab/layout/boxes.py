@@ -116,3 +116,62 @@ def _find_marks(box, classes, found: list) -> None:
     for child in getattr(box, "children", ()):
         _find_marks(child, classes, found)
 
+
+
+def page_starts(document) -> tuple:
+    """Where the text of each page begins, for the EPUB's page-list: per page, ``[block id,
+    letters before]`` — the innermost block-level element with an id around the page's first
+    letter, and how many letters of that block were set on the pages before (so a page that
+    begins inside a paragraph is placed inside it) — or None for a page without text.
+
+    Letters (Unicode ``L*``) are counted, not characters: they are what the EPUB's text shares with
+    the print's (digits, spaces and punctuation differ: note calls, page slots, collapsed spaces).
+    A page whose running text has ended begins in a footnote: its block is ``note:<data-n>``.
+    Margin boxes, generated content (``::before``, note calls, list markers) and the print-only
+    page numbers of cross-references (``.xref-page``) are not text."""
+    seen: dict[str, int] = {}
+    starts = []
+    for page in document.pages:
+        flow: list = []
+        notes: list = []
+        _text_boxes(page._page_box, (), flow, notes)
+        first = next((item for item in flow + notes if _letters(item[1])), None)
+        starts.append([first[0][-1], seen.get(first[0][-1], 0)] if first and first[0] else None)
+        for stack, text in flow + notes:
+            n = _letters(text)
+            for key in stack:
+                seen[key] = seen.get(key, 0) + n
+    return tuple(starts)
+
+
+_INLINE = frozenset({"InlineBox", "TextBox", "InlineBlockBox", "LineBox", "InlineReplacedBox"})
+
+
+def _text_boxes(box, stack: tuple, flow: list, notes: list, ids: bool = True) -> None:
+    name = type(box).__name__
+    if name == "MarginBox" or "::" in (getattr(box, "element_tag", "") or ""):
+        return
+    if name == "FootnoteAreaBox":
+        for child in box.children:
+            element = getattr(child, "element", None)
+            key = f"note:{element.get('data-n')}" if element is not None and element.get("data-n") else None
+            _text_boxes(child, (key,) if key else (), notes, notes, ids=False)  # a note is known by its number
+        return
+    element = getattr(box, "element", None)
+    if element is not None and hasattr(element, "get") and "xref-page" in (element.get("class") or "").split():
+        return
+    if ids and element is not None and name not in _INLINE and hasattr(element, "get"):
+        ident = element.get("id")
+        if ident and (not stack or stack[-1] != ident):
+            stack = stack + (ident,)
+    if name == "TextBox":
+        flow.append((stack, box.text))
+        return
+    for child in getattr(box, "children", ()):
+        _text_boxes(child, stack, flow, notes, ids)
+
+
+def _letters(text: str) -> int:
+    import unicodedata
+
+    return sum(1 for c in text if unicodedata.category(c)[0] == "L")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pikepdf
@@ -14,10 +15,13 @@ from ketab.writers.target import Target
 
 
 def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
-    """``<slug>-screen.pdf``: the same pages as the print PDF, assembled from the layout (the
-    print PDF is made for press: gray and without links; the screen PDF keeps both)."""
+    """``<slug>-screen.pdf``: from the print PDF just written, or assembled from the layout."""
     pagination = layout.pagination
-    pdf = print_writer.assemble_pdf(book, pagination, 1)
+    if "pdf" in target.assembled:  # the print PDF's pages as assembled, before the press conversion
+        pdf = pikepdf.open(io.BytesIO(target.assembled["pdf"]))
+        remove_padding(pdf, pagination)
+    else:
+        pdf = print_writer.assemble_pdf(book, pagination, 1)
     finish(pdf, book, pagination)
     path = target.out_dir / f"{book.config.slug}-screen.pdf"
     print_writer.save(pdf, path)

@@ -11,4 +11,6 @@ class Target:
     templates: Path
     out_dir: Path
     warnings: list = field(default_factory=list, compare=False)
-    """Diagnostics a writer has for the editor (e.g. a colour the print PDF converted to gray)."""
+    """Diagnostics a writer reports (e.g. colours the press conversion changed)."""
+    assembled: dict = field(default_factory=dict, compare=False)
+    """The assembled PDF before it was made press-ready (``"pdf"``: bytes), for the screen PDF."""
