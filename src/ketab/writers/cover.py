@@ -38,7 +38,7 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     from ketab.diagnostics import Diagnostic, Severity, display_path
 
     target.warnings.extend(
-        Diagnostic(display_path(book.config.path), None, Severity.WARNING, f"cover: {what} cannot be made press-ready", "press.refused")
+        Diagnostic(display_path(book.config.path), 1, Severity.WARNING, f"cover: {what} cannot be made press-ready", "press.refused")
         for _, what in findings.refused[:10]
     )
     buffer = io.BytesIO()
