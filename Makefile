@@ -13,7 +13,12 @@ READER  := tests/reader
 RSTAMP  := $(READER)/node_modules/.installed
 APT     := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends
 
-.PHONY: all book test reader-tools bench fuzz lint clean distclean
+# The real tools the press tests check the print PDF with (Debian packages): Ghostscript
+# (inkcov, PDF/X-3 conversion), poppler-utils (pdffonts, pdfimages), qpdf (--check).
+TOOLS_APT := ghostscript poppler-utils qpdf
+TOOLS_BIN := gs pdffonts pdfimages qpdf
+
+.PHONY: all book test check tools reader-tools bench fuzz lint clean distclean
 
 all: book
 
@@ -46,8 +51,21 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ketab lint manuscript
 
-test: $(TSTAMP) reader-tools
+# apt-get as root, or through sudo; without either the tool tests are skipped (and say so).
+tools:
+	@missing=""; for t in $(TOOLS_BIN); do command -v $$t >/dev/null || missing=yes; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TOOLS_APT); \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TOOLS_APT); \
+	  else echo "make tools: cannot install $(TOOLS_APT) (not root, no sudo): their tests will be skipped"; fi; fi
+
+test: $(TSTAMP) tools reader-tools
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q
+	$(BIN)/ketab build manuscript --out build --check
+
+check: $(STAMP)
+	$(BIN)/ketab build manuscript --out build --check
 
 bench: $(TSTAMP)
 	$(BIN)/python scripts/bench.py

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ketab.assemble import assemble
 from ketab.config import load_config
+from ketab.convert import convert_chapters
 from ketab.diagnostics import BuildError
+from ketab.generate import generated_markdown
 from ketab.manuscript import load_manuscript
 from ketab.render import common_context, environment
-from ketab.convert import convert_chapters
-from ketab.generate import generated_markdown
-from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 

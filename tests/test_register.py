@@ -85,8 +85,8 @@ def test_every_mention_of_a_registered_name_is_indexed(write_book, tmp_path):
 
 
 def test_consecutive_pages_are_one_range(write_book, tmp_path):
-    from ketab.layout.pagination import page_ranges
     from ketab.language import Language
+    from ketab.layout.pagination import page_ranges
 
     lang = Language("fa-AF", "rtl")
     places = [("c", "a"), ("c", "b"), ("c", "c"), ("c", "d"), ("c", "e")]

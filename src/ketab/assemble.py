@@ -15,10 +15,7 @@ from ketab.config import BookConfig
 from ketab.convert import ConvertedChapter, Heading
 from ketab.language import Language
 from ketab.manuscript import Manuscript
-
-PERSIAN_ALPHABET = "آاأإءبپتثجچحخدذرزژسشصضطظعغفقکگلمنوؤهةیئ"
-_ORDER = {ch: i for i, ch in enumerate(PERSIAN_ALPHABET)}
-_FOLD = {"ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "ه", "أ": "ا", "إ": "ا"}
+from ketab.persian.collation import _FOLD
 
 
 @dataclass(frozen=True)
@@ -81,13 +78,19 @@ class Book:
         return next(p for p in self.parts if p.id == part_id)
 
 
+RESERVED_NAMES = frozenset({"nav", "cover", "titlepage", "toc", "style", "ncx", "cover-image"})
+"""File names and manifest ids the EPUB writer uses for its own documents (a chapter id cannot hold a dot,
+so ``<id>.chapter.xhtml`` is never another chapter's name)."""
+
+
 def assemble(manuscript: Manuscript, converted: tuple[ConvertedChapter, ...]) -> Book:
     parts = []
     index_part = None
     for cc in converted:
         ch = cc.chapter
         section = "front" if ch.kind == "frontmatter" else ("back" if ch.kind == "backmatter" else "body")
-        part = Part(cc, section, f"{ch.id}.xhtml")
+        # a chapter called nav, cover or titlepage must not replace the EPUB's own document of that name
+        part = Part(cc, section, f"{ch.id}.xhtml" if ch.id not in RESERVED_NAMES else f"{ch.id}.chapter.xhtml")
         if ch.generate == "index":
             index_part = part
         parts.append(part)
@@ -112,7 +115,7 @@ def collect_index(parts, language: Language, register=None) -> tuple[IndexEntry,
     for name in register.see_references if register else ():
         if name.see in places:  # a see-reference to an entry the text never mentions would mislead
             entries.append(IndexEntry(name.entry, (), see=name.see))
-    key = sort_key_for(language)
+    key = language.sort_key
     return tuple(sorted(entries, key=lambda e: key(e.heading)))
 
 
@@ -127,23 +130,3 @@ def index_letter(heading: str, language: Language) -> str:
     return "#"
 
 
-def sort_key_for(language: Language):
-    if language.primary in ("fa", "prs"):
-        return persian_sort_key
-    return lambda s: (unicodedata.normalize("NFKD", s).casefold(), s)
-
-
-def persian_sort_key(text: str):
-    """Persian dictionary order: پ چ ژ گ in their Persian places; ZWNJ, diacritics ignored."""
-    chars = []
-    for ch in unicodedata.normalize("NFC", text):
-        ch = _FOLD.get(ch, ch)
-        if ch in _ORDER:
-            chars.append((0, _ORDER[ch]))
-        elif ch in (" ", "\u200c", "-"):
-            chars.append((-1, 0))
-        elif unicodedata.category(ch).startswith("M") or ch in "\u0640":
-            continue
-        else:
-            chars.append((1, ord(ch)))
-    return (tuple(chars), text)

@@ -8,8 +8,10 @@ is made at assembly: see :mod:`ketab.assemble`.)
 from __future__ import annotations
 
 from ketab import config as cfg
+from ketab import safeio
 from ketab import yamlnodes
 from ketab.diagnostics import Collector
+from ketab.language import label_key
 from ketab.manuscript import Chapter, Manuscript, safe_path
 
 
@@ -34,7 +36,12 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
     if not found:
         diags.error(manuscript.config.path, chapter.body_line, f"chronology data {chapter.rel!r} not found", "chronology.missing")
         diags.raise_if_errors()
-    text = cfg.decode_text(path.read_bytes(), path, diags)
+    try:
+        raw = safeio.read_bytes(manuscript.root, chapter.rel, "data")
+    except safeio.Refused as exc:
+        diags.error(manuscript.config.path, chapter.body_line, f"chronology data {chapter.rel!r} cannot be read: {exc.message}", "chronology.missing")
+        diags.raise_if_errors()
+    text = cfg.decode_text(raw, path, diags)
     diags.raise_if_errors()
     try:
         doc = yamlnodes.load(text)
@@ -95,7 +102,7 @@ def sources_markdown(manuscript: Manuscript) -> str:
     """The sources as a bibliography: numbered as the book numbers them, one labelled field a line, dates in
     both calendars — and no file names or internal ids (those are for the editors, in sources/)."""
     lang = manuscript.config.language
-    key = "fa" if lang.primary in ("fa", "prs") else "en"
+    key = lang.label_key if lang.label_key in KINDS else "en"
     out = ["::: source-list"]
     for record in sorted(manuscript.sources, key=lambda r: r.id):
         out.append(_source_entry(record, manuscript.source_number(record.id), lang, key))
@@ -107,7 +114,7 @@ def _source_entry(record, number: int, lang, key: str) -> str:
     f, names = record.fields, FIELDS[key]
     title = _escape(str(f.get("title_fa") or f.get("title") or ""))
     tag = str(f.get("language") or "")
-    own = tag.lower().startswith(("fa", "prs")) if key == "fa" else tag.lower().startswith(key)
+    own = label_key(tag) == key if tag else True
     rows = []
     if f.get("title") and not own:
         rows.append((names["original"], f"[{_escape(str(f['title']))}]{{lang={tag or 'und'}}}"))
@@ -130,6 +137,7 @@ def _source_entry(record, number: int, lang, key: str) -> str:
             lines.append(f"\n{_escape(' '.join(str(f[extra]).split()))}")
     return heading + "\n" + "\n".join(lines) + "\n"
 
+
 #: Generated word lists: the data file's key for the headword and for its explanation.
 GLOSSARIES = {"glossary": ("term", "definition"), "abbreviations": ("abbr", "expansion")}
 
@@ -137,7 +145,6 @@ GLOSSARIES = {"glossary": ("term", "definition"), "abbreviations": ("abbr", "exp
 def glossary_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
     """A glossary or a list of abbreviations: the data file's words in alphabetical order, each with its
     explanation and, where given, its Latin-script form."""
-    from ketab.assemble import sort_key_for
     from ketab.manuscript import load_data_file
 
     head_key, text_key = GLOSSARIES[chapter.generate]
@@ -158,7 +165,7 @@ def glossary_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
         text = " ".join(str(item[text_key]).split()) + (f" ({_escape(latin)})" if latin else "")
         rows.append((" ".join(str(item[head_key]).split()), text))
     diags.raise_if_errors()
-    key = sort_key_for(manuscript.config.language)
+    key = manuscript.config.language.sort_key
     rows.sort(key=lambda r: key(r[0]))
     body = "\n".join(f"{_escape(head)}\n:   {text}\n" for head, text in rows)
     return f"::: {chapter.generate}\n{body}:::\n"
@@ -167,3 +174,39 @@ def glossary_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
 def _escape(text: str) -> str:
     """Data text as literal Markdown: no emphasis, links or notes from stray punctuation."""
     return "".join("\\" + ch if ch in "\\`*_[]{}<>#|^~$@" else ch for ch in text)
+
+
+def check_chronology_quotes(manuscript: Manuscript, converted, diags: Collector) -> None:
+    """Every «quotation» in a chronology event must stand word for word in a chapter of the source the event
+    cites (the chronology quotes the book, it does not paraphrase it): a warning at the event's line."""
+    import re
+
+    from lxml import html as lxml_html
+
+    from ketab.manuscript import load_data_file
+
+    texts: dict[str, list[str]] = {}
+    for cc in converted:
+        if cc.chapter.source and not cc.chapter.generate:
+            plain = lxml_html.fragment_fromstring(cc.html or "<p></p>", create_parent="div").text_content()
+            texts.setdefault(cc.chapter.source, []).append(_comparable(plain))
+    for chapter in manuscript.chapters:
+        if chapter.generate != "chronology":
+            continue
+        doc = load_data_file(manuscript.root, chapter.rel, Collector(), "chronology")
+        for i, item in enumerate(doc.value if doc is not None and isinstance(doc.value, list) else ()):
+            if not isinstance(item, dict) or str(item.get("source")) not in texts:
+                continue
+            for quote in re.findall(r"«([^«»]+)»", str(item.get("event", ""))):
+                if not any(_comparable(quote) in t for t in texts[str(item["source"])]):
+                    diags.warning(manuscript.root / chapter.rel, doc.line(i, "event"),
+                                  f"«{quote}» is not in the chapters of source {item['source']} as quoted",
+                                  "chronology.misquote")
+
+
+def _comparable(text: str) -> str:
+    """Text as a quotation is compared: whitespace collapsed, digits Latin, bidi marks dropped."""
+    from ketab.persian.digits import to_latin_digits
+
+    text = "".join(ch for ch in text if ch not in "\u2066\u2067\u2068\u2069\u200e\u200f")
+    return " ".join(to_latin_digits(text).split())

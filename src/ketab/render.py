@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from ketab.assemble import Book, Part
 from ketab.persian import bidi
@@ -46,6 +47,11 @@ def css_string(value) -> str:
     """A CSS string literal (for running heads)."""
     s = str(value or "").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
     return jinja2.utils.markupsafe.Markup(f'"{s}"')
+
+
+TEXT_BLOCK = (20.0, 15.0, 22.0, 20.0)
+"""Page margins in mm: top, outer, bottom, inner (binding) — the print stylesheet's and
+the text block ``ketab check`` holds the text to."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
         verso="right" if rtl else "left",
         recto_break="recto",
         end_side="left" if rtl else "right",
+        margin=dict(zip(("top", "outer", "bottom", "inner"), TEXT_BLOCK)),
     )
     return css
 
@@ -98,7 +105,7 @@ def common_context(book: Book) -> dict:
         "labels": book.language.labels,
         "roles": creator_roles(book),
         "date_text": book.language.digits(book.config.date[:4]) if book.config.date else "",
-        "identifier_label": "شناسه" if book.language.primary in ("fa", "prs") else "Identifier",
+        "identifier_label": book.language.labels.identifier,
         **identity_facts(book),
     }
 
@@ -112,11 +119,14 @@ def identity_facts(book: Book) -> dict:
     from stdnum import isbn as stdnum_isbn
 
     cfg, lang = book.config, book.language
-    sep = "، " if lang.is_rtl else ", "
+    sep = lang.list_separator + " "
     year = ""
     if cfg.date:
         gregorian = cfg.date_value.year
-        solar = JalaliDate.to_jalali(cfg.date_value).year if lang.primary in ("fa", "prs") else None
+        try:
+            solar = JalaliDate.to_jalali(cfg.date_value).year if lang.solar_hijri else None
+        except (ValueError, OverflowError):  # a date before the solar Hijri era has no solar year
+            solar = None
         year = lang.digits(f"{solar} ({gregorian})" if solar else str(gregorian))
     edition = sep.join(x for x in (cfg.edition, year) if x)
     identifier = None if cfg.identifier.lower().startswith("urn:uuid:") or cfg.isbn else cfg.identifier
@@ -127,7 +137,7 @@ def identity_facts(book: Book) -> dict:
 
 def creator_roles(book: Book) -> list[tuple[str, str]]:
     """[(role, «name، name»)] in the order roles first appear in book.yaml."""
-    sep = "، " if book.language.primary in ("fa", "prs", "ar") else ", "
+    sep = book.language.list_separator + " "
     grouped: dict[str, list[str]] = {}
     for c in book.config.creators:
         grouped.setdefault(c.role, []).append(c.name)
@@ -145,8 +155,10 @@ def byline(book: Book, part: Part) -> str:
         bits.append(f"{labels.translator_of}: {bidi.isolate_text(ch.translator, book.language.tag)}")
     if ch.source:
         shown = f"{labels.source_of} {book.language.digits((book.source_numbers or {}).get(ch.source, ch.source))}"
-        bits.append(f'<a href="#source-{ch.source}">{shown}</a>' if f"source-{ch.source}" in book.anchor_part else shown)
-    return " · ".join(bits)
+        # Markup.format escapes what it is given: an id is text, whatever characters it holds
+        link = markupsafe.Markup('<a href="#source-{}">{}</a>').format(ch.source, shown)
+        bits.append(link if f"source-{ch.source}" in book.anchor_part else markupsafe.escape(shown))
+    return markupsafe.Markup(" · ").join(markupsafe.Markup(b) if not isinstance(b, markupsafe.Markup) else b for b in bits)
 
 
 def print_chapter_html(book: Book, templates: Path, part: Part, body: str) -> str:
@@ -164,7 +176,7 @@ def print_front_html(book: Book, templates: Path, contents: list[dict], bodies: 
 
 def print_index_html(book: Book, templates: Path, entries: list[dict], title: str, part_id: str) -> str:
     env = environment(templates)
-    sep = "،" if book.language.primary in ("fa", "prs", "ar") else ","
+    sep = book.language.list_separator
     return env.get_template("print/index.html.j2").render(**common_context(book), entries=entries, title=title, sep=sep, part_id=part_id,
                                                        see=book.language.labels.see)
 

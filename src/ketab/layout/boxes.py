@@ -42,29 +42,38 @@ def _collect_slots(box, index, origin, slots) -> None:
 FOOTNOTE_SAFE_CSS = "\nhtml { orphans: 1; widows: 1; }\n"
 
 
-def footnotes_intact(document) -> bool:
-    """Every footnote is set exactly once, in order, on the page of its call or a later one."""
-    call_page, body_page = {}, {}
-    calls, bodies = [], []
-    for index, page in enumerate(document.pages):
-        page_calls, page_bodies = [], []
-        _collect_footnotes(page._page_box, page_calls, page_bodies)
-        for c in page_calls:
-            call_page.setdefault(c, index)
-        for b in page_bodies:
-            body_page.setdefault(b, index)
-        calls += page_calls
-        bodies += page_bodies
-    return calls == bodies and all(body_page[n] >= call_page[n] for n in calls)
+def note_placement(document) -> list[tuple[list, list]]:
+    """Per page: (ids of the notes called there, ids of the notes printed there), in order."""
+    pages = []
+    for page in document.pages:
+        calls, bodies = [], []
+        _collect_footnotes(page._page_box, calls, bodies)
+        pages.append((calls, bodies))
+    return pages
+
+
+def notes_in_place(document) -> list[str]:
+    """Ids of the notes not printed exactly once, in order, on the page of their call."""
+    placement = note_placement(document)
+    wrong = []
+    called = [c for calls, _ in placement for c in calls]
+    printed = [b for _, bodies in placement for b in bodies]
+    for calls, bodies in placement:
+        wrong += [c for c in calls if c not in bodies]
+        wrong += [b for b in bodies if b not in calls]
+    if printed != called:
+        wrong += [c for c in called if printed.count(c) != 1]
+        wrong += [b for b, c in zip(printed, called) if b != c]
+    return list(dict.fromkeys(wrong))
 
 
 def _collect_footnotes(box, calls: list, bodies: list) -> None:
     tag = getattr(box, "element_tag", "") or ""
     if tag.endswith("::footnote-call") and type(box).__name__ == "InlineBox":
-        calls.append(id(box.element))
+        calls.append(box.element.get("id") or str(id(box.element)))
     elif type(box).__name__ == "FootnoteAreaBox":
         for child in box.children:
-            bodies.append(id(child.element))
+            bodies.append(child.element.get("id") or str(id(child.element)))
         return
     for child in getattr(box, "children", ()):
         _collect_footnotes(child, calls, bodies)

@@ -10,6 +10,9 @@ Markup (Markdown)::
     [اواخر سال 1353]{.shamsi}   (اوایل/آغاز: its first three months, اواسط: the middle six, اواخر/پایان: the
                                 last three; «سال» may stand between)
     [2021-08-21]{.miladi}       Gregorian, ISO order (also 2021-08 and 2021)
+    [11 جدی 1372]{.shamsi supplied=year}
+                                a part the editor supplied (day, month or year) stands in square brackets:
+                                «۱۱ جدی [۱۳۷۲]»
 
 Solar month names may be Dari (حمل … حوت) or Iranian (فروردین … اسفند); digits may be Persian, Arabic-Indic
 or Latin; Arabic ي/ك, a ZWNJ, a kasra or the ezafe hamza (سنبلهٔ) in a month name are tolerated.
@@ -29,14 +32,13 @@ year alone (winter, 22 December to 20 March, is given the year of its January), 
 from __future__ import annotations
 
 import datetime as _dt
-import html as _html
 import re
 from dataclasses import dataclass
 from typing import Callable, Literal
 
 from persiantools.jdatetime import JalaliDate
 
-from .markdown import DATE_MARKUP, LineIndex, code_spans, _Cover
+from .datemarks import DateError, DateMark, RenderedDate, find_date_markups
 from .digits import to_latin_digits, to_persian_digits
 
 __all__ = [
@@ -128,16 +130,20 @@ class DateStyle:
     def for_language(cls, lang: str) -> "DateStyle":
         """The style of a BCP 47 language tag: ``fa-AF``/``prs`` → :data:`DARI`, ``fa``/``fa-IR`` →
         :data:`IRANIAN`; English and every other language → :data:`ENGLISH`."""
-        parts = (lang or "").strip().replace("_", "-").lower().split("-")
-        primary = parts[0]
-        if primary == "prs" or (primary in ("fa", "fas", "per") and "af" in parts[1:]):
+        if is_dari(lang):
             return DARI
-        if primary in ("fa", "fas", "per", "pes"):
+        if (lang or "").strip().replace("_", "-").lower().split("-")[0] in ("fa", "fas", "per", "pes"):
             return IRANIAN
         return ENGLISH
 
     def number(self, n: int) -> str:
         return self.digits(str(n))
+
+
+def is_dari(lang: str) -> bool:
+    """Afghan Persian: ``prs`` or Persian (``fa``, ``fas``, ``per``) with the region ``AF``."""
+    parts = (lang or "").strip().replace("_", "-").lower().split("-")
+    return parts[0] == "prs" or (parts[0] in ("fa", "fas", "per") and "af" in parts[1:])
 
 
 DARI = DateStyle(SOLAR_MONTHS_DARI, GREGORIAN_MONTHS_DARI, to_persian_digits, "afghan")
@@ -146,58 +152,6 @@ ENGLISH = DateStyle(
     SOLAR_MONTHS_ENGLISH, GREGORIAN_MONTHS_ENGLISH, str, "afghan",
     ezafe=False, approximate_prefix="c. ", solar_suffix=" SH",
 )
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Results
-
-
-class DateError(ValueError):
-    """A date markup that cannot be read or names a day that does not exist.
-
-    ``col`` is the 0-based offset inside the markup body of the part at fault (0 if unknown): with a
-    :class:`DateMark` ``m``, the file column of the fault is ``m.col + 1 + col``.
-    """
-
-    def __init__(self, message: str, col: int = 0):
-        super().__init__(message)
-        self.message = message
-        self.col = col
-
-
-@dataclass(frozen=True)
-class RenderedDate:
-    """A date ready for the page."""
-
-    #: The date as the author gave it, in the book's style: «۱۱ سنبلهٔ ۱۳۳۲».
-    text: str
-    #: The same date in the other calendar, without brackets: «۲ سپتمبر ۱۹۵۳», «حدود ۲ سپتمبر ۱۹۵۳».
-    gloss: str
-    #: True when a calendar conversion may be a day off (an Afghan day before 1336).
-    approximate: bool
-    #: The Gregorian date for machines: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (a solar month or year is
-    #: given by the Gregorian month or year that holds its middle day).
-    iso: str
-    #: ``'shamsi'`` or ``'miladi'``: the calendar of the markup.
-    kind: str
-
-    def html(self) -> str:
-        """``<time datetime="1953-09-02" class="date shamsi">۱۱ سنبلهٔ ۱۳۳۲ <span class="gloss">(۲ سپتمبر
-        ۱۹۵۳)</span></time>``; an approximate date also has the class ``approximate``."""
-        classes = f"date {self.kind}" + (" approximate" if self.approximate else "")
-        gloss = f' <span class="gloss">({_html.escape(self.gloss)})</span>' if self.gloss else ""
-        return f'<time datetime="{self.iso}" class="{classes}">{_html.escape(self.text)}{gloss}</time>'
-
-
-@dataclass(frozen=True)
-class DateMark:
-    """One date markup found in a Markdown text."""
-
-    line: int  #: 1-based line of the opening ``[``
-    col: int  #: 1-based column (in characters) of the opening ``[``
-    body: str  #: what stands between the brackets: ``11 سنبله 1332``
-    kind: str  #: ``'shamsi'`` or ``'miladi'``
-    raw: str  #: the whole markup: ``[11 سنبله 1332]{.shamsi}``
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -290,7 +244,7 @@ def _parse_numeric(token: str, offset: int, what: str) -> _Parsed:
         raise DateError(f"too many parts in «{token}» (expected year-month-day)", parts[3][0])
     names = ("year", "month", "day")
     values = [_number(text, col, names[i]) if text else None for i, (col, text) in enumerate(parts)]
-    for i, ((col, text), value) in enumerate(zip(parts, values)):
+    for i, ((col, _text), value) in enumerate(zip(parts, values)):
         if value is None:
             raise DateError(f"missing {names[i]} in «{token}»", col)
     if len(parts[0][1]) < 3 and what == "solar":
@@ -372,16 +326,31 @@ def _year_span_text(y1: int, y2: int, style: DateStyle, solar: bool) -> str:
     return style.number(y1) + style.dash + style.number(y2) + (style.solar_suffix if solar else "")
 
 
-def render_date(body: str, kind: Literal["shamsi", "miladi"], style: DateStyle) -> RenderedDate:
-    """Read the body of a date markup and write it in *style* with its gloss.
+def render_date(body: str, kind: Literal["shamsi", "miladi"], style: DateStyle, supplied: str | None = None) -> RenderedDate:
+    """Read the body of a date markup and write it in *style* with its gloss; the part named by
+    ``supplied`` (``day``, ``month`` or ``year``: the editor's addition) stands in square brackets.
 
     Raises :class:`DateError` for a body that cannot be read or a day that does not exist.
     """
     if kind == "shamsi":
-        return _render_shamsi(body, style)
-    if kind == "miladi":
-        return _render_miladi(body, style)
-    raise ValueError(f"unknown date kind {kind!r} (expected 'shamsi' or 'miladi')")
+        rendered = _render_shamsi(body, style)
+    elif kind == "miladi":
+        rendered = _render_miladi(body, style)
+    else:
+        raise ValueError(f"unknown date kind {kind!r} (expected 'shamsi' or 'miladi')")
+    return _bracket(rendered, supplied, style) if supplied else rendered
+
+
+def _bracket(rendered: RenderedDate, supplied: str, style: DateStyle) -> RenderedDate:
+    """The date with its supplied part in brackets: words are day, month, year in the shown text."""
+    words = rendered.text.split(" ")
+    numbers = [i for i, w in enumerate(words) if re.fullmatch(f"[{_DIGITS}]+.*", w)]
+    names = [i for i in range(len(words)) if i not in numbers]
+    target = {"year": numbers[-1:], "day": numbers[:-1][:1], "month": names[-1:]}.get(supplied, [])
+    if not target:
+        raise DateError(f"this date has no {supplied} to mark as supplied", 0)
+    words[target[0]] = f"[{words[target[0]]}]"
+    return RenderedDate(" ".join(words), rendered.gloss, rendered.approximate, rendered.iso, rendered.kind)
 
 
 def _render_shamsi(body: str, style: DateStyle) -> RenderedDate:
@@ -455,7 +424,7 @@ def _render_miladi(body: str, style: DateStyle) -> RenderedDate:
         raise DateError(f"there is no month {p.month} (months are 1–12)", mcol)
     if p.day is not None:
         try:
-            g = _dt.date(p.year, p.month, p.day)
+            _dt.date(p.year, p.month, p.day)  # a real Gregorian day?
         except ValueError:
             length = ((_dt.date(p.year + p.month // 12, p.month % 12 + 1, 1) - _dt.date(p.year, p.month, 1)).days)
             raise DateError(f"{GREGORIAN_MONTHS_ENGLISH[p.month - 1]} {p.year} has {length} days", dcol) from None
@@ -490,20 +459,3 @@ def _miladi_result(p: _Parsed, style: DateStyle) -> RenderedDate:
     text = style.number(p.year)
     return RenderedDate(text, _year_span_text(j1.year, j2.year, style, solar=True), False, f"{p.year:04d}",
                         "miladi")
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Finding markups
-
-
-def find_date_markups(markdown: str) -> list[DateMark]:
-    """Every ``[…]{.shamsi}`` and ``[…]{.miladi}`` in *markdown*, outside code blocks and inline code."""
-    code = _Cover(code_spans(markdown))
-    index = LineIndex(markdown)
-    marks = []
-    for m in DATE_MARKUP.finditer(markdown):
-        if code.covers(m.start()):
-            continue
-        line, col = index.position(m.start())
-        marks.append(DateMark(line, col, m.group(1), m.group(2), m.group()))
-    return marks

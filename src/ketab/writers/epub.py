@@ -23,11 +23,12 @@ from ebooklib import epub
 from lxml import etree
 from lxml import html as lxml_html
 
-from ketab import render
+from ketab import render, safeio
 from ketab.assemble import Book, Part
 from ketab.layout import BookLayout
 from ketab.outputs import atomic_write
 from ketab.persian import bidi
+from ketab.sanitize import clean_svg
 from ketab.writers import epub_fonts
 from ketab.writers.target import Target
 
@@ -122,14 +123,18 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
             if image.src not in added:
                 added.add(image.src)
                 uid = "img-" + re.sub(r"[^A-Za-z0-9_-]", "-", image.src)
-                eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type,
-                                          content=(root / image.src).read_bytes()))
+                data = safeio.read_bytes(root, image.src, "image")
+                if image.media_type == "image/svg+xml":
+                    data = clean_svg(data)  # the picture as checked, written again: no parser of the reader's sees more
+                eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type, content=data))
 
     folios = _body_folios(pagination)
     toc = []
     for part in book.parts:
         content, chapter_title = _chapter_content(book, env, part, folios)
-        page(part.filename, part.id, part.title or labels.index, content)
+        own = {"style", "cover-image", "nav", "cover", "titlepage", "ncx"}
+        uid = part.id if part.id not in own and not part.id.startswith(("img-", "font-")) else f"{part.id}.part"  # never one of ours
+        page(part.filename, uid, part.title or labels.index, content)
         children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
         toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part})
 

@@ -17,15 +17,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from ketab.persian.lint.rules import prose_view
+from ketab.persian.lint.rules import BOOK_RULES, prose_view  # noqa: F401 (BOOK_RULES: this module's codes)
+from ketab.persian.lint.runner import Finding
 from ketab.persian.markdown import LineIndex
 from ketab.persian.script import ARABIC_LETTER, ARABIC_MARK
-
-#: The book-wide rules: code → description (they can be disabled like any rule).
-BOOK_RULES = {
-    "fa-spelling": "a word written two ways in the book (ZWNJ, آ/ا, Arabic letters, known pairs)",
-    "fa-name-variant": "a spelling of a name that the register of names rejects",
-}
 
 _WORD = re.compile(f"[{ARABIC_LETTER}{ARABIC_MARK}][{ARABIC_LETTER}{ARABIC_MARK}\u200c]*")
 _MARKS = re.compile(f"[{ARABIC_MARK}\u0640]")
@@ -49,8 +44,6 @@ def book_findings(files: Iterable[tuple[str, str]], rejected: dict[str, str] | N
                   disabled: frozenset[str] = frozenset()):
     """Findings of the book-wide rules over ``(path, text)`` pairs in reading order.  ``rejected`` maps a
     rejected spelling to the spelling the book uses instead."""
-    from ketab.persian.lint.runner import Finding
-
     files = list(files)
     occurrences: list[tuple[str, LineIndex, int, str]] = []
     findings: list[Finding] = []
@@ -59,13 +52,13 @@ def book_findings(files: Iterable[tuple[str, str]], rejected: dict[str, str] | N
         for m in _WORD.finditer(prose):
             occurrences.append((path, index, m.start(), _surface(m.group())))
         if rejected and "fa-name-variant" not in disabled:
-            findings += _rejected(path, prose, index, rejected, Finding)
+            findings += _rejected(path, prose, index, rejected)
     if "fa-spelling" not in disabled:
-        findings += _inconsistent(occurrences, Finding)
+        findings += _inconsistent(occurrences)
     return sorted(findings, key=lambda f: (f.path, f.line, f.col))
 
 
-def _inconsistent(occurrences, Finding):
+def _inconsistent(occurrences):
     forms: dict[str, Counter] = {}
     for _, _, _, surface in occurrences:
         forms.setdefault(_key(surface), Counter())[surface] += 1
@@ -84,7 +77,7 @@ def _inconsistent(occurrences, Finding):
     return out
 
 
-def _rejected(path, prose, index, rejected, Finding):
+def _rejected(path, prose, index, rejected):
     out = []
     boundary = f"[{ARABIC_LETTER}\u200c\\w]"
     for variant, entry in rejected.items():

@@ -34,6 +34,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ketab.persian.dates import DARI, IRANIAN, DateError, render_date
+from ketab.persian.digits import to_persian_digits
 from ketab.persian.lint import verbs as _verbs
 from ketab.persian.markdown import (
     DATE_MARKUP,
@@ -46,8 +48,6 @@ from ketab.persian.markdown import (
     protected_spans,
 )
 from ketab.persian.script import ARABIC_LETTER, ARABIC_MARK, has_arabic_letter, ltr_runs
-from ketab.persian.dates import DARI, IRANIAN, DateError, render_date
-from ketab.persian.digits import to_persian_digits
 
 __all__ = ["PROFILES", "RULES", "RULES_BY_CODE", "Rule", "prose_view"]
 
@@ -405,3 +405,10 @@ RULES: tuple[Rule, ...] = (
          _check_dates),
 )
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
+
+#: The rules that need the whole book (:mod:`ketab.persian.lint.book`): code → description.  They are turned
+#: off and on like any rule.
+BOOK_RULES = {
+    "fa-spelling": "a word written two ways in the book (ZWNJ, آ/ا, Arabic letters, known pairs)",
+    "fa-name-variant": "a spelling of a name that the register of names rejects",
+}
