@@ -69,10 +69,10 @@ def cheap_build(ms: Path, out: Path) -> Path:
     """The stages up to the EPUB, without WeasyPrint: the EPUB's path, or BuildError."""
     from ketab.assemble import assemble
     from ketab.convert import convert_chapters
-    from ketab.writers.epub import write_epub
     from ketab.generate import generated_markdown
     from ketab.manuscript import load_manuscript
     from ketab.render import default_templates
+    from ketab.writers.epub import write_epub
 
     loaded = load_manuscript(ms)
     converted, _ = convert_chapters(loaded, lambda ch: generated_markdown(loaded, ch))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from lxml import etree
 
 from support import NS, Epub, epubcheck_messages

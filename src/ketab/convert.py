@@ -24,12 +24,12 @@ import pypandoc
 from lxml import etree
 from lxml import html as lxml_html
 
+from ketab import safeio
 from ketab.cache import digest
 from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
-from ketab import safeio
 from ketab.register import mark_names
 from ketab.sanitize import UnsafeSvg, clean_svg, sanitize_html
 

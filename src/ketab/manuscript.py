@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ketab import config as cfg
-from ketab import safeio
-from ketab import yamlnodes
+from ketab import safeio, yamlnodes
 from ketab.diagnostics import BuildError, Collector, Diagnostic
 from ketab.persian import dates as pdates
 from ketab.persian.lint import LintConfig, LintConfigError, lint_markdown
