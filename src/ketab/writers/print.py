@@ -234,8 +234,9 @@ def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: s
     from ketab.diagnostics import display_path
 
     where = display_path(book.config.path)
-    warnings = [Diagnostic(where, None, Severity.WARNING, f"print PDF page {page}: {what} converted to gray", "press.colour") for page, what in findings.converted[:20]]
-    warnings += [Diagnostic(where, None, Severity.WARNING, f"print PDF page {page}: {what} cannot be made press-ready", "press.refused") for page, what in findings.refused[:20]]
+    line = book.config.lines.get(("print",), 1)  # the press settings in book.yaml decide what is converted
+    warnings = [Diagnostic(where, line, Severity.WARNING, f"print PDF page {page}: {what} converted to gray", "press.colour") for page, what in findings.converted[:20]]
+    warnings += [Diagnostic(where, line, Severity.WARNING, f"print PDF page {page}: {what} cannot be made press-ready", "press.refused") for page, what in findings.refused[:20]]
     return warnings
 
 
