@@ -29,6 +29,8 @@ FRONT_MATTER_KEYS = {
     "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
+PERSIAN = ("fa", "prs")
+"""Languages whose chapters the editorial linter checks."""
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
@@ -165,7 +167,7 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         return None
     for key in meta.value:
         if key not in FRONT_MATTER_KEYS:
-            diags.warning(path, meta.line(key), f"unknown front-matter key {key!r} is ignored", "front-matter.unknown-key")
+            diags.warning(path, meta.line(key), f"unknown front-matter key {key!r} is ignored{cfg.did_you_mean(key, FRONT_MATTER_KEYS)}", "front-matter.unknown-key")
     title = meta.value.get("title")
     if not isinstance(title, str) or not title.strip():
         diags.error(path, meta.line("title"), "front matter needs a `title`", "front-matter.title")
@@ -185,7 +187,8 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
             diags.error(path, meta.line("lint"), f"lint: {exc}", "front-matter.value")
     check_body(body, body_line, path, config, diags)
     report = diags.error if strict else diags.warning  # the editorial linter, on the text just read
-    for finding in lint_markdown(text, str(path), lint):
+    persian = config.language.primary in PERSIAN  # its rules are Persian orthography: «ي» is right in Arabic
+    for finding in lint_markdown(text, str(path), lint) if persian else ():
         report(path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
     source = meta.value.get("source")
     return Chapter(
