@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,10 @@ from ketab import cache as cachemod
 from ketab.diagnostics import Diagnostic, Severity
 from ketab.render import default_templates
 
-FORMATS = ("print", "screen", "epub")
+FORMATS = ("print", "screen", "epub", "html")
+DEFAULT_FORMATS = ("print", "screen", "epub")
+PAGED = {"print", "screen", "epub"}
+"""The formats that need the print layout (the EPUB's page-list maps to it)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class BuildResult:
 def build(
     manuscript_dir: Path,
     out_dir: Path,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     templates: Path | None = None,
     progress: Callable[[str], None] = lambda stage: None,
     use_cache: bool = True,
@@ -109,38 +113,49 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     book = assemble(manuscript, converted)
     clock.lap("assemble")
 
-    # The print layout is needed by every output: the EPUB's page-list maps to it.
-    progress("laying out pages with WeasyPrint")
     wanted = set(formats)
-    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, inputs["fonts"])
-    try:
-        outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
-        clock.lap("pdf")
-        progress("making the cover")
-        cover_pdf, cover_png = cover_writer.write_cover(book, layouter, templates, out_dir, pagination.total_pages, write_pdf="print" in wanted)
-    finally:
-        layouter.close()
-    if cover_pdf:
-        outputs["cover"] = cover_pdf
-    report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
-    clock.lap("cover")
+    outputs, pages = {}, 0
+    if wanted & PAGED:
+        # The print layout is needed by the PDFs and the EPUB: the EPUB's page-list maps to it.
+        progress("laying out pages with WeasyPrint")
+        layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, inputs["fonts"])
+        try:
+            outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
+            clock.lap("pdf")
+            progress("making the cover")
+            cover_pdf, cover_png = cover_writer.write_cover(book, layouter, templates, out_dir, pagination.total_pages, write_pdf="print" in wanted)
+        finally:
+            layouter.close()
+        pages = pagination.total_pages
+        if cover_pdf:
+            outputs["cover"] = cover_pdf
+        report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
+        clock.lap("cover")
 
     if "epub" in wanted:
         progress("writing the EPUB")
         outputs["epub"] = epub_writer.write_epub(book, templates, out_dir, page_breaks(book, pagination), cover_png)
         clock.lap("epub")
 
+    if "html" in wanted:
+        from ketab.writers import html as html_writer
+
+        progress("writing the web edition")
+        outputs["html"], web_warnings = html_writer.write_html(book, templates, out_dir)
+        warnings = tuple(warnings) + tuple(web_warnings)
+        clock.lap("html")
+
     all_warnings = tuple(manuscript.warnings) + tuple(warnings)
     if cache is not None:
         cache.save_state({
             "inputs": inputs,
             "warnings": [[d.path, d.line, d.severity.value, d.message, d.code] for d in all_warnings],
-            "pages": pagination.total_pages,
+            "pages": pages,
             # names, not paths: a copied output folder is checked against its own files
             "outputs_by_format": {k: Path(v).name for k, v in outputs.items()},
             "outputs": {Path(p).name: _file_digest(p) for p in outputs.values()},
         })
-    return BuildResult(outputs, all_warnings, pagination.total_pages, clock.laps, False, tuple(report))
+    return BuildResult(outputs, all_warnings, pages, clock.laps, False, tuple(report))
 
 
 def page_breaks(book, pagination) -> dict:
@@ -166,7 +181,7 @@ def page_breaks(book, pagination) -> dict:
 # --- what changed ------------------------------------------------------------
 
 
-BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*")
+BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*", "web/*")
 """The templates a build reads (not the proof's or the preview's)."""
 
 
@@ -235,11 +250,18 @@ def pin_the_clock(config) -> None:
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """Temporary files of a build that was killed (we hold the lock: none is in use)."""
     for tmp in out_dir.glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)  # a web edition being written
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of a file; of a folder (the web edition), of its names and contents."""
+    path = Path(path)
+    if path.is_dir():
+        return "tree:" + cachemod.tree_digest(path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class _Clock:

@@ -15,7 +15,7 @@ from ketab.diagnostics import BuildError, ExitCode
 @click.command("build")
 @click.argument("manuscript", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-@click.option("--format", "formats", default="print,screen,epub", help="Comma-separated: print, screen, epub, or all.")
+@click.option("--format", "formats", default="print,screen,epub", help="Comma-separated: print, screen, epub, html (a web edition), or all.")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Templates folder.")
 @click.option("-v", "--verbose", is_flag=True, help="Say what was rebuilt and why.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
