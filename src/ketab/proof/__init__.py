@@ -56,6 +56,7 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
 
     from ketab.layout.pagination import paginate
     from ketab.writers import print as pdf_writer
+    from ketab.writers import screen as screen_writer
     from ketab import render
     from ketab.layout import Layouter
     from ketab.pipeline import pin_the_clock
@@ -73,7 +74,7 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
     try:
         pagination = paginate(marked, layouter, templates, bleed=0.0)
         pdf = pdf_writer.assemble_pdf(marked, pagination, 1)
-        pdf_writer.finish(pdf, marked, pagination, screen=True)
+        screen_writer.finish(pdf, marked, pagination)
         touched = draw_bars(pdf, pagination, {u.key: u.extra for u in layouter.memo.values()})
         html = summary_html(marked, templates, chapters, against, touched, pagination)
         summary = layouter.layout(html, render.print_css(marked, templates, render.PrintStyle("content")))

@@ -24,8 +24,10 @@ from lxml import html as lxml_html
 
 from ketab import render
 from ketab.assemble import Book, Part
+from ketab.layout import BookLayout
 from ketab.outputs import atomic_write
 from ketab.persian import bidi
+from ketab.writers.target import Target
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MARC_ROLES = {"author": "aut", "editor": "edt", "translator": "trl", "compiler": "com", "illustrator": "ill", "publisher": "pbl"}
@@ -46,6 +48,13 @@ class Note:
     number: str
     kind: str
     html: str
+
+
+def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
+    """``<slug>.epub``, its page-list mapped to the print layout and its cover the front panel's picture."""
+    from ketab.writers.cover import front_cover_png
+
+    return write_epub(book, target.templates, target.out_dir, layout.page_breaks, front_cover_png(book, layout))
 
 
 def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | None = None, cover_png: bytes | None = None) -> Path:

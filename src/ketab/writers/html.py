@@ -53,6 +53,13 @@ def site_dir(out_dir: Path, slug: str) -> Path:
     return Path(out_dir) / f"{slug}-html"
 
 
+def write(book: Book, layout, target, written: dict) -> Path:
+    """The web edition (the print layout is not needed: a web page has no page numbers)."""
+    path, warnings = write_html(book, target.templates, target.out_dir)
+    target.warnings.extend(warnings)
+    return path
+
+
 def write_html(book: Book, templates: Path, out_dir: Path) -> tuple[Path, list[Diagnostic]]:
     """Write the web edition; (its folder, warnings)."""
     warnings: list[Diagnostic] = []
