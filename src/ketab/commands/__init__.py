@@ -1,6 +1,6 @@
 """The ``ketab`` command line: one module per subcommand, one group here.
 
-``ketab new`` (:mod:`.new`), ``ketab build`` (:mod:`.build`), ``ketab lint``
+``ketab new`` (:mod:`.new`), ``ketab build`` (:mod:`.build`), ``ketab import`` (:mod:`.import_docx`), ``ketab lint``
 (:mod:`.lint`), ``ketab watch`` (:mod:`.watch`), ``ketab proof`` (:mod:`.proof`), ``ketab thumbnails``
 (:mod:`.thumbnails`); the console and exit codes they share are in
 :mod:`.console` and :class:`ketab.diagnostics.ExitCode`.
@@ -58,9 +58,9 @@ def main() -> None:
 
 def _register() -> None:
     """Each subcommand lives in its own module (each imports only click at load time)."""
-    from ketab.commands import build, lint, new, proof, thumbnails, watch
+    from ketab.commands import build, import_docx, lint, new, proof, thumbnails, watch
 
-    for module in (new, build, lint, proof, thumbnails, watch):
+    for module in (new, build, import_docx, lint, proof, thumbnails, watch):
         main.add_command(module.command)
 
 

@@ -15,7 +15,7 @@ from ketab.diagnostics import BuildError, ExitCode
 @click.command("build")
 @click.argument("manuscript", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-@click.option("--format", "formats", default="print,screen,epub", help="Comma-separated: print, screen, epub, html (a web edition), or all.")
+@click.option("--format", "formats", default="print,screen,epub", help="Comma-separated: print, screen, epub, html (a web edition), docx (a Word review copy), or all.")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Templates folder.")
 @click.option("-v", "--verbose", is_flag=True, help="Say what was rebuilt and why.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
@@ -61,7 +61,7 @@ def command(manuscript: Path | None, out_dir: Path, formats: str, templates: Pat
         return
     for fmt, path in result.outputs.items():
         err.print(f"  {fmt:<7} {path}", markup=False)
-    err.print(f"built {result.pages} pages in {elapsed:.1f} s", style="green")
+    err.print(f"built {result.pages} pages in {elapsed:.1f} s" if result.pages else f"built in {elapsed:.1f} s", style="green")
 
 
 def find_manuscript(given: Path | None) -> Path:

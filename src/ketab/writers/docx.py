@@ -208,7 +208,7 @@ def _styles(data: bytes, book: Book) -> bytes:
             _set(rpr, "szCs", {"val": "22"})
     for name, vanish, color in ((A.STYLE_SHAMSI, False, None), (A.STYLE_MILADI, False, None), (A.STYLE_GLOSS, False, "7F7F7F"),
                                 (A.STYLE_INDEX, False, None), (A.STYLE_INDEX_ENTRY, True, None), (A.STYLE_ANCHOR, False, None),
-                                (A.STYLE_CHAPTER, True, None)):
+                                (A.STYLE_ANCHOR_ID, True, None), (A.STYLE_CHAPTER, True, None)):
         _character_style(root, name, vanish, color)
     for name, size in ((A.STYLE_SUBTITLE, "30"), (A.STYLE_BYLINE, "22")):
         _paragraph_style(root, name, size, rtl)

@@ -15,11 +15,13 @@ STYLE_GLOSS = "ketab gloss"
 STYLE_INDEX = "ketab index"
 STYLE_INDEX_ENTRY = "ketab index entry"
 STYLE_ANCHOR = "ketab anchor"
+STYLE_ANCHOR_ID = "ketab anchor id"
+"""Hidden text after an anchor: its id (pandoc's reader keeps a bookmark only where a link points at it)."""
 STYLE_SUBTITLE = "ketab subtitle"
 STYLE_BYLINE = "ketab byline"
 STYLE_CHAPTER = "ketab chapter"
 """Hidden text in a chapter's title: the chapter's file in the manuscript."""
-CHARACTER_STYLES = (STYLE_SHAMSI, STYLE_MILADI, STYLE_GLOSS, STYLE_INDEX, STYLE_INDEX_ENTRY, STYLE_ANCHOR)
+CHARACTER_STYLES = (STYLE_SHAMSI, STYLE_MILADI, STYLE_GLOSS, STYLE_INDEX, STYLE_INDEX_ENTRY, STYLE_ANCHOR, STYLE_ANCHOR_ID)
 PARAGRAPH_STYLES = (STYLE_SUBTITLE, STYLE_BYLINE)
 CHAPTER_BOOKMARK = "ketab-"
 """Bookmark on a chapter's title: ``ketab-<chapter id>``."""
@@ -109,7 +111,9 @@ def export_inlines(render_gloss):
                 if entry and entry != plain(content):
                     out.append(span(text_inlines(f" [{entry}]"), attrs=[("custom-style", STYLE_INDEX_ENTRY)]))
             elif ident and not classes:
-                out.append(span(content, ident, attrs=[("custom-style", STYLE_ANCHOR)]))
+                # the outer span is the bookmark links in Word go to; the id is spelled out, hidden, for the import
+                out.append(span([span(content, attrs=[("custom-style", STYLE_ANCHOR)])], ident))
+                out.append(span([{"t": "Str", "c": f"[#{ident}]"}], attrs=[("custom-style", STYLE_ANCHOR_ID)]))
             else:
                 out.append(el)
         return out
@@ -120,50 +124,69 @@ def export_inlines(render_gloss):
 # --- import: styled spans → ketab markup ------------------------------------------
 
 
+def normalise_inlines(inlines):
+    """What a word processor does to runs undone: LibreOffice splits a run wherever the direction changes
+    (pandoc's reader gives ``dir=rtl`` spans) and may nest or split a styled run. Direction spans are
+    spliced out and neighbouring spans of one style joined, so :func:`import_inlines` sees whole runs."""
+    out = []
+    for el in inlines:
+        if el.get("t") == "Span":
+            (ident, classes, attrs), content = el["c"]
+            if not ident and not classes and set(dict(attrs)) <= {"dir"}:
+                out.extend(content)
+                continue
+            style = dict(attrs).get("custom-style")
+            if style and out and out[-1].get("t") == "Span" and out[-1]["c"][0] == el["c"][0]:
+                out[-1] = {"t": "Span", "c": [el["c"][0], out[-1]["c"][1] + content]}
+                continue
+        out.append(el)
+    if len(out) != len(inlines):
+        return normalise_inlines(out)  # splicing may have brought two runs of one style together
+    return out
+
+
 def import_inlines(inlines):
     """The inverse of :func:`export_inlines` on what pandoc's docx reader (``+styles``) gives."""
     out = []
-    pending_bookmark = None
     for el in inlines:
         if el.get("t") != "Span":
-            if pending_bookmark is not None:
-                out.append(pending_bookmark)
-                pending_bookmark = None
             out.append(el)
             continue
         (ident, classes, attrs), content = el["c"]
         attrs = dict(attrs)
         style = attrs.pop("custom-style", None)
-        if not content and ident and not style:
-            pending_bookmark = el  # a bookmark: it names the anchor that follows
-            continue
-        bookmark = pending_bookmark["c"][0][0] if pending_bookmark is not None else ""
+        if not content and (ident or "anchor" in classes):
+            continue  # a bookmark: the hidden id after the anchor says where it was
         if style == STYLE_GLOSS:
-            if out and out[-1].get("t") == "Space":
-                pass
             continue
-        if style == STYLE_INDEX_ENTRY:
-            entry = plain(content).strip().strip("[]").strip()
-            prev = next((x for x in reversed(out) if x.get("t") == "Span" and "idx" in x["c"][0][1]), None)
-            if prev is not None and entry:
-                prev["c"][0][2] = [["entry", entry]]
-            continue
-        if pending_bookmark is not None and style not in (STYLE_ANCHOR, STYLE_INDEX):
-            out.append(pending_bookmark)
-        pending_bookmark = None
-        if style in (STYLE_SHAMSI, STYLE_MILADI):
+        if style == STYLE_CHAPTER:
+            out.append(el)  # read by the importer, in a chapter's title
+        elif style in (STYLE_INDEX_ENTRY, STYLE_ANCHOR_ID):
+            value = plain(content).strip().strip("[]").strip()
+            kind = "idx" if style == STYLE_INDEX_ENTRY else "anchor"
+            prev = next((x for x in reversed(out) if x.get("t") == "Span" and kind in x["c"][0][1]), None)
+            if prev is not None and value:
+                if kind == "idx":
+                    prev["c"][0][2] = [["entry", value]]
+                else:
+                    prev["c"][0] = [value.lstrip("#"), [], []]
+        elif style in (STYLE_SHAMSI, STYLE_MILADI):
             out.append(span(content, "", ["shamsi" if style == STYLE_SHAMSI else "miladi"]))
         elif style == STYLE_INDEX:
             out.append(span(content, "", ["idx"]))
         elif style == STYLE_ANCHOR:
-            out.append(span(content, ident or bookmark))
+            out.append(span(content, "", ["anchor"]))  # its id follows as hidden text
         elif not ident and not classes and (style is not None or set(attrs) <= {"dir"}):
             out.extend(content)  # a character style ketab does not know, or pandoc's dir=rtl: keep the text
         else:
             out.append({"t": "Span", "c": [[ident, classes, [[k, v] for k, v in attrs.items()]], content]})
-    if pending_bookmark is not None:
-        out.append(pending_bookmark)
-    return _tidy(out)
+    unmarked = []
+    for x in out:  # an anchor whose id never came keeps its text
+        if x.get("t") == "Span" and x["c"][0][1] == ["anchor"]:
+            unmarked.extend(x["c"][1])
+        else:
+            unmarked.append(x)
+    return _tidy(unmarked)
 
 
 def _tidy(inlines):
