@@ -52,6 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ketab lint manuscript
 
 test: $(TSTAMP) $(NSTAMP) $(SYSTEM)
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q
 
 bench: $(TSTAMP)

@@ -12,9 +12,9 @@ from pathlib import Path
 import pypdfium2
 import pytest
 from lxml import etree
+from tests.office import soffice, to_pdf
 
 from ketab import pipeline
-from tests.office import soffice, to_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ROOT / "tests" / "projects"

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from fontTools.ttLib import TTFont
 from lxml import html as lxml_html
+from tests.browser import Browser, chromium_path
 
 from ketab import pipeline
-from tests.browser import Browser, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ROOT / "tests" / "projects"

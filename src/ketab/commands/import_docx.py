@@ -12,7 +12,6 @@ own file, or only the one ``--chapter`` names.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -233,7 +232,7 @@ def add_to_book(book_yaml: Path, rel: str) -> bool:
 def command(docx: Path, chapter: str | None, manuscript: Path | None, track: str) -> None:
     """Make a chapter of the manuscript from a Word file (DOCX): notes, images, tracked changes, a lint report."""
     from ketab.commands.build import find_manuscript
-    from ketab.persian.lint import lint_paths
+    from ketab.commands.lint import lint_paths
     from ketab.writers.docx import ast_version
 
     root = find_manuscript(manuscript)

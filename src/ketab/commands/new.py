@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import sys
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -73,7 +72,8 @@ translator: نام مترجم
 
 ## یادداشت‌ها و ارجاع‌ها
 
-یادداشت‌ها در پای صفحه می‌آیند و در هر فصل از نو شماره می‌خورند.[^3] [شهر کابل]{.idx entry="کابل"} بار دیگر در نمایه ثبت می‌شود. ارجاع به جای دیگری از کتاب شمارهٔ صفحهٔ آن را در نسخهٔ چاپی دارد: [تاریخ‌ها را ببینید](#q-tarikh).
+یادداشت‌ها در پای صفحه می‌آیند و در هر فصل از نو شماره می‌خورند.[^3]
+[شهر کابل]{.idx entry="کابل"} بار دیگر در نمایه ثبت می‌شود. ارجاع به جای دیگری از کتاب شمارهٔ صفحهٔ آن را در نسخهٔ چاپی دارد: [تاریخ‌ها را ببینید](#q-tarikh).
 
 [^1]: یادداشت نویسنده بی نشانه می‌آید.
 [^2]: م: یادداشت مترجم با نشانهٔ مترجم پایان می‌یابد.
@@ -114,7 +114,8 @@ Each chapter is a Markdown file with a few lines of front matter that give its t
 
 ## Notes and references
 
-Notes stand at the foot of the page and are numbered anew in each chapter.[^3] [The city of Kabul]{.idx entry="Kabul"} is filed in the index once more. A reference to another place in the book carries its page in print: [see the dates](#q-dates).
+Notes stand at the foot of the page and are numbered anew in each chapter.[^3]
+[The city of Kabul]{.idx entry="Kabul"} is filed in the index once more. A reference to another place in the book carries its page in print: [see the dates](#q-dates).
 
 [^1]: An author's note carries no mark.
 [^2]: tr: A translator's note ends with the translator's mark.
@@ -155,7 +156,8 @@ translator: اسم المترجم
 
 ## الحواشي والإحالات
 
-تأتي الحواشي في أسفل الصفحة ويبدأ ترقيمها من جديد في كل فصل.[^3] [مدينة كابل]{.idx entry="كابل"} تُدرج في الفهرس مرة أخرى. والإحالة إلى موضع آخر من الكتاب تحمل رقم صفحته في النسخة المطبوعة: [انظر التواريخ](#q-tawarikh).
+تأتي الحواشي في أسفل الصفحة ويبدأ ترقيمها من جديد في كل فصل.[^3]
+[مدينة كابل]{.idx entry="كابل"} تُدرج في الفهرس مرة أخرى. والإحالة إلى موضع آخر من الكتاب تحمل رقم صفحته في النسخة المطبوعة: [انظر التواريخ](#q-tawarikh).
 
 [^1]: حاشية المؤلف تأتي بلا علامة.
 [^2]: م: حاشية المترجم تنتهي بعلامة المترجم.

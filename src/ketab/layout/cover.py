@@ -13,7 +13,6 @@ from pathlib import Path
 from ketab import render
 from ketab.assemble import Book
 
-
 MIN_SPINE_TEXT = 5.0
 """Printers set no text on a spine narrower than this (mm)."""
 
@@ -40,7 +39,7 @@ def cover_html_css(book: Book, templates: Path, geo: CoverGeometry, bleed: float
     rtl = book.language.is_rtl
     front_x, back_x = (0, geo.panel + geo.spine) if rtl else (geo.panel + geo.spine, 0)
     env = render.environment(templates)
-    sep = "، " if book.language.primary in ("fa", "prs", "ar") else ", "
+    sep = book.language.list_separator + " "
     creators = sep.join(dict.fromkeys(c.name for c in book.config.creators if c.role in ("author", "compiler", "editor")))
     html = env.get_template("cover/cover.html.j2").render(
         book=book, lang=book.language.tag, dir=book.language.direction, front_x=front_x, back_x=back_x,

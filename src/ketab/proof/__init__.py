@@ -54,12 +54,12 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
     """Compare the manuscript in ``old_dir`` with ``new_dir``; write ``<out>/<slug>-proof.pdf``."""
     import pikepdf
 
-    from ketab.layout.pagination import paginate
-    from ketab.writers import print as pdf_writer
-    from ketab.writers import screen as screen_writer
     from ketab import render
     from ketab.layout import Layouter
+    from ketab.layout.pagination import paginate
     from ketab.pipeline import pin_the_clock
+    from ketab.writers import print as pdf_writer
+    from ketab.writers import screen as screen_writer
 
     templates = Path(templates or render.default_templates())
     progress("reading and converting both versions")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import re
 import subprocess
 import uuid
 import zipfile
@@ -24,11 +23,11 @@ from pathlib import Path
 import pypandoc
 from lxml import etree
 
-from ketab.writers import docx_markup as A
 from ketab.assemble import Book
 from ketab.convert import PANDOC_FROM  # the chapters are read as the build reads them
 from ketab.outputs import atomic_write
 from ketab.persian import dates as pdates
+from ketab.writers import docx_markup as A
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

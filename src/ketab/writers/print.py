@@ -165,7 +165,7 @@ def _outline(pdf, book: Book, pagination: Pagination) -> None:
 
 def _page_labels(pdf, book: Book, pagination: Pagination) -> None:
     """Viewers show the printed folios: letters (or roman) in front, numbers from the text."""
-    front_style = pikepdf.Name.r if not book.language.primary in ("fa", "prs") else None
+    front_style = pikepdf.Name.r if book.language.front_counter == "lower-roman" else None
     nums = pikepdf.Array()
     nums.append(0)
     nums.append(pikepdf.Dictionary(S=front_style) if front_style else pikepdf.Dictionary(P=pikepdf.String("")))
