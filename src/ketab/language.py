@@ -14,6 +14,8 @@ from ketab.persian.collation import persian_sort_key
 from ketab.persian.dates import is_dari
 from ketab.persian.digits import digit_script, to_arabic_digits, to_persian_digits
 
+OTHER_ARABIC_SCRIPT = frozenset({"ar", "ur", "ps", "ckb", "sd", "ug", "ks", "bal"})
+"""Languages written in Arabic script with an orthography of their own."""
 RTL_LANGUAGES = frozenset({"fa", "prs", "ar", "he", "ur", "ps", "ckb", "sd", "yi", "dv", "ug"})
 
 _DIGITS = {"persian": to_persian_digits, "arabic": to_arabic_digits}
@@ -244,6 +246,13 @@ class Language:
     def lint_profile(self) -> str:
         """The editorial linter's default profile: ``dari`` for Afghan Persian, else ``iranian``."""
         return "dari" if is_dari(self.tag) else "iranian"
+
+    @property
+    def linted(self) -> bool:
+        """Whether the editorial linter checks the book: its rules are Persian orthography, wrong for the
+        other languages written in Arabic script («ي» and «ك» are right in Arabic); Persian quoted in an
+        English book is checked."""
+        return self.primary not in OTHER_ARABIC_SCRIPT
 
 
 def _generic_sort_key(text: str) -> tuple:

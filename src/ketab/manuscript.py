@@ -30,9 +30,6 @@ FRONT_MATTER_KEYS = {
     "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
-OTHER_ARABIC_SCRIPT = ("ar", "ur", "ps", "ckb", "sd", "ug", "ks", "bal")
-"""Languages written in Arabic script with their own orthography: the editorial linter's rules are Persian
-(«ي» and «ك» are right in Arabic), so it does not check their books. Persian quoted in an English book is checked."""
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
@@ -119,7 +116,7 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
     _check_unique_ids(chapters, diags)
     sources = _load_sources(root, diags)
     register = load_register(root, config.chapters, config.path, diags)
-    if config.language.primary not in OTHER_ARABIC_SCRIPT:
+    if config.language.linted:
         _lint_book(chapters, register, book_lint, diags, strict)
     known = {s.id for s in sources}
     for ch in chapters:
@@ -229,7 +226,7 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
     lint = chapter_lint(meta, book_lint, path, diags)
     check_body(body, body_line, path, config, diags)
-    if config.language.primary not in OTHER_ARABIC_SCRIPT:
+    if config.language.linted:
         lint_text(text, path, lint, diags, strict)
     source = meta.value.get("source")
     return Chapter(

@@ -168,16 +168,18 @@ translator: اسم المترجم
 
 
 def sample_for(tag: str) -> Sample:
-    primary = tag.split("-")[0].lower()
-    return SAMPLES["fa" if primary == "prs" else primary]
+    from ketab.language import label_key
+
+    return SAMPLES[label_key(tag)]
 
 
 def book_yaml(tag: str, slug: str, identifier: str, date: str) -> str:
     """A book.yaml with every key of the schema, each under a comment that says what it is."""
     from ketab.config import SCHEMA
+    from ketab.language import Language, default_direction
 
     s = sample_for(tag)
-    profile = "dari" if tag.lower() in ("fa-af", "prs") else "iranian"
+    language = Language(tag, default_direction(tag))
     values = {
         "title": s.title,
         "subtitle": s.subtitle,
@@ -195,7 +197,7 @@ def book_yaml(tag: str, slug: str, identifier: str, date: str) -> str:
         "bleed": 3,
         "signature": 16,
         "caliper": 0.1,
-        "lint": f"{{profile: {profile}}}" if tag.split("-")[0].lower() in ("fa", "prs") else None,
+        "lint": f"{{profile: {language.lint_profile}}}" if language.label_key == "fa" else None,
         "chapters": ["chapters/00-preface.md", "chapters/01-chapter.md", f"{{generate: index, title: {s.index_title}}}"],
     }
     lines = [
@@ -266,8 +268,9 @@ LANGUAGES = ("fa-AF", "fa", "en", "ar")
               help="The book's language (BCP 47): fa-AF, fa, prs, en, ar, or a regional tag of these.")
 def command(folder: Path, tag: str) -> None:
     """Start a new book in FOLDER: book.yaml, a preface and a chapter that build at once."""
-    primary = tag.split("-")[0].lower()
-    if primary not in ("fa", "prs", "en", "ar") or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", tag):
+    from ketab.language import label_key
+
+    if label_key(tag) not in SAMPLES or not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", tag):
         raise click.BadParameter(f"ketab has sample books in {', '.join(LANGUAGES)} (and regional tags of these)", param_hint="--language")
     written = create_book(folder, tag)
     out = click.get_text_stream("stderr")

@@ -185,7 +185,7 @@ def _index_page(book: Book, env, part: Part, hrefs: dict) -> str:
     for entry in book.index:
         places = [(f"{hrefs[pid]}#{anchor}", lang.digits(n)) for n, (pid, anchor) in enumerate(entry.places, start=1)]
         entries.append({"heading_html": bidi.isolate_text(entry.heading, lang.tag), "places": places})
-    sep = "،" if lang.primary in ("fa", "prs", "ar") else ","
+    sep = lang.list_separator
     return env.get_template("web/index.html.j2").render(entries=entries, part_id=part.id, title=part.title or lang.labels.index, sep=sep)
 
 
