@@ -30,6 +30,8 @@ FRONT_MATTER_KEYS = {
     "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
+_TRACKED = re.compile(r"\]\{\.(insertion|deletion)\b")
+"""A tracked change kept by ``ketab import --track-changes all``."""
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
@@ -341,6 +343,10 @@ def check_body(body: str, body_line: int, path: Path, config, diags: Collector) 
             code_free = code_free[d.end() :]
         for m in _NOTE_REF.finditer(code_free):
             refs.setdefault(m.group(1), lineno)
+        for m in _TRACKED.finditer(code_free):
+            kind = "insertion" if m.group(1) == "insertion" else "deletion"
+            diags.warning(path, lineno, f"a tracked {kind} from Word is still marked: keep or drop its text and remove the mark "
+                          "(ketab import --track-changes accept|reject settles them all)", "chapter.tracked-change")
     text = "\n".join(visible)
     reported = set()
     for danger in _RAW_DANGER.finditer(text):

@@ -82,9 +82,12 @@ def test_a_change_made_in_libreoffice_comes_back_in_the_chapter(book, track):
         assert re.search(r"\[بی نشانه\]\{\.deletion[^}]*\}\[بدون نشانه\]\{\.insertion", text), text  # in the note too
     assert front(imported) == front(book.parent / "original" / "01-chapter.md")
     assert (book / "chapters" / "00-preface.md").read_text() == (book.parent / "original" / "00-preface.md").read_text()
-    if track != "all":
-        rebuilt = ketab("build", "--format", "epub", cwd=book)
-        assert rebuilt.returncode == 0 and "warning" not in rebuilt.stderr, rebuilt.stderr
+    rebuilt = ketab("build", "--format", "epub", cwd=book)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    if track == "all":  # the build says what is still to settle, where
+        assert len(re.findall(r"chapters/01-chapter\.md:\d+: warning: a tracked (insertion|deletion) from Word is still marked", rebuilt.stderr)) == 4
+    else:
+        assert "warning" not in rebuilt.stderr, rebuilt.stderr
 
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==")
