@@ -122,3 +122,14 @@ def test_a_translators_word_file_becomes_a_new_chapter(book, tmp_path):
 def test_asking_for_a_chapter_the_review_copy_does_not_have(book):
     res = ketab("import", "build/book.docx", "--chapter", "chapters/09-none.md", cwd=book)
     assert res.returncode == 1 and "has no chapter 'chapters/09-none.md'" in res.stderr and "chapters/01-chapter.md" in res.stderr
+
+
+def test_an_arabic_book_keeps_its_arabic_letters(tmp_path):
+    assert ketab("new", "kitab", "--language", "ar", cwd=tmp_path).returncode == 0
+    source = tmp_path / "fasl.md"
+    source.write_text("# فصل\n\nهذا كتاب في الأدب العربي.\n", encoding="utf-8")
+    docx = tmp_path / "fasl.docx"
+    pypandoc.convert_file(str(source), "docx", outputfile=str(docx))
+    res = ketab("import", str(docx), "--chapter", "chapters/02-fasl.md", cwd=tmp_path / "kitab")
+    assert res.returncode == 0, res.stderr
+    assert "هذا كتاب في الأدب العربي." in (tmp_path / "kitab" / "chapters" / "02-fasl.md").read_text(encoding="utf-8")

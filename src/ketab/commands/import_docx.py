@@ -250,10 +250,25 @@ def command(docx: Path, chapter: str | None, manuscript: Path | None, track: str
             listed = add_to_book(root / "book.yaml", rel)
             click.echo(f"  {'wrote' if not listed else 'added'} {path}{' (listed in book.yaml)' if listed else ''}", file=out)
             written.append(path)
-    # normalisation: the linter's unambiguous fixes, then what it still finds
+    # normalisation: the linter's unambiguous fixes, then what it still finds (Persian orthography: not for
+    # a book in Arabic, where «ي» is right)
+    if not _book_language(root).linted:
+        click.echo(f"imported {len(written)} chapter{'s' if len(written) != 1 else ''} from {docx}", file=out)
+        return
     code = lint_paths(written, fix=True, out=sys.stdout)
     click.echo(f"imported {len(written)} chapter{'s' if len(written) != 1 else ''} from {docx}"
                + ("; the linter's findings are above" if code else "; the linter finds nothing"), file=out)
+
+
+def _book_language(root: Path):
+    from ketab.config import load_config
+    from ketab.diagnostics import BuildError
+    from ketab.language import Language
+
+    try:
+        return load_config(root / "book.yaml")[0].language
+    except BuildError:
+        return Language("fa", "rtl")  # a book.yaml the build will report on: normalise as for Persian
 
 
 def _choose(chapters: list[ImportedChapter], chapter: str | None, docx: Path) -> list[tuple[ImportedChapter, str]]:
