@@ -47,3 +47,36 @@ def test_sources_list_has_no_file_names_or_ids_and_dates_in_both_calendars(write
     tree = lxml_html.fragment_fromstring(part.html, create_parent="div")
     latin = tree.xpath("//*[contains(., 'Eight days ago') and @dir='ltr']")
     assert latin, "the original Latin-script title is isolated left to right"
+
+
+CHRON_BOOK = """\
+title: گاه‌شمار
+language: fa-AF
+slug: c
+identifier: urn:uuid:2b3c4d5e-0000-4000-8000-000000000005
+chapters:
+  - chapters/05.md
+  - {generate: chronology, data: data/chronology.yaml}
+"""
+
+
+def _chronology_warnings(write_book, event: str):
+    from ketab.convert import convert_chapters
+
+    chron = f'- date: "2021-08-16"\n  calendar: miladi\n  event: "{event}"\n  source: "004"\n'
+    root = write_book(CHRON_BOOK, {
+        "chapters/05.md": '---\ntitle: فصل\nsource: "004"\n---\n\nاو گفت: «هرگز سر فرود نخواهیم آورد»[^1] و رفت.\n\n[^1]: یادداشت.\n',
+        "sources/004.yaml": 'id: "004"\n', "data/chronology.yaml": chron,
+    })
+    ms = load_manuscript(root)
+    _, warnings = convert_chapters(ms, lambda ch: generated_markdown(ms, ch))
+    return [w for w in warnings if w.code == "chronology.misquote"]
+
+
+def test_a_chronology_event_that_misquotes_its_chapter_is_a_warning_at_its_line(write_book):
+    (w,) = _chronology_warnings(write_book, "احمد مسعود گفت «ما هرگز تسلیم نخواهیم شد».")
+    assert w.line == 3 and "ما هرگز تسلیم نخواهیم شد" in w.message
+
+
+def test_an_exact_quotation_is_not_a_warning(write_book):
+    assert _chronology_warnings(write_book, "احمد مسعود گفت «هرگز سر فرود نخواهیم آورد».") == []

@@ -8,6 +8,7 @@ is made at assembly: see :mod:`ketab.assemble`.)
 from __future__ import annotations
 
 from ketab import config as cfg
+from ketab import safeio
 from ketab import yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import label_key
@@ -35,7 +36,12 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
     if not found:
         diags.error(manuscript.config.path, chapter.body_line, f"chronology data {chapter.rel!r} not found", "chronology.missing")
         diags.raise_if_errors()
-    text = cfg.decode_text(path.read_bytes(), path, diags)
+    try:
+        raw = safeio.read_bytes(manuscript.root, chapter.rel, "data")
+    except safeio.Refused as exc:
+        diags.error(manuscript.config.path, chapter.body_line, f"chronology data {chapter.rel!r} cannot be read: {exc.message}", "chronology.missing")
+        diags.raise_if_errors()
+    text = cfg.decode_text(raw, path, diags)
     diags.raise_if_errors()
     try:
         doc = yamlnodes.load(text)
@@ -47,6 +53,7 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
         diags.error(path, 1, "the chronology is a list of {date, calendar, event}", "chronology.type")
         diags.raise_if_errors()
     lines = []
+    has_sources = any(ch.generate == "sources" for ch in manuscript.chapters)
     for i, item in enumerate(events):
         if not isinstance(item, dict) or not {"date", "event"} <= set(item):
             diags.error(path, doc.line(i), "each event needs `date` and `event`", "chronology.type")
@@ -57,7 +64,11 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
             continue
         event = " ".join(str(item["event"]).split())
         number = manuscript.source_number(str(item["source"])) if item.get("source") else None
-        source = f" [({manuscript.config.language.labels.source_of} {number})]{{.source-ref}}" if number else ""
+        label = f"({manuscript.config.language.labels.source_of} {number})"
+        if number and has_sources:  # a link to the source's entry in the book's list of sources
+            source = f" [{label}](#source-{item['source']}){{.source-ref .xref-source}}"
+        else:
+            source = f" [{label}]{{.source-ref}}" if number else ""
         lines.append(f"[{item['date']}]{{.{calendar}}}\n:   {event}{source}\n")
     diags.raise_if_errors()
     return "::: chronology\n" + "\n".join(lines) + ":::\n"
@@ -163,3 +174,39 @@ def glossary_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
 def _escape(text: str) -> str:
     """Data text as literal Markdown: no emphasis, links or notes from stray punctuation."""
     return "".join("\\" + ch if ch in "\\`*_[]{}<>#|^~$@" else ch for ch in text)
+
+
+def check_chronology_quotes(manuscript: Manuscript, converted, diags: Collector) -> None:
+    """Every «quotation» in a chronology event must stand word for word in a chapter of the source the event
+    cites (the chronology quotes the book, it does not paraphrase it): a warning at the event's line."""
+    import re
+
+    from lxml import html as lxml_html
+
+    from ketab.manuscript import load_data_file
+
+    texts: dict[str, list[str]] = {}
+    for cc in converted:
+        if cc.chapter.source and not cc.chapter.generate:
+            plain = lxml_html.fragment_fromstring(cc.html or "<p></p>", create_parent="div").text_content()
+            texts.setdefault(cc.chapter.source, []).append(_comparable(plain))
+    for chapter in manuscript.chapters:
+        if chapter.generate != "chronology":
+            continue
+        doc = load_data_file(manuscript.root, chapter.rel, Collector(), "chronology")
+        for i, item in enumerate(doc.value if doc is not None and isinstance(doc.value, list) else ()):
+            if not isinstance(item, dict) or str(item.get("source")) not in texts:
+                continue
+            for quote in re.findall(r"«([^«»]+)»", str(item.get("event", ""))):
+                if not any(_comparable(quote) in t for t in texts[str(item["source"])]):
+                    diags.warning(manuscript.root / chapter.rel, doc.line(i, "event"),
+                                  f"«{quote}» is not in the chapters of source {item['source']} as quoted",
+                                  "chronology.misquote")
+
+
+def _comparable(text: str) -> str:
+    """Text as a quotation is compared: whitespace collapsed, digits Latin, bidi marks dropped."""
+    from ketab.persian.digits import to_latin_digits
+
+    text = "".join(ch for ch in text if ch not in "\u2066\u2067\u2068\u2069\u200e\u200f")
+    return " ".join(to_latin_digits(text).split())

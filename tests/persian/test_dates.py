@@ -269,3 +269,18 @@ def test_seasons_in_an_english_book():
 def test_an_unknown_word_before_a_year_is_still_an_error():
     with pytest.raises(DateError, match="unknown month name"):
         render_date("بهاری 1358", "shamsi", DARI)
+
+
+@pytest.mark.parametrize("body, supplied, text", [
+    ("11 جدی 1372", "year", "۱۱ جدی [۱۳۷۲]"),
+    ("11 جدی 1372", "day", "[۱۱] جدی ۱۳۷۲"),
+    ("11 جدی 1372", "month", "۱۱ [جدی] ۱۳۷۲"),
+])
+def test_a_part_the_editor_supplied_stands_in_brackets(body, supplied, text):
+    r = render_date(body, "shamsi", DARI, supplied)
+    assert r.text == text and r.gloss == render_date(body, "shamsi", DARI).gloss
+
+
+def test_the_supplied_markup_is_found_as_a_date():
+    (mark,) = find_date_markups("در [11 جدی 1372]{.shamsi supplied=year} بود")
+    assert mark.body == "11 جدی 1372"

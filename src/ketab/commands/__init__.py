@@ -1,7 +1,7 @@
 """The ``ketab`` command line: one module per subcommand, one group here.
 
-``ketab new`` (:mod:`.new`), ``ketab build`` (:mod:`.build`), ``ketab import`` (:mod:`.import_docx`), ``ketab lint``
-(:mod:`.lint`), ``ketab watch`` (:mod:`.watch`), ``ketab proof`` (:mod:`.proof`), ``ketab thumbnails``
+``ketab new`` (:mod:`.new`), ``ketab build`` (:mod:`.build`), ``ketab check`` (:mod:`.check`), ``ketab import``
+(:mod:`.import_docx`), ``ketab lint`` (:mod:`.lint`), ``ketab watch`` (:mod:`.watch`), ``ketab proof`` (:mod:`.proof`), ``ketab thumbnails``
 (:mod:`.thumbnails`); the console and exit codes they share are in
 :mod:`.console` and :class:`ketab.diagnostics.ExitCode`.
 """
@@ -44,8 +44,10 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            err.print("interrupted; previous outputs left as they were", style="bold red")
+        except KeyboardInterrupt as exc:
+            from ketab.commands.build import interrupted_message
+
+            err.print(interrupted_message(exc), style="bold red")
             sys.exit(ExitCode.INTERRUPTED)
 
 
@@ -58,9 +60,9 @@ def main() -> None:
 
 def _register() -> None:
     """Each subcommand lives in its own module (each imports only click at load time)."""
-    from ketab.commands import build, import_docx, lint, new, proof, thumbnails, watch
+    from ketab.commands import build, check, import_docx, lint, new, proof, thumbnails, watch
 
-    for module in (new, build, import_docx, lint, proof, thumbnails, watch):
+    for module in (new, build, check, import_docx, lint, proof, thumbnails, watch):
         main.add_command(module.command)
 
 

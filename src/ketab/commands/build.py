@@ -12,6 +12,14 @@ from ketab.commands.console import err, print_diagnostic
 from ketab.diagnostics import BuildError, ExitCode
 
 
+def interrupted_message(exc: BaseException) -> str:
+    from ketab.outputs import InterruptedAfterPublishing
+
+    if isinstance(exc, InterruptedAfterPublishing):
+        return "interrupted after the new outputs were in place (the outputs are those of this build)"
+    return "interrupted; previous outputs left as they were"
+
+
 @click.command("build")
 @click.argument("manuscript", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
@@ -20,7 +28,8 @@ from ketab.diagnostics import BuildError, ExitCode
 @click.option("-v", "--verbose", is_flag=True, help="Say what was rebuilt and why.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
 @click.option("--strict", is_flag=True, help="Treat the editorial linter's findings as errors.")
-def command(manuscript: Path | None, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool, strict: bool) -> None:
+@click.option("--check", "then_check", is_flag=True, help="Then preflight the outputs (ketab check).")
+def command(manuscript: Path | None, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool, strict: bool, then_check: bool) -> None:
     """Build MANUSCRIPT into print PDF, screen PDF, EPUB (and, asked for, a web edition and a Word review copy).
 
     Without MANUSCRIPT: the book in this folder when it holds a book.yaml, else manuscript/."""
@@ -47,8 +56,8 @@ def command(manuscript: Path | None, out_dir: Path, formats: str, templates: Pat
         n = sum(1 for d in exc.diagnostics if d.is_error)
         err.print(f"build failed: {n} error{'s' if n != 1 else ''}; previous outputs left as they were", style="bold red")
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted; previous outputs left as they were", style="bold red")
+    except KeyboardInterrupt as exc:
+        err.print(interrupted_message(exc), style="bold red")
         sys.exit(ExitCode.INTERRUPTED)
     for d in result.warnings:
         print_diagnostic(d)
@@ -58,10 +67,14 @@ def command(manuscript: Path | None, out_dir: Path, formats: str, templates: Pat
             err.print(f"  {line}", markup=False)
     if result.nothing_to_do:
         err.print(f"nothing to do: outputs are up to date ({elapsed:.2f} s)", style="green")
-        return
-    for fmt, path in result.outputs.items():
-        err.print(f"  {fmt:<7} {path}", markup=False)
-    err.print(f"built {result.pages} pages in {elapsed:.1f} s" if result.pages else f"built in {elapsed:.1f} s", style="green")
+    else:
+        for fmt, path in result.outputs.items():
+            err.print(f"  {fmt:<7} {path}", markup=False)
+        err.print(f"built {result.pages} pages in {elapsed:.1f} s" if result.pages else f"built in {elapsed:.1f} s", style="green")
+    if then_check:
+        from ketab.commands.check import run_check
+
+        sys.exit(run_check(manuscript, out_dir, templates))
 
 
 def find_manuscript(given: Path | None) -> Path:

@@ -10,6 +10,9 @@ Markup (Markdown)::
     [اواخر سال 1353]{.shamsi}   (اوایل/آغاز: its first three months, اواسط: the middle six, اواخر/پایان: the
                                 last three; «سال» may stand between)
     [2021-08-21]{.miladi}       Gregorian, ISO order (also 2021-08 and 2021)
+    [11 جدی 1372]{.shamsi supplied=year}
+                                a part the editor supplied (day, month or year) stands in square brackets:
+                                «۱۱ جدی [۱۳۷۲]»
 
 Solar month names may be Dari (حمل … حوت) or Iranian (فروردین … اسفند); digits may be Persian, Arabic-Indic
 or Latin; Arabic ي/ك, a ZWNJ, a kasra or the ezafe hamza (سنبلهٔ) in a month name are tolerated.
@@ -323,16 +326,31 @@ def _year_span_text(y1: int, y2: int, style: DateStyle, solar: bool) -> str:
     return style.number(y1) + style.dash + style.number(y2) + (style.solar_suffix if solar else "")
 
 
-def render_date(body: str, kind: Literal["shamsi", "miladi"], style: DateStyle) -> RenderedDate:
-    """Read the body of a date markup and write it in *style* with its gloss.
+def render_date(body: str, kind: Literal["shamsi", "miladi"], style: DateStyle, supplied: str | None = None) -> RenderedDate:
+    """Read the body of a date markup and write it in *style* with its gloss; the part named by
+    ``supplied`` (``day``, ``month`` or ``year``: the editor's addition) stands in square brackets.
 
     Raises :class:`DateError` for a body that cannot be read or a day that does not exist.
     """
     if kind == "shamsi":
-        return _render_shamsi(body, style)
-    if kind == "miladi":
-        return _render_miladi(body, style)
-    raise ValueError(f"unknown date kind {kind!r} (expected 'shamsi' or 'miladi')")
+        rendered = _render_shamsi(body, style)
+    elif kind == "miladi":
+        rendered = _render_miladi(body, style)
+    else:
+        raise ValueError(f"unknown date kind {kind!r} (expected 'shamsi' or 'miladi')")
+    return _bracket(rendered, supplied, style) if supplied else rendered
+
+
+def _bracket(rendered: RenderedDate, supplied: str, style: DateStyle) -> RenderedDate:
+    """The date with its supplied part in brackets: words are day, month, year in the shown text."""
+    words = rendered.text.split(" ")
+    numbers = [i for i, w in enumerate(words) if re.fullmatch(f"[{_DIGITS}]+.*", w)]
+    names = [i for i in range(len(words)) if i not in numbers]
+    target = {"year": numbers[-1:], "day": numbers[:-1][:1], "month": names[-1:]}.get(supplied, [])
+    if not target:
+        raise DateError(f"this date has no {supplied} to mark as supplied", 0)
+    words[target[0]] = f"[{words[target[0]]}]"
+    return RenderedDate(" ".join(words), rendered.gloss, rendered.approximate, rendered.iso, rendered.kind)
 
 
 def _render_shamsi(body: str, style: DateStyle) -> RenderedDate:
