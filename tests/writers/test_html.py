@@ -239,3 +239,20 @@ def test_search_finds_a_word_in_persian(browser, served):
     marks = browser.evaluate("[...document.querySelectorAll('#search-results mark')].map(m => m.textContent)")
     assert any("پنجشیر" in m for m in marks)
     browser.screenshot(SHOTS / "fa-search-1280.png", full_page=False)
+
+
+def test_a_rebuild_replaces_the_whole_site(tmp_path):
+    root = tmp_path / "ms"
+    shutil.copytree(PROJECTS / "persian-small", root)
+    out = tmp_path / "build"
+    site = pipeline.build(root, out, ("html",), use_cache=False).outputs["html"]
+    assert (site / "ch-02-second.html").is_file()
+    book = root / "book.yaml"
+    book.write_text(book.read_text(encoding="utf-8").replace("  - chapters/02-second.md\n", ""), encoding="utf-8")
+    chapter = root / "chapters" / "01-first.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("## بخش دوم", "## بخش دیگر"), encoding="utf-8")
+    again = pipeline.build(root, out, ("html",), use_cache=False).outputs["html"]
+    assert again == site
+    assert not (site / "ch-02-second.html").exists()  # the old site went whole, not file by file
+    assert "بخش دیگر" in (site / "ch-01-first.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")) == []
