@@ -30,6 +30,8 @@ FRONT_MATTER_KEYS = {
     "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
+_TRACKED = re.compile(r"\]\{\.(insertion|deletion)\b")
+"""A tracked change kept by ``ketab import --track-changes all``."""
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
@@ -124,7 +126,8 @@ def load_manuscript(root: Path, strict: bool = False, collect: list | None = Non
     _check_unique_ids(chapters, diags)
     sources = _load_sources(root, diags)
     register = load_register(root, config.chapters, config.path, diags)
-    _lint_book(chapters, register, book_lint, diags, strict)
+    if config.language.linted:
+        _lint_book(chapters, register, book_lint, diags, strict)
     known = {s.id for s in sources}
     for ch in chapters:
         if ch.source and ch.source not in known:
@@ -233,7 +236,7 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         return None
     for key in meta.value:
         if key not in FRONT_MATTER_KEYS:
-            diags.warning(path, meta.line(key), f"unknown front-matter key {key!r} is ignored", "front-matter.unknown-key")
+            diags.warning(path, meta.line(key), f"unknown front-matter key {key!r} is ignored{cfg.did_you_mean(key, FRONT_MATTER_KEYS)}", "front-matter.unknown-key")
     title = meta.value.get("title")
     if not isinstance(title, str) or not title.strip():
         diags.error(path, meta.line("title"), "front matter needs a `title`", "front-matter.title")
@@ -247,8 +250,9 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
     lint = chapter_lint(meta, book_lint, path, diags)
     check_body(body, body_line, path, config, diags)
-    # check_body has reported every date markup that cannot be read, as an error: not again as fa-date
-    lint_text(text, path, lint, diags, strict, skip={"fa-date"})
+    if config.language.linted:
+        # check_body has reported every date markup that cannot be read, as an error: not again as fa-date
+        lint_text(text, path, lint, diags, strict, skip={"fa-date"})
     source = meta.value.get("source")
     return Chapter(
         number=number,
@@ -366,6 +370,10 @@ def check_body(body: str, body_line: int, path: Path, config, diags: Collector) 
             code_free = code_free[d.end() :]
         for m in _NOTE_REF.finditer(code_free):
             refs.setdefault(m.group(1), lineno)
+        for m in _TRACKED.finditer(code_free):
+            kind = "insertion" if m.group(1) == "insertion" else "deletion"
+            diags.warning(path, lineno, f"a tracked {kind} from Word is still marked: keep or drop its text and remove the mark "
+                          "(ketab import --track-changes accept|reject settles them all)", "chapter.tracked-change")
     text = "\n".join(visible)
     reported = set()
     for danger in _RAW_DANGER.finditer(text):

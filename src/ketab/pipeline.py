@@ -28,9 +28,10 @@ from ketab import outputs as outputs_mod
 from ketab.diagnostics import BuildError, Diagnostic, Severity, display_path
 from ketab.layout.engine import LayoutTimeout
 from ketab.render import default_templates
-from ketab.writers import FORMATS
+from ketab.writers import DEFAULT_FORMATS, FORMATS, PAGED  # noqa: F401 (FORMATS: what --format accepts)
 
-WRITING = {"print": "writing the print PDF", "screen": "writing the screen PDF", "cover": "making the cover", "epub": "writing the EPUB"}
+WRITING = {"print": "writing the print PDF", "screen": "writing the screen PDF", "cover": "making the cover", "epub": "writing the EPUB",
+           "html": "writing the web edition", "docx": "writing the Word review copy"}
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -49,7 +50,7 @@ class BuildResult:
 def build(
     manuscript_dir: Path,
     out_dir: Path,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     templates: Path | None = None,
     progress: Callable[[str], None] = lambda stage: None,
     use_cache: bool = True,
@@ -166,19 +167,22 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     book = assemble(manuscript, converted)
     clock.lap("assemble")
 
-    # Every output needs the print layout: the EPUB's page-list and cover picture come from it.
-    progress("laying out pages with WeasyPrint")
-    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"])
-    try:
-        layout = lay_out(book, layouter, templates)
-    except LayoutTimeout as exc:
-        raise BuildError([Diagnostic(display_path(manuscript.config.path), None, Severity.ERROR,
-                                     f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
-                                     "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
-    finally:
-        layouter.close()
-    report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
-    clock.lap("layout")
+    layout = None
+    if set(formats) & PAGED:
+        # The PDFs and the EPUB come from the print layout: the EPUB's page-list and cover picture too.
+        progress("laying out pages with WeasyPrint")
+        layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"])
+        try:
+            layout = lay_out(book, layouter, templates)
+        except LayoutTimeout as exc:
+            raise BuildError([Diagnostic(display_path(manuscript.config.path), None, Severity.ERROR,
+                                         f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
+                                         "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
+        finally:
+            layouter.close()
+        report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
+        clock.lap("layout")
+    pages = layout.total_pages if layout is not None else 0
 
     # Every output is written into a staging folder, then the set is published together: a failure or an
     # interrupt at any point leaves the whole previous set (ketab.outputs).
@@ -206,14 +210,14 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
                 except OSError as exc:
                     raise BuildError([_output_error(out_dir, exc)]) from None
                 published = True
-                last.record(all_warnings, layout.total_pages, outputs)
+                last.record(all_warnings, pages, outputs)
         except KeyboardInterrupt:
             if published:
                 raise outputs_mod.InterruptedAfterPublishing() from None
             raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
+    return BuildResult(outputs, all_warnings, pages, clock.laps, False, tuple(report))
 
 
 def pin_the_clock(config) -> None:
@@ -228,7 +232,10 @@ def pin_the_clock(config) -> None:
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """Temporary files of a build that was killed (we hold the lock: none is in use)."""
     for tmp in out_dir.glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)  # a web edition being written
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 class _Clock:
