@@ -134,7 +134,7 @@ def load_manuscript(root: Path, strict: bool = False, collect: list | None = Non
             diags.error(ch.path, ch.source_line, f"source {ch.source!r} has no record in sources/", "chapter.source")
     if collect is not None:
         collect.extend(d for d in diags.items if d.is_error)
-        return Manuscript(root, config, tuple(chapters), sources, tuple(d for d in diags.items if not d.is_error))
+        return Manuscript(root, config, tuple(chapters), sources, tuple(d for d in diags.items if not d.is_error), register)
     diags.raise_if_errors()
     return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items), register)
 
