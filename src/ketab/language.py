@@ -56,6 +56,8 @@ class Labels:
     place: str = "Place"
     print_run: str = "Print run"
     isbn: str = "ISBN"
+    conjunction: str = "and"
+    """Between the last two items of a list in running text («مترجم و ویراستار»)."""
     landmarks: str = "Landmarks"
     """The EPUB nav's landmarks (its main parts), distinct from the contents and the page list."""
 
@@ -98,6 +100,7 @@ LABELS = {
         place="محل نشر",
         print_run="شمارگان",
         isbn="شابک",
+        conjunction="و",
         landmarks="بخش‌های اصلی کتاب",
     ),
     "ar": Labels(
@@ -135,6 +138,7 @@ LABELS = {
         print_run="عدد النسخ",
         isbn="ردمك",
         accessibility_summary="النص الكامل للكتاب مع بنية العناوين والمحتويات والحواشي بروابط عودة واتجاه من اليمين إلى اليسار؛ لا محتوى صوتيًا أو مرئيًا أساسيًا.",
+        conjunction="و",
     ),
     "en": Labels(
         contents="Contents",
