@@ -35,3 +35,14 @@ def test_each_writer_runs_only_for_its_format(project, tmp_path, formats, writte
     assert set(result.outputs) == written
     files = {p.name for p in (tmp_path / "out").iterdir() if p.suffix in (".pdf", ".epub")}
     assert files == {f"small-test-{f}.pdf" if f != "epub" else "small-test.epub" for f in written}
+
+
+def test_weasyprint_warnings_name_the_chapter(project, tmp_path):
+    root = project("english-small")
+    (root / "images" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    chapter = root / "chapters" / "02-two.md"
+    chapter.write_text(chapter.read_text("utf-8") + "\n![Broken](../images/broken.png)\n", "utf-8")
+    for use_cache in (True, True, False):  # laid out, then taken from the cache: the warning stays
+        result = pipeline.build(root, tmp_path / "out", formats=("screen",), use_cache=use_cache)
+        said = [d for d in result.warnings if d.code == "layout.warning"]
+        assert len(said) == 1 and said[0].path.endswith("02-two.md") and "broken.png" in said[0].message

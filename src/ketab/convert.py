@@ -10,8 +10,10 @@ Latin runs and localise digits.  The result is a frozen :class:`ConvertedChapter
 from __future__ import annotations
 
 import html as htmllib
+import json
 import os
 import re
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,43 +93,102 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     pandoc runs once per chapter, in parallel, and only for Markdown it has not
     converted before (``cache``).  ``markdown_for(chapter)`` supplies the
     Markdown of generated parts.  ``stats`` (a dict) counts conversions.
+    pandoc's own warnings become diagnostics with the chapter's file and line.
     """
     diags = Collector()
     bodies = [markdown_for(ch) if ch.generate else ch.body for ch in manuscript.chapters]
-    keys = [digest("pandoc", PANDOC_FROM, *PANDOC_ARGS[:-1], FILTER.read_bytes(), body) for body in bodies]
-    htmls: list = [None] * len(bodies)
-    if cache is not None:
-        for i, key in enumerate(keys):
-            blob = cache.get("pandoc", key)
-            htmls[i] = blob.decode("utf-8") if blob is not None else None
-    missing = [i for i, h in enumerate(htmls) if h is None]
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        for i, html in zip(missing, pool.map(_run_pandoc_safely, [bodies[i] for i in missing])):
-            htmls[i] = html
-            if cache is not None and isinstance(html, str):
-                cache.put("pandoc", keys[i], html.encode("utf-8"))
+    results = _pandoc_all(bodies, cache)
     if stats is not None:
-        stats["converted"] = [manuscript.chapters[i].id for i in missing]
+        stats["converted"] = [manuscript.chapters[i].id for i, r in enumerate(results) if not r.cached]
     converted = []
-    for chapter, body, result in zip(manuscript.chapters, bodies, htmls):
-        if isinstance(result, Exception):
-            diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result}", "pandoc.error")
+    for chapter, body, result in zip(manuscript.chapters, bodies, results):
+        if result.error is not None:
+            diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result.error}", "pandoc.error")
             continue
-        converted.append(read_html(chapter, body, result, manuscript, diags))
+        for message in result.messages:
+            _pandoc_warning(chapter, message, diags)
+        converted.append(read_html(chapter, body, result.html, manuscript, diags))
     check_references(converted, diags)
     diags.raise_if_errors()
     return tuple(converted), tuple(diags.items)
 
 
-def _run_pandoc_safely(markdown: str):
-    try:
-        return run_pandoc(markdown)
-    except RuntimeError as exc:
-        return exc
+@dataclass(frozen=True)
+class PandocResult:
+    html: str = ""
+    messages: tuple[str, ...] = ()
+    """pandoc's warnings, as it wrote them (lines relative to the Markdown it was given)."""
+    error: str | None = None
+    cached: bool = False
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({"html": self.html, "messages": list(self.messages)}, ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "PandocResult":
+        data = json.loads(blob)
+        return cls(data["html"], tuple(data["messages"]), None, True)
 
 
-def run_pandoc(markdown: str) -> str:
-    return pypandoc.convert_text(markdown, "html5", format=PANDOC_FROM, extra_args=list(PANDOC_ARGS))
+def _pandoc_all(bodies: list[str], cache) -> list[PandocResult]:
+    """pandoc on every body, through the cache, in parallel for the ones it has not seen."""
+    keys = [digest("pandoc", PANDOC_FROM, *PANDOC_ARGS[:-1], FILTER.read_bytes(), body) for body in bodies]
+    results: list = [None] * len(bodies)
+    if cache is not None:
+        for i, key in enumerate(keys):
+            blob = cache.get("pandoc", key)
+            try:
+                results[i] = PandocResult.from_bytes(blob) if blob is not None else None
+            except (ValueError, KeyError, TypeError):
+                results[i] = None
+    missing = [i for i, r in enumerate(results) if r is None]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        for i, result in zip(missing, pool.map(run_pandoc, [bodies[i] for i in missing])):
+            results[i] = result
+            if cache is not None and result.error is None:
+                cache.put("pandoc", keys[i], result.to_bytes())
+    return results
+
+
+def run_pandoc(markdown: str) -> PandocResult:
+    """pandoc's HTML of ``markdown`` and its warnings (read from its stderr, never printed)."""
+    args = [pypandoc.get_pandoc_path(), f"--from={PANDOC_FROM}", "--to=html5", *PANDOC_ARGS]
+    proc = subprocess.run(args, input=markdown.encode("utf-8"), capture_output=True)
+    stderr = proc.stderr.decode("utf-8", errors="replace")
+    if proc.returncode != 0:
+        return PandocResult(error=f"exit status {proc.returncode}: {stderr.strip()}")
+    return PandocResult(proc.stdout.decode("utf-8", errors="replace"), pandoc_messages(stderr))
+
+
+_LEVEL = re.compile(r"^\[(WARNING|ERROR|INFO)\] ?")
+
+
+def pandoc_messages(stderr: str) -> tuple[str, ...]:
+    """pandoc's ``[WARNING] …`` messages (a message may go on over indented lines)."""
+    messages: list[str] = []
+    for line in stderr.splitlines():
+        if _LEVEL.match(line):
+            messages.append(_LEVEL.sub("", line).strip())
+        elif messages and line.strip():
+            messages[-1] += " " + line.strip()
+    return tuple(messages)
+
+
+_AT_LINE = re.compile(r"\bline (\d+)")
+
+
+def _pandoc_warning(chapter: Chapter, message: str, diags: Collector) -> None:
+    """A pandoc warning as a diagnostic: its lines counted in the chapter's file, not in the body pandoc saw."""
+    if chapter.generate:
+        diags.warning(chapter.path, None, f"pandoc: {message}", "pandoc.warning")
+        return
+
+    def in_file(m):
+        return f"line {chapter.body_line + int(m[1]) - 1}"
+
+    first = _AT_LINE.search(message)
+    line = chapter.body_line + int(first[1]) - 1 if first else chapter.body_line
+    diags.warning(chapter.path, line, f"pandoc: {_AT_LINE.sub(in_file, message)}", "pandoc.warning")
 
 
 def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, diags: Collector) -> ConvertedChapter:

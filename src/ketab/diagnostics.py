@@ -5,6 +5,10 @@
 Every expected failure is a :class:`Diagnostic`; a stage that finds errors
 collects them all and raises :class:`BuildError` once, so an editor sees every
 problem of a run together.  Only real bugs print a traceback.
+
+Every code is in :data:`CODES`, with its severity and meaning; ``docs/diagnostics.md``
+is generated from it (``python -m ketab.diagnostics > docs/diagnostics.md``) and a
+test keeps the two, and the codes the source uses, in step.
 """
 
 from __future__ import annotations
@@ -39,6 +43,101 @@ class Diagnostic:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+
+@dataclass(frozen=True)
+class Code:
+    severity: Severity
+    """The severity it is reported with (a linter finding is an error with ``--strict``)."""
+    meaning: str
+
+
+E, W = Severity.ERROR, Severity.WARNING
+CODES: dict[str, Code] = {
+    # book.yaml
+    "config.missing": Code(E, "The manuscript folder has no book.yaml."),
+    "config.syntax": Code(E, "book.yaml is not valid YAML."),
+    "config.type": Code(E, "book.yaml is not a mapping of keys to values."),
+    "config.required": Code(E, "A required key of book.yaml is missing."),
+    "config.value": Code(E, "A value in book.yaml does not fit its key (including the lint: settings)."),
+    "config.unknown-key": Code(W, "book.yaml has a key ketab does not know; it is ignored."),
+    "config.path": Code(E, "A chapter or data path in book.yaml leaves the manuscript folder."),
+    "encoding.utf8": Code(E, "A file is not UTF-8."),
+    "encoding.bom": Code(W, "A file starts with a byte-order mark, which is removed."),
+    # chapters and their front matter
+    "chapter.missing": Code(E, "A chapter book.yaml lists does not exist."),
+    "chapter.outside": Code(E, "A chapter path points outside the manuscript folder."),
+    "chapter.duplicate": Code(E, "A chapter is listed twice in book.yaml."),
+    "chapter.duplicate-id": Code(E, "Two chapters have the same id."),
+    "chapter.empty": Code(E, "A chapter has no text after its front matter."),
+    "chapter.source": Code(E, "A chapter's source has no record in sources/."),
+    "front-matter.missing": Code(E, "A chapter does not start with YAML front matter."),
+    "front-matter.unclosed": Code(E, "A chapter's front matter is never closed with ---."),
+    "front-matter.syntax": Code(E, "A chapter's front matter is not valid YAML."),
+    "front-matter.type": Code(E, "A chapter's front matter is not a mapping."),
+    "front-matter.title": Code(E, "A chapter's front matter has no title."),
+    "front-matter.value": Code(E, "A front-matter value does not fit its key (kind, id, lint)."),
+    "front-matter.unknown-key": Code(W, "A front-matter key ketab does not know; it is ignored."),
+    # the text
+    "note.undefined": Code(E, "A footnote is referenced but never defined."),
+    "note.duplicate": Code(E, "A footnote is defined twice."),
+    "note.unused": Code(W, "A footnote is defined but never referenced."),
+    "date.invalid": Code(E, "A {.shamsi} or {.miladi} date cannot be read or does not exist."),
+    "html.refused": Code(E, "Raw HTML that could run code or load content (scripts, frames, forms, handlers)."),
+    "id.duplicate": Code(E, "Two elements of the book have the same id."),
+    "link.undefined": Code(E, "An internal link points to an id no chapter defines."),
+    "image.missing": Code(E, "An image file does not exist."),
+    "image.outside": Code(E, "An image path points outside the manuscript folder."),
+    "image.remote": Code(E, "An image is a URL: only files inside the manuscript are used."),
+    "image.type": Code(E, "An image file is not PNG, JPEG, GIF, WebP or SVG."),
+    "lint.<rule>": Code(W, "A finding of the editorial linter's rule <rule> (see the table of rules below)."),
+    "lint.io": Code(E, "ketab lint could not read a file or folder."),
+    # sources and generated parts
+    "source.outside": Code(E, "sources/ or a source record points outside the manuscript folder."),
+    "source.syntax": Code(E, "A source record is not valid YAML."),
+    "source.type": Code(E, "A source record is not a mapping with an id."),
+    "chronology.missing": Code(E, "The chronology's data file does not exist."),
+    "chronology.syntax": Code(E, "The chronology's data file is not valid YAML."),
+    "chronology.type": Code(E, "The chronology is not a list of events with date and event."),
+    # the tools
+    "pandoc.error": Code(E, "pandoc failed on a chapter."),
+    "pandoc.warning": Code(W, "pandoc warned about a chapter (its lines counted in the chapter's file)."),
+    "layout.warning": Code(W, "WeasyPrint warned while laying out a chapter (e.g. an image it cannot read)."),
+    "proof.git": Code(E, "ketab proof could not read the revision from git."),
+    "thumbnails.missing": Code(E, "ketab thumbnails found no print PDF to show."),
+}
+"""Every diagnostic code: its severity and what it means."""
+
+
+def registered(code: str) -> bool:
+    """Whether ``code`` is in :data:`CODES` (``lint.fa-yeh`` is an instance of ``lint.<rule>``)."""
+    return code in CODES or (code.startswith("lint.") and "lint.<rule>" in CODES)
+
+
+def markdown_table() -> str:
+    """docs/diagnostics.md: the table of :data:`CODES`, then the editorial linter's rules."""
+    from ketab.persian.lint import RULES
+
+    lines = [
+        "# Diagnostics",
+        "",
+        "Every message of `ketab build`, `ketab lint`, `ketab proof` and `ketab thumbnails` has one form:",
+        "",
+        "```",
+        "manuscript/chapters/03.md:42: error: footnote [^7] is never defined [note.undefined]",
+        "```",
+        "",
+        "Errors stop the build (exit status 1; the previous outputs are left as they were); warnings do not.",
+        "This file is generated from `ketab.diagnostics.CODES`: `python -m ketab.diagnostics > docs/diagnostics.md`.",
+        "",
+        "| code | severity | meaning |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{code}` | {c.severity.value} | {c.meaning} |" for code, c in CODES.items()]
+    lines += ["", "## The editorial linter's rules (`lint.<rule>`)", "",
+              "Warnings, or errors with `ketab build --strict`.", "", "| rule | fixable | profiles | what it checks |", "|---|---|---|---|"]
+    lines += [f"| `{r.code}` | {'yes' if r.fixable else 'no'} | {', '.join(sorted(r.profiles))} | {' '.join(r.description.split())} |" for r in RULES]
+    return "\n".join(lines) + "\n"
 
 
 class ExitCode(enum.IntEnum):
@@ -80,9 +179,11 @@ class Collector:
         self.items: list[Diagnostic] = []
 
     def error(self, path, line, message: str, code: str) -> None:
+        assert registered(code), f"diagnostic code {code!r} is not in ketab.diagnostics.CODES"
         self.items.append(Diagnostic(display_path(path), line, Severity.ERROR, message, code))
 
     def warning(self, path, line, message: str, code: str) -> None:
+        assert registered(code), f"diagnostic code {code!r} is not in ketab.diagnostics.CODES"
         self.items.append(Diagnostic(display_path(path), line, Severity.WARNING, message, code))
 
     def extend(self, diagnostics) -> None:
@@ -99,3 +200,7 @@ class Collector:
     def raise_if_errors(self) -> None:
         if self.errors:
             raise BuildError(self.items)
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -118,7 +118,7 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
         outputs[name] = write(book, layout, target, dict(outputs))
         clock.lap(name)
 
-    all_warnings = tuple(manuscript.warnings) + tuple(warnings)
+    all_warnings = tuple(manuscript.warnings) + tuple(warnings) + layout.diagnostics(book)
     last.record(all_warnings, layout.total_pages, outputs)
     return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
 

@@ -27,8 +27,35 @@ from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, footnotes_intact
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
 """A file a unit's HTML (``src="…"``) or CSS (``url(…)``) makes WeasyPrint read."""
 
-logging.getLogger("weasyprint").setLevel(logging.ERROR)
-logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+class _Messages(logging.Handler):
+    """WeasyPrint's (and fontTools') warnings while a unit is laid out: kept with the unit and reported
+    as diagnostics of its chapter (see :meth:`ketab.layout.BookLayout.messages`), never printed raw."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = " ".join(record.getMessage().split()).rstrip(":")
+        if message not in self.messages:
+            self.messages.append(message)
+
+    def take(self) -> tuple[str, ...]:
+        taken, self.messages = tuple(self.messages), []
+        return taken
+
+
+_LOG = _Messages()
+
+
+def _capture_logs() -> None:
+    for name in ("weasyprint", "fontTools"):
+        logger = logging.getLogger(name)
+        if _LOG not in logger.handlers:
+            logger.addHandler(_LOG)
+            logger.propagate = False
 
 
 @dataclass(frozen=True)
@@ -45,16 +72,18 @@ class LaidOutUnit:
     """Places kept for page numbers drawn later (see :func:`ketab.layout.boxes.find_slots`)."""
     extra: object = field(default=None, compare=False)
     """What the layouter's ``probe`` noted about the laid-out document (not cached)."""
+    messages: tuple[str, ...] = field(default=(), compare=False)
+    """WeasyPrint's warnings while laying the unit out."""
 
     def to_bytes(self) -> bytes:
-        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots)}
+        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "messages": list(self.messages)}
         return json.dumps(meta, ensure_ascii=False).encode() + b"\n" + self.pdf
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes) -> "LaidOutUnit":
         head, _, pdf = blob.partition(b"\n")
         meta = json.loads(head)
-        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]))
+        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), None, tuple(meta["messages"]))
 
 
 @dataclass
@@ -155,8 +184,8 @@ class Layouter:
             laid = {key: f.result() for key, f in futures.items()}
         else:
             laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, slots, extra) in laid.items():
-            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra)
+        for key, (pdf, pages, anchors, slots, extra, messages) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, messages)
             self.memo[key] = results[key] = unit
             self.stats.laid_out += 1
             if self.cache is not None:
@@ -193,6 +222,7 @@ class Engine:
 
         from ketab.fetcher import SandboxFetcher
 
+        _capture_logs()
         self.base_url = base.as_uri() + "/"
         self.fetcher = SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
@@ -207,7 +237,8 @@ class Engine:
         return document
 
     def render(self, html: str, css: str, probe=None):
-        """(PDF bytes, page count, anchor → page index, slots, probe's note) of one unit."""
+        """(PDF bytes, page count, anchor → page index, slots, probe's note, WeasyPrint's warnings) of one unit."""
+        _LOG.take()
         document = self.document(html, css)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
@@ -215,7 +246,8 @@ class Engine:
                 anchors.setdefault(anchor, index)
         out = io.BytesIO()
         document.write_pdf(out)
-        return out.getvalue(), len(document.pages), anchors, find_slots(document), probe(document) if probe else None
+        note = probe(document) if probe else None
+        return out.getvalue(), len(document.pages), anchors, find_slots(document), note, _LOG.take()
 
 
     def _document(self, html: str, css: str):
