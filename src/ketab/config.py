@@ -28,9 +28,9 @@ TRIMS_MM = {
     "us-trade": (152.4, 228.6),  # 6 × 9 in
 }
 
-GENERATED_KINDS = ("chronology", "sources", "index")
+GENERATED_KINDS = ("chronology", "sources", "index", "glossary", "abbreviations")
 CHAPTER_KINDS = ("frontmatter", "chapter", "appendix", "backmatter")
-ROLES = ("author", "editor", "translator", "compiler", "publisher", "illustrator")
+ROLES = ("author", "editor", "translator", "compiler", "publisher", "illustrator", "typesetter", "cover-designer")
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,10 @@ class BookConfig:
     signature: int = 16
     caliper: float = 0.1
     lint: dict = field(default_factory=dict)
+    isbn: str | None = None
+    """ISBN-13 (digits only), checked; None when the book has none (nothing is invented)."""
+    place: str | None = None
+    print_run: int | None = None
     lines: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -210,6 +214,23 @@ def _creators(v):
     return tuple(out)
 
 
+def _isbn(v):
+    from stdnum import isbn
+    from stdnum.exceptions import ValidationError
+
+    try:
+        digits = isbn.validate(str(v), convert=True)  # an ISBN-10 becomes its ISBN-13
+    except ValidationError as exc:
+        raise Invalid(f"{v!r} is not a valid ISBN: {exc}") from None
+    return digits
+
+
+def _count(v):
+    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+        return v
+    raise Invalid("expected a whole number of copies")
+
+
 def _lint(v):
     if not isinstance(v, dict):
         raise Invalid("expected a mapping such as {profile: dari, disable: [fa-zwnj-he]}")
@@ -240,6 +261,9 @@ SCHEMA: dict[str, Key] = {
     "signature": Key("Print page count is padded to a multiple of this (default 16).", _signature),
     "caliper": Key("Paper thickness per leaf in mm, for the spine width (default 0.1).", _number(0.03, 1)),
     "lint": Key("Linter settings for the whole book: {profile: dari|iranian, disable: [codes]}.", _lint),
+    "isbn": Key("ISBN-13 of this edition, when it has one (the identity page and the back cover's barcode).", _isbn),
+    "place": Key("Place of publication, for the identity page.", _text),
+    "print_run": Key("Number of copies printed (شمارگان), for the identity page.", _count),
     "chapters": Key("Reading order: paths relative to the manuscript folder, or {generate: …}.", _chapters, True),
 }
 
@@ -363,8 +387,8 @@ def _chapter_refs(entries, doc, path, diags) -> tuple[ChapterRef, ...]:
             except Invalid as exc:
                 diags.error(path, line, f"{entry['generate']}: {exc}", "config.value")
                 continue
-            if entry["generate"] == "chronology" and not data:
-                diags.error(path, line, "a chronology needs `data:` (a YAML file of events)", "config.value")
+            if entry["generate"] in ("chronology", "glossary", "abbreviations") and not data:
+                diags.error(path, line, f"a {entry['generate']} needs `data:` (a YAML file)", "config.value")
                 continue
             if data and (Path(data).is_absolute() or ".." in Path(data).parts or "\x00" in data):
                 diags.error(path, line, f"data path {data!r} must stay inside the manuscript folder", "config.path")

@@ -27,6 +27,7 @@ from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
+from ketab.register import mark_names
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
@@ -109,6 +110,9 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
             _pandoc_warning(chapter, message, diags)
         converted.append(read_html(chapter, body, result.html, manuscript, diags))
     check_references(converted, diags)
+    from ketab.generate import check_chronology_quotes  # generate imports this module
+
+    check_chronology_quotes(manuscript, converted, diags)
     diags.raise_if_errors()
     return tuple(converted), tuple(diags.items)
 
@@ -196,6 +200,8 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     language = manuscript.config.language
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _sanitize(root)
+    if not chapter.generate:
+        mark_names(root, manuscript.register)  # every mention of a registered name goes into the index
     walk = _Walk(chapter, manuscript, diags, _line_finder(body, chapter.body_line), pdates.DateStyle.for_language(language.tag))
     for el in root.iter():
         if isinstance(el.tag, str):
@@ -275,7 +281,7 @@ class _Walk:
     def date(self, el, kind: str) -> None:
         text = el.text_content()
         try:
-            rendered = pdates.render_date(text, kind, self.style)
+            rendered = pdates.render_date(text, kind, self.style, el.get("data-supplied"))
         except pdates.DateError as exc:
             self.diags.error(self.chapter.path, self.line(text), f"date [{text}]{{.{kind}}}: {exc.message}", "date.invalid")
             return

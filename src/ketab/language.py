@@ -48,6 +48,12 @@ class Labels:
     """Label of the book's identifier on the identity page."""
     accessibility_summary: str
     """The EPUB's schema:accessibilitySummary."""
+    glossary: str = "Glossary"
+    abbreviations: str = "Abbreviations"
+    title: str = "Title"
+    place: str = "Place"
+    print_run: str = "Print run"
+    isbn: str = "ISBN"
 
 
 LABELS = {
@@ -71,6 +77,8 @@ LABELS = {
             "compiler": "گردآورنده",
             "publisher": "ناشر",
             "illustrator": "تصویرگر",
+            "typesetter": "حروف‌نگار و صفحه‌آرا",
+            "cover-designer": "طراح جلد",
         },
         translator_of="ترجمه",
         source_of="منبع",
@@ -80,6 +88,12 @@ LABELS = {
         pages="صفحه‌های نسخهٔ چاپی",
         identifier="شناسه",
         accessibility_summary="متن کامل کتاب با ساختار سرفصل‌ها، فهرست، یادداشت‌های پانویس با پیوند بازگشت و جهت راست‌به‌چپ؛ بدون محتوای صوتی یا تصویری ضروری.",
+        glossary="واژه‌نامه",
+        abbreviations="کوته‌نوشت‌ها",
+        title="عنوان",
+        place="محل نشر",
+        print_run="شمارگان",
+        isbn="شابک",
     ),
     "en": Labels(
         contents="Contents",
@@ -101,6 +115,8 @@ LABELS = {
             "compiler": "Compiler",
             "publisher": "Publisher",
             "illustrator": "Illustrator",
+            "typesetter": "Typesetting",
+            "cover-designer": "Cover design",
         },
         translator_of="Translated by",
         source_of="Source",
@@ -176,6 +192,12 @@ class Language:
     def sort_key(self) -> Callable[[str], tuple]:
         """Index entries are sorted by this key: Persian dictionary order, or case-folded code points."""
         return persian_sort_key if self.label_key == "fa" else _generic_sort_key
+
+    @property
+    def solar_hijri(self) -> bool:
+        """The book's own calendar is the solar Hijri one (Persian and Dari): the identity page gives its
+        year beside the Gregorian one."""
+        return self.label_key == "fa"
 
     @property
     def lint_profile(self) -> str:

@@ -16,6 +16,7 @@ from ketab import yamlnodes
 from ketab.diagnostics import BuildError, Collector, Diagnostic
 from ketab.persian import dates as pdates
 from ketab.persian.lint import LintConfig, LintConfigError, lint_markdown
+from ketab.register import Register, parse_register
 
 FRONT_MATTER_KEYS = {
     "title": "The chapter's title (required).",
@@ -85,6 +86,8 @@ class Manuscript:
     chapters: tuple[Chapter, ...]
     sources: tuple[SourceRecord, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
+    register: Register = Register(None)
+    """The register of names that drives the index (``{generate: index, data: …}``), empty if none."""
 
     def source_number(self, source_id: str) -> int | None:
         """The source's number as the book shows it: its place (from 1) in id order.
@@ -112,16 +115,67 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
             chapters.append(chapter)
     _check_unique_ids(chapters, diags)
     sources = _load_sources(root, diags)
+    register = load_register(root, config.chapters, config.path, diags)
+    _lint_book(chapters, register, book_lint, diags, strict)
     known = {s.id for s in sources}
     for ch in chapters:
         if ch.source and ch.source not in known:
             diags.error(ch.path, 1, f"source {ch.source!r} has no record in sources/", "chapter.source")
     diags.raise_if_errors()
-    return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items))
+    return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items), register)
+
+
+def _lint_book(chapters, register: Register, book_lint: LintConfig, diags: Collector, strict: bool) -> None:
+    """The linter's book-wide rules (one spelling per word, the register's spellings of names)."""
+    written = [ch for ch in chapters if not ch.generate]
+    texts = [(ch.path, "\n" * (ch.body_line - 1) + ch.body) for ch in written]  # lines as in the file
+    lint_book_texts(texts, register, book_lint, diags, strict)
+
+
+def lint_book_texts(texts, register: Register, book_lint: LintConfig, diags: Collector, strict: bool = False) -> None:
+    """The book-wide rules over ``(path, text)`` of every chapter, for the build and for ``ketab lint``."""
+    from ketab.persian.lint.book import book_findings
+
+    paths = {str(p): p for p, _ in texts}
+    report = diags.error if strict else diags.warning
+    for f in book_findings([(str(p), t) for p, t in texts], register.rejected(), book_lint.disabled):
+        report(paths[f.path], f.line, f"{f.message} (column {f.col})", f"lint.{f.code}")
+
+
+def load_data_file(root: Path, rel: str, diags: Collector, what: str, line_in_config: int = 1, config_path=None):
+    """A YAML data file of the manuscript (chronology, register, glossary…) as located YAML, or None with the
+    problem reported: ``what`` is the diagnostic code's prefix."""
+    path = safe_path(root, rel)
+    try:
+        found = path is not None and path.is_file()
+    except OSError:  # e.g. a file name too long
+        found = False
+    if not found:
+        diags.error(config_path or root / "book.yaml", line_in_config, f"{what} data {rel!r} not found", f"{what}.missing")
+        return None
+    before = len(diags.errors)
+    text = cfg.decode_text(path.read_bytes(), path, diags)
+    if len(diags.errors) > before:
+        return None
+    try:
+        return yamlnodes.load(text)
+    except yamlnodes.YamlSyntaxError as exc:
+        diags.error(path, exc.line, exc.message, f"{what}.syntax")
+        return None
+
+
+def load_register(root: Path, chapters, config_path: Path, diags: Collector) -> Register:
+    """The register of names the reading order's index names (``{generate: index, data: …}``), or an empty one."""
+    ref = next((r for r in chapters if r.generate == "index" and r.data), None)
+    if ref is None:
+        return Register(None)
+    doc = load_data_file(root, ref.data, diags, "register", ref.line, config_path)
+    return parse_register(doc, root / ref.data, diags) if doc is not None else Register(None)
 
 
 def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
-    default_title = {"chronology": labels.chronology, "sources": labels.sources, "index": labels.index}[ref.generate]
+    default_title = {"chronology": labels.chronology, "sources": labels.sources, "index": labels.index,
+                     "glossary": labels.glossary, "abbreviations": labels.abbreviations}[ref.generate]
     return Chapter(
         number=number,
         id=ref.generate,

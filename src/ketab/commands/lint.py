@@ -58,8 +58,11 @@ def lint_paths(
             continue
         settings = books.at(target if target.is_dir() else target.parent)
         base = book_config or (settings.lint if settings else LintConfig())
-        for file in _files(target, settings):
+        files = _files(target, settings)
+        for file in files:
             lint_file(file, base, profile, fix, diags)
+        if target.is_dir() and (target / "book.yaml").is_file() and settings is not None and settings.chapters:
+            _lint_book(target, files, settings, base, diags)
     for d in diags.items:
         print(d, file=out)
     return 1 if diags.items else 0
@@ -100,6 +103,18 @@ def _book_yaml_for(directory: Path) -> Path | None:
         if (d / ".git").exists():
             return None
     return None
+
+
+def _lint_book(root: Path, files: list[Path], settings: cfg.LintSettings, base: LintConfig, diags: Collector) -> None:
+    """The rules that need the whole book (one spelling per word, the register's spellings of names)."""
+    texts = []
+    for file in files:
+        try:
+            texts.append((file, file.read_bytes().decode("utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue  # reported by the file's own pass
+    register = ms.load_register(root, settings.chapters, root / "book.yaml", Collector())
+    ms.lint_book_texts(texts, register, base, diags)
 
 
 def lint_file(file: Path, base: LintConfig, profile: str | None, fix: bool, diags: Collector) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ketab.persian.lint.rules import PROFILES, RULES, RULES_BY_CODE, Rule, _Issue, _issues_for, _View, prose_view
+from ketab.persian.lint.rules import BOOK_RULES, PROFILES, RULES, RULES_BY_CODE, Rule, _Issue, _issues_for, _View, prose_view
 from ketab.persian.markdown import LineIndex
 
 __all__ = [
@@ -103,14 +103,14 @@ class LintConfig:
             problems.append("lint.disable: expected a list of rule codes")
             codes = []
         for code in codes:
-            if code in RULES_BY_CODE:
+            if code in RULES_BY_CODE or code in BOOK_RULES:
                 disabled.add(code)
             else:
                 problems.append(f"lint.disable: unknown rule {code!r}")
         for key, value in mapping.items():
             if key in ("profile", "disable"):
                 continue
-            if key not in RULES_BY_CODE:
+            if key not in RULES_BY_CODE and key not in BOOK_RULES:
                 problems.append(f"lint: unknown key or rule {key!r}")
             elif value is False:
                 disabled.add(key)
