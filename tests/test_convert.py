@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ketab.convert import convert_chapters, pandoc_messages, run_pandoc
+from ketab.convert import convert_chapters, pandoc, pandoc_messages, run_pandoc
 from ketab.manuscript import load_manuscript
 
 BOOK = "title: T\nlanguage: en\nslug: t\nidentifier: urn:uuid:12345678-1234-1234-1234-123456789abc\nchapters:\n  - one.md\n"
@@ -12,8 +12,9 @@ DIAGNOSTIC = re.compile(r"^\S+?(:\d+)?: (error|warning): .+ \[[a-z-]+\.[a-z0-9.<
 
 
 def test_pandoc_warnings_are_read_from_its_stderr():
-    result = run_pandoc("text\n\n<div>\n\nunclosed\n")
+    result = pandoc("text\n\n<div>\n\nunclosed\n")
     assert result.error is None and "<div>" in result.html
+    assert run_pandoc("text\n\n<div>\n\nunclosed\n") == result.html
     assert len(result.messages) == 1 and "unclosed" in result.messages[0]
     assert pandoc_messages("[WARNING] one\n  more\n[INFO] two\n") == ("one more", "two")
 

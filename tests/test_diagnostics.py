@@ -33,8 +33,16 @@ def test_every_code_the_source_reports_is_registered():
     assert {c: w for c, w in used.items() if not registered(c)} == {}
 
 
+DATA_FILE_CODES = {f"{kind}.{what}" for kind in ("chronology", "glossary", "abbreviations", "register") for what in ("missing", "syntax", "type")}
+"""Codes made as f"{kind}.missing" for a data file of one kind (manuscript.load_data_file, generate)."""
+
+
+def test_every_data_file_code_is_registered():
+    assert sorted(c for c in DATA_FILE_CODES if not registered(c)) == []
+
+
 def test_no_registered_code_is_stale():
-    used = set(codes_in_source()) | {"lint.<rule>"}
+    used = set(codes_in_source()) | {"lint.<rule>"} | DATA_FILE_CODES
     assert sorted(set(CODES) - used) == []
 
 

@@ -147,14 +147,22 @@ def _pandoc_all(bodies: list[str], cache) -> list[PandocResult]:
                 results[i] = None
     missing = [i for i, r in enumerate(results) if r is None]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        for i, result in zip(missing, pool.map(run_pandoc, [bodies[i] for i in missing])):
+        for i, result in zip(missing, pool.map(pandoc, [bodies[i] for i in missing])):
             results[i] = result
             if cache is not None and result.error is None:
                 cache.put("pandoc", keys[i], result.to_bytes())
     return results
 
 
-def run_pandoc(markdown: str) -> PandocResult:
+def run_pandoc(markdown: str) -> str:
+    """pandoc's HTML of ``markdown`` (RuntimeError if pandoc fails)."""
+    result = pandoc(markdown)
+    if result.error is not None:
+        raise RuntimeError(result.error)
+    return result.html
+
+
+def pandoc(markdown: str) -> PandocResult:
     """pandoc's HTML of ``markdown`` and its warnings (read from its stderr, never printed)."""
     args = [pypandoc.get_pandoc_path(), f"--from={PANDOC_FROM}", "--to=html5", *PANDOC_ARGS]
     proc = subprocess.run(args, input=markdown.encode("utf-8"), capture_output=True)

@@ -12,6 +12,7 @@ from ketab import yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import label_key
 from ketab.manuscript import Chapter, Manuscript, safe_path
+from ketab.persian.dates import is_dari
 
 
 def generated_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
@@ -82,7 +83,7 @@ FIELDS = {
 
 
 def _language_name(tag: str, key: str) -> str:
-    if key == "fa" and tag.lower() in ("fa-af", "prs"):
+    if key == "fa" and is_dari(tag):
         return "دری"
     return LANGUAGES[key].get(tag.split("-")[0].lower(), tag)
 
