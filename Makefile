@@ -27,8 +27,9 @@ $(TSTAMP): pyproject.toml $(STAMP)
 book: $(STAMP)
 	$(BIN)/ketab build manuscript --out build
 
-lint: $(STAMP)
+lint: $(TSTAMP)
 	$(BIN)/ketab lint manuscript
+	$(BIN)/python -m pytest -q -m content tests/content
 
 test: $(TSTAMP)
 	$(BIN)/ruff check src tests scripts
