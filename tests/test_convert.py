@@ -13,7 +13,7 @@ DIAGNOSTIC = re.compile(r"^\S+?(:\d+)?: (error|warning): .+ \[[a-z-]+\.[a-z0-9.<
 
 def test_pandoc_warnings_are_read_from_its_stderr():
     result = pandoc("text\n\n<div>\n\nunclosed\n")
-    assert result.error is None and "<div>" in result.html
+    assert result.failure is None and "<div>" in result.html
     assert run_pandoc("text\n\n<div>\n\nunclosed\n") == result.html
     assert len(result.messages) == 1 and "unclosed" in result.messages[0]
     assert pandoc_messages("[WARNING] one\n  more\n[INFO] two\n") == ("one more", "two")

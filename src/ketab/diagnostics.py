@@ -14,6 +14,7 @@ test keeps the two, and the codes the source uses, in step.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +38,9 @@ class Diagnostic:
     """Stable machine-readable code such as ``note.undefined``."""
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.severity.value}: {self.message} [{self.code}]"
+        path = printable(self.path)
+        where = path if self.line is None else f"{path}:{self.line}"
+        return f"{where}: {self.severity.value}: {printable(self.message)} [{self.code}]"
 
     @property
     def is_error(self) -> bool:
@@ -119,6 +121,43 @@ CODES: dict[str, Code] = {
     "pandoc.warning": Code(W, "pandoc warned about a chapter (its lines counted in the chapter's file)."),
     "layout.warning": Code(W, "WeasyPrint warned while laying out a chapter (e.g. an image it cannot read)."),
     "proof.git": Code(E, "ketab proof could not read the revision from git."),
+    "pandoc.timeout": Code(E, "pandoc did not finish a chapter in time (runs of unmatched brackets or emphasis marks)."),
+    "layout.timeout": Code(E, "WeasyPrint did not finish laying out a part of the book in time."),
+    "config.too-large": Code(E, "book.yaml is larger than ketab reads."),
+    "config.outside": Code(E, "book.yaml is not read: it is a link out of the manuscript or not a plain file."),
+    "config.unreadable": Code(E, "book.yaml cannot be read."),
+    "chapter.nesting": Code(E, "A chapter's text is nested deeper than a book can lay out."),
+    "image.too-large": Code(E, "A picture has more pixels or bytes than a book can hold."),
+    "image.broken": Code(E, "A picture is truncated or corrupt and cannot be drawn."),
+    "output.manuscript": Code(E, "The output folder is the manuscript folder or holds it."),
+    "output.unwritable": Code(E, "The output folder cannot be written."),
+    "press.colour": Code(W, "Something on a print page was converted to gray for the press."),
+    "press.refused": Code(W, "Something on a print page cannot be made press-ready."),
+    # ketab check (the preflight of the outputs)
+    "check.missing-output": Code(E, "ketab check: an output to check has not been built."),
+    "note.call-missing": Code(E, "ketab check: a note's call is not on the print page."),
+    "note.missing": Code(E, "ketab check: a note's text is not in the print PDF."),
+    "note.off-page": Code(E, "ketab check: a note's text is not on the page of its call."),
+    "note.duplicated": Code(E, "ketab check: a note's text is printed more than once."),
+    "note.order": Code(E, "ketab check: a page prints its notes out of order."),
+    "note.page-of-notes": Code(E, "ketab check: a page holds notes and none of their calls."),
+    "pdfx.output-intent": Code(E, "ketab check: the print PDF has no PDF/X output intent."),
+    "pdfx.version": Code(E, "ketab check: the print PDF does not name its PDF/X version."),
+    "pdfx.trapped": Code(E, "ketab check: the print PDF's Trapped key is not True or False."),
+    "pdfx.title": Code(E, "ketab check: the print PDF has no title."),
+    "pdfx.xmp": Code(E, "ketab check: the XMP metadata does not identify the PDF/X version."),
+    "pdfx.annotations": Code(E, "ketab check: the print PDF has annotations (links)."),
+    "pdfx.encrypted": Code(E, "ketab check: the print PDF is encrypted."),
+    "pdfx.boxes": Code(E, "ketab check: page boxes (media, bleed, trim) are missing or inconsistent."),
+    "press.font-embedding": Code(E, "ketab check: a font is not embedded."),
+    "press.font-foreign": Code(E, "ketab check: a font is not one of the book's (a system font filled in glyphs)."),
+    "press.font-programs": Code(E, "ketab check: one face is embedded as several font programs."),
+    "press.text-block": Code(E, "ketab check: text stands within 5 mm of the trim or in the bleed."),
+    "xref.page-number": Code(E, "ketab check: a printed cross-reference names the wrong page."),
+    "xref.dangling": Code(E, "ketab check: a link in the PDF goes nowhere."),
+    "epub.structure": Code(E, "ketab check: the EPUB's zip structure is wrong (mimetype first, stored)."),
+    "epub.note": Code(E, "ketab check: a note is missing from the EPUB or not linked both ways."),
+    "epub.epubcheck": Code(E, "ketab check: epubcheck reports an error (or a warning)."),
     "thumbnails.missing": Code(E, "ketab thumbnails found no print PDF to show."),
 }
 """Every diagnostic code: its severity and what it means."""
@@ -153,6 +192,16 @@ def markdown_table() -> str:
               "Warnings, or errors with `ketab build --strict`.", "", "| rule | fixable | profiles | what it checks |", "|---|---|---|---|"]
     lines += [f"| `{r.code}` | {'yes' if r.fixable else 'no'} | {', '.join(sorted(r.profiles))} | {' '.join(r.description.split())} |" for r in RULES]
     return "\n".join(lines) + "\n"
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with the characters that could forge or reorder a diagnostic line written as escapes: line
+    breaks and other control characters, and the bidi embeddings, overrides and isolates (a file named
+    «a\u202e…» would otherwise print its line number backwards).  ZWNJ and the marks Persian needs stay."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xff else f"\\x{ord(m.group()):02x}", str(text))
 
 
 class ExitCode(enum.IntEnum):

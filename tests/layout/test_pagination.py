@@ -1,4 +1,4 @@
-"""Layout: every unit placed, chapters on rectos, anchors on their pages, the EPUB's page breaks."""
+"""Layout: every unit placed, chapters on rectos, anchors on their pages."""
 
 from __future__ import annotations
 
@@ -17,17 +17,6 @@ def test_every_chapter_opens_on_a_recto_and_the_pages_add_up(staged, name):
     assert layout.total_pages == last.first_page + last.unit.pages
     for p in body:
         assert all(layout.anchor_page[a] == p.first_page + i for a, i in p.unit.anchors.items())
-
-
-@pytest.mark.parametrize("name", ["persian-small", "english-small"])
-def test_page_breaks_are_blocks_of_their_part_in_order(staged, name):
-    s = staged(name)
-    for part_id, breaks in s.layout.page_breaks.items():
-        blocks = s.book.part(part_id).converted.blocks
-        anchors = [a for a, _ in breaks]
-        assert all(a in blocks for a in anchors)
-        assert anchors == sorted(anchors, key=blocks.index)
-        assert all(label == s.book.language.digits(label) for _, label in breaks)  # folios in the book's digits
 
 
 def test_the_book_layout_is_frozen(staged):

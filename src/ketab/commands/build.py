@@ -12,6 +12,14 @@ from ketab.commands.console import err, print_diagnostic
 from ketab.diagnostics import BuildError, ExitCode
 
 
+def interrupted_message(exc: BaseException) -> str:
+    from ketab.outputs import InterruptedAfterPublishing
+
+    if isinstance(exc, InterruptedAfterPublishing):
+        return "interrupted after the new outputs were in place (the outputs are those of this build)"
+    return "interrupted; previous outputs left as they were"
+
+
 @click.command("build")
 @click.argument("manuscript", default="manuscript", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
@@ -20,7 +28,8 @@ from ketab.diagnostics import BuildError, ExitCode
 @click.option("-v", "--verbose", is_flag=True, help="Say what was rebuilt and why.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
 @click.option("--strict", is_flag=True, help="Treat the editorial linter's findings as errors.")
-def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool, strict: bool) -> None:
+@click.option("--check", "then_check", is_flag=True, help="Then preflight the outputs (ketab check).")
+def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool, strict: bool, then_check: bool) -> None:
     """Build MANUSCRIPT (default manuscript/) into print PDF, screen PDF and EPUB."""
     from ketab import pipeline
 
@@ -41,8 +50,8 @@ def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | Non
         n = sum(1 for d in exc.diagnostics if d.is_error)
         err.print(f"build failed: {n} error{'s' if n != 1 else ''}; previous outputs left as they were", style="bold red")
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted; previous outputs left as they were", style="bold red")
+    except KeyboardInterrupt as exc:
+        err.print(interrupted_message(exc), style="bold red")
         sys.exit(ExitCode.INTERRUPTED)
     for d in result.warnings:
         print_diagnostic(d)
@@ -52,7 +61,11 @@ def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | Non
             err.print(f"  {line}", markup=False)
     if result.nothing_to_do:
         err.print(f"nothing to do: outputs are up to date ({elapsed:.2f} s)", style="green")
-        return
-    for fmt, path in result.outputs.items():
-        err.print(f"  {fmt:<7} {path}", markup=False)
-    err.print(f"built {result.pages} pages in {elapsed:.1f} s", style="green")
+    else:
+        for fmt, path in result.outputs.items():
+            err.print(f"  {fmt:<7} {path}", markup=False)
+        err.print(f"built {result.pages} pages in {elapsed:.1f} s", style="green")
+    if then_check:
+        from ketab.commands.check import run_check
+
+        sys.exit(run_check(manuscript, out_dir, templates))

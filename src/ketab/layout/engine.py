@@ -9,6 +9,7 @@ units that must be laid out are shared between the machine's cores.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -16,13 +17,19 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ketab import safeio
 from ketab.cache import BuildCache, digest
-from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, footnotes_intact
+from ketab.layout import weasyfix
+from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place, page_starts
 
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
 """A file a unit's HTML (``src="…"``) or CSS (``url(…)``) makes WeasyPrint read."""
@@ -72,18 +79,20 @@ class LaidOutUnit:
     """Places kept for page numbers drawn later (see :func:`ketab.layout.boxes.find_slots`)."""
     extra: object = field(default=None, compare=False)
     """What the layouter's ``probe`` noted about the laid-out document (not cached)."""
+    starts: tuple = field(default=(), compare=False)
+    """Where each page's text begins (see :func:`ketab.layout.boxes.page_starts`)."""
     messages: tuple[str, ...] = field(default=(), compare=False)
     """WeasyPrint's warnings while laying the unit out."""
 
     def to_bytes(self) -> bytes:
-        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "messages": list(self.messages)}
+        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "starts": list(self.starts), "messages": list(self.messages)}
         return json.dumps(meta, ensure_ascii=False).encode() + b"\n" + self.pdf
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes) -> "LaidOutUnit":
         head, _, pdf = blob.partition(b"\n")
         meta = json.loads(head)
-        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), None, tuple(meta["messages"]))
+        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), starts=tuple(meta["starts"]), messages=tuple(meta["messages"]))
 
 
 @dataclass
@@ -125,7 +134,7 @@ class Layouter:
         # fontTools stamps the embedded subsets with SOURCE_DATE_EPOCH (pinned to the book's date):
         # a unit laid out under another epoch has other bytes.
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-        return digest("unit", self.fonts_digest, epoch, probe, html, css, *self._referenced_files(html + css))
+        return digest("unit", self.fonts_digest, epoch, weasyfix.VERSION, probe, html, css, *self._referenced_files(html + css))
 
     def _referenced_files(self, text: str) -> list[str]:
         """[reference, digest of its file, …] for every local file a unit reads (pictures, CSS
@@ -141,8 +150,11 @@ class Layouter:
                 continue  # data: URLs are in the text itself; remote ones are refused by the fetcher
             if path not in self._file_digests:
                 try:
-                    self._file_digests[path] = digest(path.read_bytes())
-                except OSError:
+                    resolved = path.resolve()
+                    inside = any(resolved.is_relative_to(root) for root in self.allowed)
+                    # streamed, regular files inside the allowed folders only (the fetcher reads nothing else)
+                    self._file_digests[path] = safeio.file_digest(resolved) if inside else "outside"
+                except (OSError, RuntimeError, ValueError):
                     self._file_digests[path] = "missing"
             out += [ref, self._file_digests[path]]
         return out
@@ -181,11 +193,22 @@ class Layouter:
             # longest first, so that the cores finish together
             order = sorted(todo.items(), key=lambda item: -len(item[1][0]))
             futures = {key: pool.submit(_render_in_worker, html, css, self.probe) for key, (html, css) in order}
-            laid = {key: f.result() for key, f in futures.items()}
+            deadline = time.monotonic() + layout_timeout() * max(1, -(-len(futures) // self.jobs))
+            try:
+                laid = {}
+                for key, f in futures.items():
+                    try:
+                        laid[key] = f.result(timeout=max(0.1, deadline - time.monotonic()))
+                    except FutureTimeout:
+                        raise LayoutTimeout(layout_timeout()) from None
+            except BaseException:  # Ctrl-C, SIGTERM, a worker's failure: the workers stop now, not after their unit
+                self.abort()
+                raise
         else:
-            laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, slots, extra, messages) in laid.items():
-            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, messages)
+            with _time_limit(layout_timeout()):
+                laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
+        for key, (pdf, pages, anchors, slots, extra, starts, messages) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, starts, messages)
             self.memo[key] = results[key] = unit
             self.stats.laid_out += 1
             if self.cache is not None:
@@ -204,13 +227,66 @@ class Layouter:
             import weasyprint  # noqa: F401
 
             context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.base, self.allowed))
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.base, self.allowed, os.getpid()))
         return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+    def abort(self) -> None:
+        """Kill the workers at once (an interrupted build stops within a second)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            try:
+                process.kill()
+            except (OSError, AttributeError):
+                pass
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=2)
+
+
+LAYOUT_TIMEOUT = 600.0
+"""Seconds WeasyPrint may take on one unit (``KETAB_LAYOUT_TIMEOUT`` overrides)."""
+
+
+def layout_timeout() -> float:
+    try:
+        return float(os.environ.get("KETAB_LAYOUT_TIMEOUT", LAYOUT_TIMEOUT))
+    except ValueError:
+        return LAYOUT_TIMEOUT
+
+
+class LayoutTimeout(Exception):
+    """WeasyPrint did not finish a unit in time (the pipeline reports it as a diagnostic)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"a layout unit took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """LayoutTimeout after ``seconds`` of in-process layout (main thread only: elsewhere, no limit)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise LayoutTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Engine:
@@ -223,21 +299,28 @@ class Engine:
         from ketab.fetcher import SandboxFetcher
 
         _capture_logs()
+        weasyfix.apply()
         self.base_url = base.as_uri() + "/"
         self.fetcher = SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
 
     def document(self, html: str, css: str):
-        """The laid-out WeasyPrint Document, with every footnote in place."""
+        """The laid-out WeasyPrint Document, with every footnote on its call's page.
+
+        :mod:`.weasyfix` corrects the cause; should a note still be off its page (another
+        WeasyPrint, a line whose notes outgrow a page), the unit is laid out once more
+        without widows/orphans, and the better of the two is kept (``ketab check`` reports
+        what remains)."""
         document = self._document(html, css)
-        if not footnotes_intact(document):
-            # WeasyPrint 70 can drop or misplace a footnote when widows/orphans push the
-            # line holding its call to the next page: lay out again without that rule.
-            document = self._document(html, css + FOOTNOTE_SAFE_CSS)
+        misplaced = notes_in_place(document)
+        if misplaced:
+            second = self._document(html, css + FOOTNOTE_SAFE_CSS)
+            if len(notes_in_place(second)) < len(misplaced):
+                document = second
         return document
 
     def render(self, html: str, css: str, probe=None):
-        """(PDF bytes, page count, anchor → page index, slots, probe's note, WeasyPrint's warnings) of one unit."""
+        """(PDF bytes, page count, anchor → page index, slots, probe's note, page starts, WeasyPrint's warnings) of one unit."""
         _LOG.take()
         document = self.document(html, css)
         anchors: dict[str, int] = {}
@@ -247,7 +330,7 @@ class Engine:
         out = io.BytesIO()
         document.write_pdf(out)
         note = probe(document) if probe else None
-        return out.getvalue(), len(document.pages), anchors, find_slots(document), note, _LOG.take()
+        return out.getvalue(), len(document.pages), anchors, find_slots(document), note, page_starts(document), _LOG.take()
 
 
     def _document(self, html: str, css: str):
@@ -266,8 +349,18 @@ class Engine:
 _WORKER: Engine | None = None
 
 
-def _init_worker(base, allowed):
+def _init_worker(base, allowed, parent: int | None = None):
     global _WORKER
+    # A worker dies with the build, even a SIGKILLed one (it would otherwise wait for work for ever).
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:  # the build died before the line above
+        os._exit(1)
     # Ctrl-C reaches the whole process group: the parent handles it and shuts the pool down.  A worker
     # neither prints a KeyboardInterrupt traceback nor runs the CLI's SIGTERM handler (inherited by fork).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
