@@ -126,6 +126,7 @@ CODES: dict[str, Code] = {
     "config.too-large": Code(E, "book.yaml is larger than ketab reads."),
     "config.outside": Code(E, "book.yaml is not read: it is a link out of the manuscript or not a plain file."),
     "config.unreadable": Code(E, "book.yaml cannot be read."),
+    "chapter.too-large": Code(E, "A chapter file is larger than ketab reads."),
     "chapter.nesting": Code(E, "A chapter's text is nested deeper than a book can lay out."),
     "image.too-large": Code(E, "A picture has more pixels or bytes than a book can hold."),
     "image.broken": Code(E, "A picture is truncated or corrupt and cannot be drawn."),

@@ -137,11 +137,23 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     clock = _Clock()
 
     from ketab.assemble import assemble
+
+    manuscript, converted, warnings = _load_and_convert(manuscript_dir, strict, cache, progress, clock, report)
+    progress("assembling the book")
+    book = assemble(manuscript, converted)
+    clock.lap("assemble")
+    layout = _lay_out(book, manuscript, templates, cache, last, progress, report)
+    clock.lap("layout")
+    outputs, all_warnings = _write_and_publish(
+        book, layout, formats, templates, out_dir, progress, clock, last, tuple(manuscript.warnings) + tuple(warnings))
+    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
+
+
+def _load_and_convert(manuscript_dir, strict, cache, progress, clock, report):
+    """Stages 1 and 2: (Manuscript, converted chapters, their warnings); every error of both together."""
     from ketab.convert import convert_chapters
     from ketab.generate import generated_markdown
-    from ketab.layout import Layouter, lay_out
     from ketab.manuscript import load_manuscript
-    from ketab.writers import Target, writers_for
 
     progress("reading the manuscript")
     early: list[Diagnostic] = []
@@ -161,14 +173,15 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
+    return manuscript, converted, warnings
 
-    progress("assembling the book")
-    book = assemble(manuscript, converted)
-    clock.lap("assemble")
 
-    # Every output needs the print layout: the EPUB's page-list and cover picture come from it.
+def _lay_out(book, manuscript, templates, cache, last, progress, report):
+    """The layout stage, once for every writer: the EPUB's page-list and cover picture come from it too."""
+    from ketab.layout import Layouter, lay_out
+
     progress("laying out pages with WeasyPrint")
-    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"])
+    layouter = Layouter(manuscript.root, [manuscript.root, templates], cache, last.inputs["fonts"])
     try:
         layout = lay_out(book, layouter, templates)
     except LayoutTimeout as exc:
@@ -178,10 +191,15 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     finally:
         layouter.close()
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
-    clock.lap("layout")
+    return layout
 
-    # Every output is written into a staging folder, then the set is published together: a failure or an
-    # interrupt at any point leaves the whole previous set (ketab.outputs).
+
+def _write_and_publish(book, layout, formats, templates, out_dir, progress, clock, last, warnings):
+    """Every requested writer into a staging folder, then the set published together: (outputs, warnings).
+
+    A failure or an interrupt at any point leaves the whole previous set (ketab.outputs)."""
+    from ketab.writers import Target, writers_for
+
     try:
         stage = outputs_mod.staging_folder(out_dir)
     except OSError as exc:
@@ -196,24 +214,28 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
                 clock.lap(name)
         except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
             raise BuildError([_output_error(out_dir, exc)]) from None
-        all_warnings = tuple(manuscript.warnings) + tuple(warnings) + layout.diagnostics(book) + tuple(target.warnings)
+        all_warnings = warnings + layout.diagnostics(book) + tuple(target.warnings)
         outputs = {name: out_dir / Path(path).name for name, path in staged.items()}
-        published = False
-        try:
-            with outputs_mod.signals_deferred():
-                try:
-                    outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
-                except OSError as exc:
-                    raise BuildError([_output_error(out_dir, exc)]) from None
-                published = True
-                last.record(all_warnings, layout.total_pages, outputs)
-        except KeyboardInterrupt:
-            if published:
-                raise outputs_mod.InterruptedAfterPublishing() from None
-            raise
+        _publish(stage, out_dir, staged, lambda: last.record(all_warnings, layout.total_pages, outputs))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
+    return outputs, all_warnings
+
+
+def _publish(stage: Path, out_dir: Path, staged: dict, record) -> None:
+    published = False
+    try:
+        with outputs_mod.signals_deferred():
+            try:
+                outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
+            except OSError as exc:
+                raise BuildError([_output_error(out_dir, exc)]) from None
+            published = True
+            record()
+    except KeyboardInterrupt:
+        if published:
+            raise outputs_mod.InterruptedAfterPublishing() from None
+        raise
 
 
 def pin_the_clock(config) -> None:

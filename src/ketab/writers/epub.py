@@ -70,6 +70,103 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
     lang = book.language
     labels = lang.labels
     env = render.environment(templates)
+    eb = _package(book, pagination)
+
+    documents: dict[str, dict] = {}  # file name → {uid, title, xhtml, properties}
+
+    def page(file_name, uid, title, content, body_type=None, properties=(), body_class=None):
+        documents[file_name] = {
+            "uid": uid, "title": title, "properties": list(properties),
+            "xhtml": env.get_template("epub/page.xhtml.j2").render(
+                lang=lang.tag, dir=lang.direction, title=title, css="css/book.css" if "/" not in file_name else "../css/book.css",
+                content=content, body_type=body_type, body_class=body_class,
+            ),
+        }
+
+    common = {"book": book, "labels": labels, "roles": render.creator_roles(book)}
+    cover_image = _add_cover_image(eb, cover_png)
+    page("cover.xhtml", "cover", labels.cover, env.get_template("epub/cover.xhtml.j2").render(**common, image=cover_image), "cover",
+         properties=["svg"] if cover_image else [], body_class="cover-page")
+    page("titlepage.xhtml", "titlepage", labels.title_page, env.get_template("epub/titlepage.xhtml.j2").render(**render.common_context(book)))
+
+    _add_images(eb, book)
+
+    folios = _body_folios(pagination)
+    toc = _add_chapters(book, env, folios, page)
+
+    landmarks = _landmarks(book)
+
+    pages = print_pages(book, pagination, documents) if pagination is not None else []
+    nav_body = env.get_template("epub/nav.xhtml.j2").render(
+        toc=toc, landmarks=landmarks, page_list=[{"href": f"{p.file}#{p.marker}", "label": p.label} for p in pages],
+        labels=labels, page_list_title=labels.pages,
+    )
+    page("nav.xhtml", "nav", labels.contents, nav_body, properties=["nav"])
+
+    trees = {name: etree.fromstring(doc["xhtml"].encode("utf-8")) for name, doc in documents.items()}
+    _place_page_markers(trees, pages)
+
+    _add_fonts_and_css(eb, templates, trees)
+
+    spine_order = ["cover.xhtml", "titlepage.xhtml", "nav.xhtml"] + [p.filename for p in book.parts]
+    items = _add_documents(eb, documents, trees, spine_order, lang)
+
+    eb.toc = [epub.Link(t["href"], _plain(t["title"]), t["part"].id) for t in toc]
+    eb.add_item(epub.EpubNcx())
+    eb.spine = [items[name] for name in spine_order]
+
+    ncx = _ncx(env, book, toc, pages, trees, spine_order)
+    modified = _modified(config)
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, eb, {"package_direction": True, "mtime": modified, "epub3_pages": False, "epub3_landmark": False, "epub2_guide": False, "raise_exceptions": True})
+    path = out_dir / f"{config.slug}.epub"
+    atomic_write(path, _normalise_zip(buffer.getvalue(), lang.tag, {"EPUB/toc.ncx": ncx.encode("utf-8")}))
+    return path
+
+
+def _add_cover_image(eb: epub.EpubBook, cover_png: bytes | None) -> dict | None:
+    """The front cover's picture in the package; its src and size for the cover page."""
+    if not cover_png:
+        return None
+    eb.add_item(epub.EpubCover(uid="cover-image", file_name="images/cover.png"))
+    eb.get_item_with_id("cover-image").content = cover_png
+    eb.get_item_with_id("cover-image").media_type = "image/png"
+    eb.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
+    width, height = _png_size(cover_png)
+    return {"src": "images/cover.png", "width": width, "height": height}
+
+
+def _add_chapters(book: Book, env, folios, page) -> list[dict]:
+    """Every part as a content document (through ``page``); the table of contents."""
+    toc = []
+    for part in book.parts:
+        content, chapter_title = _chapter_content(book, env, part, folios)
+        own = {"style", "cover-image", "nav", "cover", "titlepage", "ncx"}
+        uid = part.id if part.id not in own and not part.id.startswith(("img-", "font-")) else f"{part.id}.part"  # never one of ours
+        page(part.filename, uid, part.title or book.language.labels.index, content)
+        children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
+        toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part})
+    return toc
+
+
+def _add_documents(eb: epub.EpubBook, documents: dict, trees: dict, spine_order: list, lang) -> dict:
+    """The content documents in the package, in spine order: file name → item."""
+    items = {}
+    for name in spine_order:
+        doc = documents[name]
+        item = Xhtml(uid=doc["uid"], file_name=name, title=doc["title"], lang=lang.tag, direction=lang.direction)
+        item.content = _serialise(trees[name])
+        item.properties = doc["properties"]
+        eb.add_item(item)
+        items[name] = item
+    return items
+
+
+def _package(book: Book, pagination) -> epub.EpubBook:
+    """The package with the book's metadata: book.yaml, accessibility, reading direction, page source."""
+    config = book.config
+    lang = book.language
+    labels = lang.labels
     eb = epub.EpubBook()
     eb.set_identifier(config.identifier)
     eb.set_title(config.title)
@@ -91,35 +188,16 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
         eb.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "horizontal-rl"})
     if pagination is not None:
         eb.add_metadata(None, "meta", f"{config.title} — {labels.print_edition} ({config.slug}-print.pdf)", {"property": "pageBreakSource"})
+    return eb
 
-    documents: dict[str, dict] = {}  # file name → {uid, title, xhtml, properties}
 
-    def page(file_name, uid, title, content, body_type=None, properties=(), body_class=None):
-        documents[file_name] = {
-            "uid": uid, "title": title, "properties": list(properties),
-            "xhtml": env.get_template("epub/page.xhtml.j2").render(
-                lang=lang.tag, dir=lang.direction, title=title, css="css/book.css" if "/" not in file_name else "../css/book.css",
-                content=content, body_type=body_type, body_class=body_class,
-            ),
-        }
-
-    common = {"book": book, "labels": labels, "roles": render.creator_roles(book)}
-    cover_image = None
-    if cover_png:
-        eb.add_item(epub.EpubCover(uid="cover-image", file_name="images/cover.png"))
-        eb.get_item_with_id("cover-image").content = cover_png
-        eb.get_item_with_id("cover-image").media_type = "image/png"
-        eb.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
-        width, height = _png_size(cover_png)
-        cover_image = {"src": "images/cover.png", "width": width, "height": height}
-    page("cover.xhtml", "cover", labels.cover, env.get_template("epub/cover.xhtml.j2").render(**common, image=cover_image), "cover",
-         properties=["svg"] if cover_image else [], body_class="cover-page")
-    page("titlepage.xhtml", "titlepage", labels.title_page, env.get_template("epub/titlepage.xhtml.j2").render(**render.common_context(book)))
-
+def _add_images(eb: epub.EpubBook, book: Book) -> None:
+    """The manuscript's images travel with the book, each once."""
+    config = book.config
     root = config.path.parent
     added = set()
     for part in book.parts:
-        for image in part.converted.images:  # the manuscript's images travel with the book
+        for image in part.converted.images:
             if image.src not in added:
                 added.add(image.src)
                 uid = "img-" + re.sub(r"[^A-Za-z0-9_-]", "-", image.src)
@@ -128,16 +206,10 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
                     data = clean_svg(data)  # the picture as checked, written again: no parser of the reader's sees more
                 eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type, content=data))
 
-    folios = _body_folios(pagination)
-    toc = []
-    for part in book.parts:
-        content, chapter_title = _chapter_content(book, env, part, folios)
-        own = {"style", "cover-image", "nav", "cover", "titlepage", "ncx"}
-        uid = part.id if part.id not in own and not part.id.startswith(("img-", "font-")) else f"{part.id}.part"  # never one of ours
-        page(part.filename, uid, part.title or labels.index, content)
-        children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
-        toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part})
 
+
+def _landmarks(book: Book) -> list[dict]:
+    labels = book.language.labels
     landmarks = [
         {"type": "cover", "href": "cover.xhtml", "title": labels.cover},
         {"type": "titlepage", "href": "titlepage.xhtml", "title": labels.title_page},
@@ -148,17 +220,10 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
         landmarks.append({"type": "bodymatter", "href": first_body.filename, "title": labels.start})
     if book.index_part:
         landmarks.append({"type": "index", "href": book.index_part.filename, "title": book.index_part.title or labels.index})
+    return landmarks
 
-    pages = print_pages(book, pagination, documents) if pagination is not None else []
-    nav_body = env.get_template("epub/nav.xhtml.j2").render(
-        toc=toc, landmarks=landmarks, page_list=[{"href": f"{p.file}#{p.marker}", "label": p.label} for p in pages],
-        labels=labels, page_list_title=labels.pages,
-    )
-    page("nav.xhtml", "nav", labels.contents, nav_body, properties=["nav"])
 
-    trees = {name: etree.fromstring(doc["xhtml"].encode("utf-8")) for name, doc in documents.items()}
-    _place_page_markers(trees, pages)
-
+def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict) -> None:
     # fonts: the faces the documents use, cut down to what each sets
     css = _css(templates)
     faces = epub_fonts.faces_from_css(css)
@@ -173,34 +238,19 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
         eb.add_item(epub.EpubItem(uid=Path(name).stem, file_name=f"fonts/{name}", media_type="font/ttf", content=data))
     eb.add_item(epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=epub_fonts.drop_faces(css, kept).encode()))
 
-    spine_order = ["cover.xhtml", "titlepage.xhtml", "nav.xhtml"] + [p.filename for p in book.parts]
-    items = {}
-    for name in spine_order:
-        doc = documents[name]
-        item = Xhtml(uid=doc["uid"], file_name=name, title=doc["title"], lang=lang.tag, direction=lang.direction)
-        item.content = _serialise(trees[name])
-        item.properties = doc["properties"]
-        eb.add_item(item)
-        items[name] = item
 
-    eb.toc = [epub.Link(t["href"], _plain(t["title"]), t["part"].id) for t in toc]
-    eb.add_item(epub.EpubNcx())
-    eb.spine = [items[name] for name in spine_order]
-
+def _ncx(env, book: Book, toc: list, pages: list, trees: dict, spine_order: list) -> str:
+    """The EPUB 2 navigation (toc.ncx) with the print page-list, in reading order."""
+    config, lang, labels = book.config, book.language, book.language.labels
     play = _play_order(trees, spine_order)
     ncx_points, ncx_pages = _ncx_points(toc, play), _ncx_pages(pages, play)
     _numbered(ncx_points, ncx_pages, play)
-    ncx = env.get_template("epub/toc.ncx.j2").render(
+    return env.get_template("epub/toc.ncx.j2").render(
         lang=lang.tag, dir=lang.direction, uid=config.identifier, title=config.title, toc=ncx_points,
         depth=2 if any(t["children"] for t in toc) else 1, pages=ncx_pages, pages_label=labels.pages,
         total_pages=len(pages), max_page=max((p.value or 0 for p in pages), default=0),
     )
-    modified = _modified(config)
-    buffer = io.BytesIO()
-    epub.write_epub(buffer, eb, {"package_direction": True, "mtime": modified, "epub3_pages": False, "epub3_landmark": False, "epub2_guide": False, "raise_exceptions": True})
-    path = out_dir / f"{config.slug}.epub"
-    atomic_write(path, _normalise_zip(buffer.getvalue(), lang.tag, {"EPUB/toc.ncx": ncx.encode("utf-8")}))
-    return path
+
 
 
 _FONT_DIRS = {"Parastoo.ttf": "parastoo", "Parastoo-Bold.ttf": "parastoo", "Vazirmatn-Regular.ttf": "vazirmatn",
