@@ -309,7 +309,7 @@ def print_folio(index: int, front_pages: int, lang) -> str:
     if index >= front_pages:
         return lang.digits(index - front_pages + 1)
     n = index + 1
-    if lang.primary in ("fa", "prs"):
+    if lang.front_counter == "abjad":
         letters = re.findall(r'"([^"]+)"', render.PERSIAN_LETTERS)
         out = ""
         while n > 0:
@@ -570,7 +570,7 @@ def _chapter_content(book: Book, env, part: Part, folios: dict) -> tuple[str, st
         for group in groups:
             for entry in group["entries"]:
                 entry["pages"] = [(label, f"{book.part(book.anchor_part[anchor]).filename}#{anchor}") for label, anchor in entry["pages"]]
-        sep = "،" if lang.primary in ("fa", "prs", "ar") else ","
+        sep = lang.list_separator
         title = part.title or lang.labels.index
         html = env.get_template("epub/index.xhtml.j2").render(entries=groups, part_id=part.id, title=title, sep=sep, see=lang.labels.see)
         return html.replace("data-epub-type=", "epub:type="), bidi.isolate_text(title, lang.tag)
@@ -679,9 +679,7 @@ def _accessibility(eb: epub.EpubBook, book: Book, paged: bool) -> None:
 
 
 def _summary(lang) -> str:
-    if lang.primary in ("fa", "prs"):
-        return "متن کامل کتاب با ساختار سرفصل‌ها، فهرست، یادداشت‌های پانویس با پیوند بازگشت و جهت راست‌به‌چپ؛ بدون محتوای صوتی یا تصویری ضروری."
-    return "Full text with structured headings, a table of contents, footnotes with back-links, and a logical reading order; no essential audio or visual content."
+    return lang.labels.accessibility_summary
 
 
 def _modified(config) -> dt.datetime:
