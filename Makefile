@@ -69,8 +69,9 @@ reader-tools: $(RSTAMP)
 book: $(STAMP)
 	$(BIN)/ketab build manuscript --out build
 
-lint: $(STAMP)
+lint: $(TSTAMP)
 	$(BIN)/ketab lint manuscript
+	$(BIN)/python -m pytest -q -m content tests/content
 
 # apt-get as root, or through sudo; without either the tool tests are skipped (and say so).
 tools:

@@ -23,8 +23,8 @@ from pathlib import Path
 from ketab import safeio
 from ketab.outputs import atomic_write as _atomic
 
-FORMAT = 4
-"""Bump when the layout of the cache changes (4: outputs recorded by file name)."""
+FORMAT = 5
+"""Bump when the layout of the cache changes (5: pandoc entries keep its warnings, layout units WeasyPrint's)."""
 
 
 def digest(*parts: bytes | str) -> str:

@@ -209,7 +209,8 @@ def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
     )
 
 
-def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False) -> Chapter | None:
+def _read_chapter(root, ref, config, diags: Collector) -> tuple[Path, str] | None:
+    """(path, text) of a chapter book.yaml lists, or None after reporting why it cannot be read."""
     path = safe_path(root, ref.path)
     if path is None:
         diags.error(config.path, ref.line, f"chapter {ref.path!r} points outside the manuscript folder", "chapter.outside")
@@ -231,6 +232,14 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
     text = cfg.decode_text(raw, path, diags)
     if len(diags.errors) > before:
         return None
+    return path, text
+
+
+def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False) -> Chapter | None:
+    read = _read_chapter(root, ref, config, diags)
+    if read is None:
+        return None
+    path, text = read
     meta, body, body_line = split_front_matter(text, path, diags)
     if meta is None:
         return None

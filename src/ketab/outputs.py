@@ -140,7 +140,7 @@ def recover(out_dir: Path) -> None:
             record = json.loads(journal.read_text(encoding="utf-8"))
             staged = out_dir / record["staging"]
             names, existed = list(record["names"]), list(record["existed"])
-            if staged.parent == out_dir and staged.name.startswith(STAGING_PREFIX) and all(_plain(n) for n in names + existed):
+            if staged.parent == out_dir and staged.name.startswith(STAGING_PREFIX) and all(plain(n) for n in names + existed):
                 replaced = [n for n in names if not (staged / n).exists() or (staged / f".old.{n}").is_dir()]
                 _roll_back(staged, out_dir, replaced, existed)
         except (OSError, ValueError, KeyError, TypeError):
@@ -155,7 +155,7 @@ def recover(out_dir: Path) -> None:
             folder.unlink(missing_ok=True)
 
 
-def _plain(name) -> bool:
+def plain(name) -> bool:
     return isinstance(name, str) and name and "/" not in name and name not in (".", "..") and "\x00" not in name
 
 

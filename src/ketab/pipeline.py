@@ -138,11 +138,25 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     clock = _Clock()
 
     from ketab.assemble import assemble
+
+    manuscript, converted, warnings = _load_and_convert(manuscript_dir, strict, cache, progress, clock, report)
+    progress("assembling the book")
+    book = assemble(manuscript, converted)
+    clock.lap("assemble")
+    layout = None
+    if set(formats) & PAGED:  # the web edition and the Word copy need no pages
+        layout = _lay_out(book, manuscript, templates, cache, last, progress, report)
+        clock.lap("layout")
+    outputs, all_warnings = _write_and_publish(
+        book, layout, formats, templates, out_dir, progress, clock, last, tuple(manuscript.warnings) + tuple(warnings))
+    return BuildResult(outputs, all_warnings, layout.total_pages if layout else 0, clock.laps, False, tuple(report))
+
+
+def _load_and_convert(manuscript_dir, strict, cache, progress, clock, report):
+    """Stages 1 and 2: (Manuscript, converted chapters, their warnings); every error of both together."""
     from ketab.convert import convert_chapters
     from ketab.generate import generated_markdown
-    from ketab.layout import Layouter, lay_out
     from ketab.manuscript import load_manuscript
-    from ketab.writers import Target, writers_for
 
     progress("reading the manuscript")
     early: list[Diagnostic] = []
@@ -162,30 +176,33 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
+    return manuscript, converted, warnings
 
-    progress("assembling the book")
-    book = assemble(manuscript, converted)
-    clock.lap("assemble")
 
-    layout = None
-    if set(formats) & PAGED:
-        # The PDFs and the EPUB come from the print layout: the EPUB's page-list and cover picture too.
-        progress("laying out pages with WeasyPrint")
-        layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"])
-        try:
-            layout = lay_out(book, layouter, templates)
-        except LayoutTimeout as exc:
-            raise BuildError([Diagnostic(display_path(manuscript.config.path), None, Severity.ERROR,
-                                         f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
-                                         "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
-        finally:
-            layouter.close()
-        report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
-        clock.lap("layout")
-    pages = layout.total_pages if layout is not None else 0
+def _lay_out(book, manuscript, templates, cache, last, progress, report):
+    """The layout stage, once for every writer: the EPUB's page-list and cover picture come from it too."""
+    from ketab.layout import Layouter, lay_out
 
-    # Every output is written into a staging folder, then the set is published together: a failure or an
-    # interrupt at any point leaves the whole previous set (ketab.outputs).
+    progress("laying out pages with WeasyPrint")
+    layouter = Layouter(manuscript.root, [manuscript.root, templates], cache, last.inputs["fonts"])
+    try:
+        layout = lay_out(book, layouter, templates)
+    except LayoutTimeout as exc:
+        raise BuildError([Diagnostic(display_path(manuscript.config.path), None, Severity.ERROR,
+                                     f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
+                                     "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
+    finally:
+        layouter.close()
+    report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
+    return layout
+
+
+def _write_and_publish(book, layout, formats, templates, out_dir, progress, clock, last, warnings):
+    """Every requested writer into a staging folder, then the set published together: (outputs, warnings).
+
+    A failure or an interrupt at any point leaves the whole previous set (ketab.outputs)."""
+    from ketab.writers import Target, writers_for
+
     try:
         stage = outputs_mod.staging_folder(out_dir)
     except OSError as exc:
@@ -200,24 +217,28 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
                 clock.lap(name)
         except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
             raise BuildError([_output_error(out_dir, exc)]) from None
-        all_warnings = tuple(manuscript.warnings) + tuple(warnings) + tuple(target.warnings)
+        all_warnings = warnings + (layout.diagnostics(book) if layout else ()) + tuple(target.warnings)
         outputs = {name: out_dir / Path(path).name for name, path in staged.items()}
-        published = False
-        try:
-            with outputs_mod.signals_deferred():
-                try:
-                    outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
-                except OSError as exc:
-                    raise BuildError([_output_error(out_dir, exc)]) from None
-                published = True
-                last.record(all_warnings, pages, outputs)
-        except KeyboardInterrupt:
-            if published:
-                raise outputs_mod.InterruptedAfterPublishing() from None
-            raise
+        _publish(stage, out_dir, staged, lambda: last.record(all_warnings, layout.total_pages if layout else 0, outputs))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return BuildResult(outputs, all_warnings, pages, clock.laps, False, tuple(report))
+    return outputs, all_warnings
+
+
+def _publish(stage: Path, out_dir: Path, staged: dict, record) -> None:
+    published = False
+    try:
+        with outputs_mod.signals_deferred():
+            try:
+                outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
+            except OSError as exc:
+                raise BuildError([_output_error(out_dir, exc)]) from None
+            published = True
+            record()
+    except KeyboardInterrupt:
+        if published:
+            raise outputs_mod.InterruptedAfterPublishing() from None
+        raise
 
 
 def pin_the_clock(config) -> None:

@@ -186,7 +186,7 @@ def check_notes(book, pdf_path: Path, report: Report) -> None:
     tops = {page: max(y for y, *_ in items) for page, items in body_pages.items()}
     areas = _note_area_words(pdf_path, tops)
     token_areas = _note_area_words(pdf_path, {page: 1e6 for page in range(len(pdf.pages))}, _tokens)  # whole pages
-    for part, note_id, number, text, body, call in placed:
+    for part, _note_id, number, text, body, _call in placed:
         words = _words(text)
         if len(words) < 2:
             continue
