@@ -8,8 +8,7 @@ is made at assembly: see :mod:`ketab.assemble`.)
 from __future__ import annotations
 
 from ketab import config as cfg
-from ketab import safeio
-from ketab import yamlnodes
+from ketab import safeio, yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import label_key
 from ketab.manuscript import Chapter, Manuscript, safe_path

@@ -18,6 +18,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+
 class InterruptedAfterPublishing(KeyboardInterrupt):
     """Ctrl-C or SIGTERM that arrived while the new set was being published: the new outputs are in place."""
 

@@ -141,7 +141,6 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     from ketab.generate import generated_markdown
     from ketab.layout import Layouter, lay_out
     from ketab.manuscript import load_manuscript
-    from ketab.writers import Target, writers_for
 
     progress("reading the manuscript")
     early: list[Diagnostic] = []
@@ -155,9 +154,9 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     try:
         converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
     except BuildError as exc:
-        raise BuildError(_unique(early + list(exc.diagnostics))) from None
+        raise BuildError(_unique(early + list(manuscript.warnings) + list(exc.diagnostics))) from None
     if any(d.is_error for d in early):
-        raise BuildError(_unique(early + list(warnings)))
+        raise BuildError(_unique(early + list(manuscript.warnings) + list(warnings)))
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
@@ -180,8 +179,18 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
     clock.lap("layout")
 
-    # Every output is written into a staging folder, then the set is published together: a failure or an
-    # interrupt at any point leaves the whole previous set (ketab.outputs).
+    all_warnings = tuple(manuscript.warnings) + tuple(warnings)
+    outputs = _write_and_publish(book, layout, templates, out_dir, formats, progress, clock,
+                                 lambda written: last.record(all_warnings, layout.total_pages, written))
+    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
+
+
+def _write_and_publish(book, layout, templates: Path, out_dir: Path, formats, progress, clock, record) -> dict:
+    """Every output written into a staging folder, then the set published together: a failure or an
+    interrupt at any point leaves the whole previous set (:mod:`ketab.outputs`).  ``record(outputs)``
+    runs once the set is in place (the cache's manifest).  Format → published path."""
+    from ketab.writers import Target, writers_for
+
     try:
         stage = outputs_mod.staging_folder(out_dir)
     except OSError as exc:
@@ -196,7 +205,6 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
                 clock.lap(name)
         except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
             raise BuildError([_output_error(out_dir, exc)]) from None
-        all_warnings = tuple(manuscript.warnings) + tuple(warnings)
         outputs = {name: out_dir / Path(path).name for name, path in staged.items()}
         published = False
         try:
@@ -206,14 +214,14 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
                 except OSError as exc:
                     raise BuildError([_output_error(out_dir, exc)]) from None
                 published = True
-                last.record(all_warnings, layout.total_pages, outputs)
+                record(outputs)
         except KeyboardInterrupt:
             if published:
                 raise outputs_mod.InterruptedAfterPublishing() from None
             raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
+    return outputs
 
 
 def pin_the_clock(config) -> None:
