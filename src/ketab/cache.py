@@ -233,7 +233,7 @@ class BuildCache:
 
 # --- the last build: what it was made of and what it wrote -------------------------
 
-BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*")
+BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*", "icc/*")
 """The templates a build reads (not the proof's or the preview's)."""
 
 

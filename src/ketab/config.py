@@ -64,6 +64,23 @@ class ChapterRef:
     """Line of this entry in book.yaml."""
 
 
+PRINT_STANDARDS = ("x-4", "x-1a")
+PRINT_PROFILES = ("pso-uncoated",)
+PRINT_MARKS = ("none", "crop")
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    """``print:`` — what the printer receives."""
+
+    standard: str = "x-4"
+    """PDF/X variant: ``x-4`` (PDF/X-4) or ``x-1a`` (PDF/X-1a:2003)."""
+    profile: str = "pso-uncoated"
+    """Output intent: a CMYK profile vendored under templates/icc/."""
+    marks: str = "none"
+    """``none`` (TrimBox and BleedBox say it all) or ``crop``: marks outside the bleed, with a slug line."""
+
+
 @dataclass(frozen=True)
 class BookConfig:
     """A validated ``book.yaml``."""
@@ -85,6 +102,8 @@ class BookConfig:
     bleed: float = 3.0
     signature: int = 16
     caliper: float = 0.1
+    print: PrintSettings = PrintSettings()
+    toc_depth: int = 1
     lint: dict = field(default_factory=dict)
     isbn: str | None = None
     """ISBN-13 (digits only), checked; None when the book has none (nothing is invented)."""
@@ -238,6 +257,29 @@ def _lint(v):
     return dict(v)
 
 
+def _print(v):
+    if not isinstance(v, dict):
+        raise Invalid("expected {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop}")
+    choices = {"standard": PRINT_STANDARDS, "profile": PRINT_PROFILES, "marks": PRINT_MARKS}
+    unknown = set(v) - set(choices)
+    if unknown:
+        raise Invalid(f"unknown keys {sorted(unknown)}; print takes standard, profile, marks")
+    values = {}
+    for key, allowed in choices.items():
+        if key in v:
+            value = str(v[key]).strip().lower()
+            if value not in allowed:
+                raise Invalid(f"{key}: {v[key]!r} is not one of {', '.join(allowed)}")
+            values[key] = value
+    return PrintSettings(**values)
+
+
+def _toc_depth(v):
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 3:
+        raise Invalid("expected 1, 2 or 3 (heading levels shown in the contents)")
+    return v
+
+
 def _chapters(v):
     if not isinstance(v, list) or not v:
         raise Invalid("expected a non-empty list of chapter files")
@@ -261,6 +303,8 @@ SCHEMA: dict[str, Key] = {
     "bleed": Key("Bleed in mm around the trim of the print PDF (default 3).", _number(0, 10)),
     "signature": Key("Print page count is padded to a multiple of this (default 16).", _signature),
     "caliper": Key("Paper thickness per leaf in mm, for the spine width (default 0.1).", _number(0.03, 1)),
+    "print": Key("The print PDF: {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop} (defaults x-4, pso-uncoated, none).", _print),
+    "toc_depth": Key("Heading levels in the contents: 1 (chapters, default), 2 or 3.", _toc_depth),
     "lint": Key("Linter settings for the whole book: {profile: dari|iranian, disable: [codes]}.", _lint),
     "isbn": Key("ISBN-13 of this edition, when it has one (the identity page and the back cover's barcode).", _isbn),
     "place": Key("Place of publication, for the identity page.", _text),

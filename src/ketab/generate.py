@@ -12,6 +12,7 @@ from ketab import safeio, yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import label_key
 from ketab.manuscript import Chapter, Manuscript, safe_path
+from ketab.persian.dates import is_dari
 
 
 def generated_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
@@ -52,6 +53,7 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
         diags.error(path, 1, "the chronology is a list of {date, calendar, event}", "chronology.type")
         diags.raise_if_errors()
     lines = []
+    has_sources = any(ch.generate == "sources" for ch in manuscript.chapters)
     for i, item in enumerate(events):
         if not isinstance(item, dict) or not {"date", "event"} <= set(item):
             diags.error(path, doc.line(i), "each event needs `date` and `event`", "chronology.type")
@@ -62,7 +64,11 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
             continue
         event = " ".join(str(item["event"]).split())
         number = manuscript.source_number(str(item["source"])) if item.get("source") else None
-        source = f" [({manuscript.config.language.labels.source_of} {number})]{{.source-ref}}" if number else ""
+        label = f"({manuscript.config.language.labels.source_of} {number})"
+        if number and has_sources:  # a link to the source's entry in the book's list of sources
+            source = f" [{label}](#source-{item['source']}){{.source-ref .xref-source}}"
+        else:
+            source = f" [{label}]{{.source-ref}}" if number else ""
         lines.append(f"[{item['date']}]{{.{calendar}}}\n:   {event}{source}\n")
     diags.raise_if_errors()
     return "::: chronology\n" + "\n".join(lines) + ":::\n"
@@ -87,7 +93,7 @@ FIELDS = {
 
 
 def _language_name(tag: str, key: str) -> str:
-    if key == "fa" and tag.lower() in ("fa-af", "prs"):
+    if key == "fa" and is_dari(tag):
         return "دری"
     return LANGUAGES[key].get(tag.split("-")[0].lower(), tag)
 

@@ -179,16 +179,19 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
     clock.lap("layout")
 
-    all_warnings = tuple(manuscript.warnings) + tuple(warnings)
-    outputs = _write_and_publish(book, layout, templates, out_dir, formats, progress, clock,
-                                 lambda written: last.record(all_warnings, layout.total_pages, written))
+    found = tuple(manuscript.warnings) + tuple(warnings)
+    outputs, all_warnings = _write_and_publish(
+        book, layout, templates, out_dir, formats, progress, clock, found,
+        lambda written, all_warnings: last.record(all_warnings, layout.total_pages, written),
+    )
     return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
 
 
-def _write_and_publish(book, layout, templates: Path, out_dir: Path, formats, progress, clock, record) -> dict:
+def _write_and_publish(book, layout, templates: Path, out_dir: Path, formats, progress, clock, found, record):
     """Every output written into a staging folder, then the set published together: a failure or an
-    interrupt at any point leaves the whole previous set (:mod:`ketab.outputs`).  ``record(outputs)``
-    runs once the set is in place (the cache's manifest).  Format → published path."""
+    interrupt at any point leaves the whole previous set (:mod:`ketab.outputs`).  ``record(outputs,
+    warnings)`` runs once the set is in place (the cache's manifest).  (format → published path, the
+    warnings: ``found`` and the writers' own)."""
     from ketab.writers import Target, writers_for
 
     try:
@@ -205,6 +208,7 @@ def _write_and_publish(book, layout, templates: Path, out_dir: Path, formats, pr
                 clock.lap(name)
         except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
             raise BuildError([_output_error(out_dir, exc)]) from None
+        all_warnings = tuple(found) + tuple(target.warnings)
         outputs = {name: out_dir / Path(path).name for name, path in staged.items()}
         published = False
         try:
@@ -214,14 +218,14 @@ def _write_and_publish(book, layout, templates: Path, out_dir: Path, formats, pr
                 except OSError as exc:
                     raise BuildError([_output_error(out_dir, exc)]) from None
                 published = True
-                record(outputs)
+                record(outputs, all_warnings)
         except KeyboardInterrupt:
             if published:
                 raise outputs_mod.InterruptedAfterPublishing() from None
             raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return outputs
+    return outputs, all_warnings
 
 
 def pin_the_clock(config) -> None:

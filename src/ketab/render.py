@@ -49,6 +49,11 @@ def css_string(value) -> str:
     return jinja2.utils.markupsafe.Markup(f'"{s}"')
 
 
+TEXT_BLOCK = (20.0, 15.0, 22.0, 20.0)
+"""Page margins in mm: top, outer, bottom, inner (binding) — the print stylesheet's and
+the text block ``ketab check`` holds the text to."""
+
+
 @dataclass(frozen=True)
 class PrintStyle:
     """What the print stylesheet of one layout unit depends on."""
@@ -86,6 +91,7 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
         verso="right" if rtl else "left",
         recto_break="recto",
         end_side="left" if rtl else "right",
+        margin=dict(zip(("top", "outer", "bottom", "inner"), TEXT_BLOCK)),
     )
     return css
 

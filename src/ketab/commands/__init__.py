@@ -1,6 +1,6 @@
 """The ``ketab`` command line: one module per subcommand, one group here.
 
-``ketab build`` (:mod:`.build`), ``ketab lint`` (:mod:`.lint`), ``ketab watch``
+``ketab build`` (:mod:`.build`), ``ketab check`` (:mod:`.check`), ``ketab lint`` (:mod:`.lint`), ``ketab watch``
 (:mod:`.watch`), ``ketab proof`` (:mod:`.proof`), ``ketab thumbnails``
 (:mod:`.thumbnails`); the console and exit codes they share are in
 :mod:`.console` and :class:`ketab.diagnostics.ExitCode`.
@@ -45,9 +45,9 @@ def main() -> None:
 
 def _register() -> None:
     """Each subcommand lives in its own module (each imports only click at load time)."""
-    from ketab.commands import build, lint, proof, thumbnails, watch
+    from ketab.commands import build, check, lint, proof, thumbnails, watch
 
-    for module in (build, lint, proof, thumbnails, watch):
+    for module in (build, check, lint, proof, thumbnails, watch):
         main.add_command(module.command)
 
 

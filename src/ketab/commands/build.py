@@ -28,7 +28,8 @@ def interrupted_message(exc: BaseException) -> str:
 @click.option("-v", "--verbose", is_flag=True, help="Say what was rebuilt and why.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
 @click.option("--strict", is_flag=True, help="Treat the editorial linter's findings as errors.")
-def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool, strict: bool) -> None:
+@click.option("--check", "then_check", is_flag=True, help="Then preflight the outputs (ketab check).")
+def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool, strict: bool, then_check: bool) -> None:
     """Build MANUSCRIPT (default manuscript/) into print PDF, screen PDF and EPUB."""
     from ketab import pipeline
 
@@ -60,7 +61,11 @@ def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | Non
             err.print(f"  {line}", markup=False)
     if result.nothing_to_do:
         err.print(f"nothing to do: outputs are up to date ({elapsed:.2f} s)", style="green")
-        return
-    for fmt, path in result.outputs.items():
-        err.print(f"  {fmt:<7} {path}", markup=False)
-    err.print(f"built {result.pages} pages in {elapsed:.1f} s", style="green")
+    else:
+        for fmt, path in result.outputs.items():
+            err.print(f"  {fmt:<7} {path}", markup=False)
+        err.print(f"built {result.pages} pages in {elapsed:.1f} s", style="green")
+    if then_check:
+        from ketab.commands.check import run_check
+
+        sys.exit(run_check(manuscript, out_dir, templates))

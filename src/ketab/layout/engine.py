@@ -28,7 +28,8 @@ from urllib.parse import unquote, urlsplit
 
 from ketab import safeio
 from ketab.cache import BuildCache, digest
-from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, footnotes_intact
+from ketab.layout import weasyfix
+from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place, page_starts
 
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
 """A file a unit's HTML (``src="…"``) or CSS (``url(…)``) makes WeasyPrint read."""
@@ -51,16 +52,18 @@ class LaidOutUnit:
     """Places kept for page numbers drawn later (see :func:`ketab.layout.boxes.find_slots`)."""
     extra: object = field(default=None, compare=False)
     """What the layouter's ``probe`` noted about the laid-out document (not cached)."""
+    starts: tuple = field(default=(), compare=False)
+    """Where each page's text begins (see :func:`ketab.layout.boxes.page_starts`)."""
 
     def to_bytes(self) -> bytes:
-        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots)}
+        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "starts": list(self.starts)}
         return json.dumps(meta, ensure_ascii=False).encode() + b"\n" + self.pdf
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes) -> "LaidOutUnit":
         head, _, pdf = blob.partition(b"\n")
         meta = json.loads(head)
-        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]))
+        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), starts=tuple(meta["starts"]))
 
 
 @dataclass
@@ -102,7 +105,7 @@ class Layouter:
         # fontTools stamps the embedded subsets with SOURCE_DATE_EPOCH (pinned to the book's date):
         # a unit laid out under another epoch has other bytes.
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-        return digest("unit", self.fonts_digest, epoch, probe, html, css, *self._referenced_files(html + css))
+        return digest("unit", self.fonts_digest, epoch, weasyfix.VERSION, probe, html, css, *self._referenced_files(html + css))
 
     def _referenced_files(self, text: str) -> list[str]:
         """[reference, digest of its file, …] for every local file a unit reads (pictures, CSS
@@ -175,8 +178,8 @@ class Layouter:
         else:
             with _time_limit(layout_timeout()):
                 laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, slots, extra) in laid.items():
-            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra)
+        for key, (pdf, pages, anchors, slots, extra, starts) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, starts)
             self.memo[key] = results[key] = unit
             self.stats.laid_out += 1
             if self.cache is not None:
@@ -266,21 +269,28 @@ class Engine:
 
         from ketab.fetcher import SandboxFetcher
 
+        weasyfix.apply()
         self.base_url = base.as_uri() + "/"
         self.fetcher = SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
 
     def document(self, html: str, css: str):
-        """The laid-out WeasyPrint Document, with every footnote in place."""
+        """The laid-out WeasyPrint Document, with every footnote on its call's page.
+
+        :mod:`.weasyfix` corrects the cause; should a note still be off its page (another
+        WeasyPrint, a line whose notes outgrow a page), the unit is laid out once more
+        without widows/orphans, and the better of the two is kept (``ketab check`` reports
+        what remains)."""
         document = self._document(html, css)
-        if not footnotes_intact(document):
-            # WeasyPrint 70 can drop or misplace a footnote when widows/orphans push the
-            # line holding its call to the next page: lay out again without that rule.
-            document = self._document(html, css + FOOTNOTE_SAFE_CSS)
+        misplaced = notes_in_place(document)
+        if misplaced:
+            second = self._document(html, css + FOOTNOTE_SAFE_CSS)
+            if len(notes_in_place(second)) < len(misplaced):
+                document = second
         return document
 
     def render(self, html: str, css: str, probe=None):
-        """(PDF bytes, page count, anchor → page index, slots, probe's note) of one unit."""
+        """(PDF bytes, page count, anchor → page index, slots, probe's note, page starts) of one unit."""
         document = self.document(html, css)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
@@ -288,7 +298,7 @@ class Engine:
                 anchors.setdefault(anchor, index)
         out = io.BytesIO()
         document.write_pdf(out)
-        return out.getvalue(), len(document.pages), anchors, find_slots(document), probe(document) if probe else None
+        return out.getvalue(), len(document.pages), anchors, find_slots(document), probe(document) if probe else None, page_starts(document)
 
 
     def _document(self, html: str, css: str):
