@@ -336,6 +336,19 @@ def test_symlinked_cache_folder_writes_nothing_elsewhere(tmp_path):
     assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.txt"]
 
 
+def test_symlinked_lock_file_truncates_nothing(tmp_path):
+    """A committed build/.ketab.lock that links to a file elsewhere: opening the lock must not truncate it."""
+    ms = manuscript(tmp_path, "Text.")
+    precious = tmp_path / "precious.txt"
+    precious.write_text("do not truncate me\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".ketab.lock").symlink_to(precious)
+    proc = cli("build", ms, "--out", out, "--format", "epub", timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    assert precious.read_text() == "do not truncate me\n"
+
+
 # --- 3. trusting the cache ------------------------------------------------------------------------------------
 
 

@@ -31,8 +31,9 @@ from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
+from ketab.pictures import picture_problem
 from ketab.register import mark_names
-from ketab.sanitize import UnsafeSvg, clean_svg, sanitize_html
+from ketab.sanitize import MAX_NESTING, deepest, sanitize_html
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
@@ -289,9 +290,9 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _sanitize(root)
     line = _line_finder(body, chapter.body_line)
-    depth, deepest = _deepest(root)
+    depth, deep = deepest(root)
     if depth > MAX_NESTING:
-        text = " ".join(deepest.text_content().split())[:40]
+        text = " ".join(deep.text_content().split())[:40]
         diags.error(chapter.path, line(text) if text else chapter.body_line,
                     f"the text is nested {depth} levels deep (blockquotes, lists, <div>s…); a book can lay out {MAX_NESTING}", "chapter.nesting")
         root = lxml_html.fragment_fromstring("<p></p>", create_parent="div")  # reported: nothing deeper is processed
@@ -415,22 +416,6 @@ def _converted(chapter: Chapter, root, walk: _Walk, tag: str) -> ConvertedChapte
     )
 
 
-MAX_NESTING = 64
-"""Deepest nesting of elements in a chapter (WeasyPrint and the passes over the tree recurse per level; 3000
-nested blockquotes would exhaust Python's stack)."""
-
-
-def _deepest(root) -> tuple[int, object]:
-    """(depth, element) of the most deeply nested element under ``root``, without recursion."""
-    best, stack = (0, root), [(root, 0)]
-    while stack:
-        el, depth = stack.pop()
-        if depth > best[0]:
-            best = (depth, el)
-        stack.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
-    return best
-
-
 def _separate_adjacent_notes(root, comma: str) -> None:
     """Two note calls with no text between them read as one number («۱۷۱۸»): put a comma between."""
     adjacent, previous, text_since = [], None, ""
@@ -540,45 +525,6 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
         return None
     el.set("src", quote(rel_to_root))
     return Image(rel_to_root, media)
-
-
-MAX_PIXELS = 60_000_000
-"""Largest picture, in pixels, that a book may hold (a 20000 × 20000 PNG is 400 million: 1.6 GB decoded)."""
-
-
-def picture_problem(data: bytes, media: str) -> tuple[str, str] | None:
-    """(code, message) when a picture cannot be drawn safely — broken, too large, an SVG with active
-    content or too much to draw — else None.  Raster pictures are decoded whole (a truncated file only
-    shows at its end); SVG goes through :func:`ketab.sanitize.clean_svg`."""
-    if media == "image/svg+xml":
-        try:
-            clean_svg(data)
-        except UnsafeSvg as exc:
-            return "image.type", f"the SVG picture is refused: {exc}"
-        return None
-    import io
-    import warnings
-
-    from PIL import Image as PILImage
-    from PIL import ImageFile
-
-    lenient = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint turns it on for the whole process when imported
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with PILImage.open(io.BytesIO(data)) as picture:
-                width, height = picture.size
-                if width * height > MAX_PIXELS:
-                    return "image.too-large", f"{width} × {height} pixels is more than a book can hold ({MAX_PIXELS // 1_000_000} million)"
-                picture.load()
-    except PILImage.DecompressionBombError:
-        return "image.too-large", "the picture is larger than a book can hold"
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        return "image.broken", f"the picture cannot be drawn: it is truncated or corrupt ({exc})"
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
-    return None
 
 
 def check_references(converted, diags: Collector) -> None:

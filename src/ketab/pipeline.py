@@ -170,9 +170,9 @@ def _load_and_convert(manuscript_dir, strict, cache, progress, clock, report):
     try:
         converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
     except BuildError as exc:
-        raise BuildError(_unique(early + list(exc.diagnostics))) from None
+        raise BuildError(_unique(early + list(manuscript.warnings) + list(exc.diagnostics))) from None
     if any(d.is_error for d in early):
-        raise BuildError(_unique(early + list(warnings)))
+        raise BuildError(_unique(early + list(manuscript.warnings) + list(warnings)))
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
