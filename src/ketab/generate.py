@@ -8,11 +8,11 @@ is made at assembly: see :mod:`ketab.assemble`.)
 from __future__ import annotations
 
 from ketab import config as cfg
-from ketab import safeio
-from ketab import yamlnodes
+from ketab import safeio, yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import label_key
 from ketab.manuscript import Chapter, Manuscript, safe_path
+from ketab.persian.dates import is_dari
 
 
 def generated_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
@@ -93,7 +93,7 @@ FIELDS = {
 
 
 def _language_name(tag: str, key: str) -> str:
-    if key == "fa" and tag.lower() in ("fa-af", "prs"):
+    if key == "fa" and is_dari(tag):
         return "دری"
     return LANGUAGES[key].get(tag.split("-")[0].lower(), tag)
 

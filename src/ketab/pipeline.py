@@ -28,9 +28,10 @@ from ketab import outputs as outputs_mod
 from ketab.diagnostics import BuildError, Diagnostic, Severity, display_path
 from ketab.layout.engine import LayoutTimeout
 from ketab.render import default_templates
-from ketab.writers import FORMATS
+from ketab.writers import DEFAULT_FORMATS, FORMATS, PAGED  # noqa: F401 (FORMATS: what --format accepts)
 
-WRITING = {"print": "writing the print PDF", "screen": "writing the screen PDF", "cover": "making the cover", "epub": "writing the EPUB"}
+WRITING = {"print": "writing the print PDF", "screen": "writing the screen PDF", "cover": "making the cover", "epub": "writing the EPUB",
+           "html": "writing the web edition", "docx": "writing the Word review copy"}
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -49,7 +50,7 @@ class BuildResult:
 def build(
     manuscript_dir: Path,
     out_dir: Path,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     templates: Path | None = None,
     progress: Callable[[str], None] = lambda stage: None,
     use_cache: bool = True,
@@ -137,11 +138,25 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     clock = _Clock()
 
     from ketab.assemble import assemble
+
+    manuscript, converted, warnings = _load_and_convert(manuscript_dir, strict, cache, progress, clock, report)
+    progress("assembling the book")
+    book = assemble(manuscript, converted)
+    clock.lap("assemble")
+    layout = None
+    if set(formats) & PAGED:  # the web edition and the Word copy need no pages
+        layout = _lay_out(book, manuscript, templates, cache, last, progress, report)
+        clock.lap("layout")
+    outputs, all_warnings = _write_and_publish(
+        book, layout, formats, templates, out_dir, progress, clock, last, tuple(manuscript.warnings) + tuple(warnings))
+    return BuildResult(outputs, all_warnings, layout.total_pages if layout else 0, clock.laps, False, tuple(report))
+
+
+def _load_and_convert(manuscript_dir, strict, cache, progress, clock, report):
+    """Stages 1 and 2: (Manuscript, converted chapters, their warnings); every error of both together."""
     from ketab.convert import convert_chapters
     from ketab.generate import generated_markdown
-    from ketab.layout import Layouter, lay_out
     from ketab.manuscript import load_manuscript
-    from ketab.writers import Target, writers_for
 
     progress("reading the manuscript")
     early: list[Diagnostic] = []
@@ -155,20 +170,21 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     try:
         converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
     except BuildError as exc:
-        raise BuildError(_unique(early + list(exc.diagnostics))) from None
+        raise BuildError(_unique(early + list(manuscript.warnings) + list(exc.diagnostics))) from None
     if any(d.is_error for d in early):
-        raise BuildError(_unique(early + list(warnings)))
+        raise BuildError(_unique(early + list(manuscript.warnings) + list(warnings)))
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
+    return manuscript, converted, warnings
 
-    progress("assembling the book")
-    book = assemble(manuscript, converted)
-    clock.lap("assemble")
 
-    # Every output needs the print layout: the EPUB's page-list and cover picture come from it.
+def _lay_out(book, manuscript, templates, cache, last, progress, report):
+    """The layout stage, once for every writer: the EPUB's page-list and cover picture come from it too."""
+    from ketab.layout import Layouter, lay_out
+
     progress("laying out pages with WeasyPrint")
-    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"])
+    layouter = Layouter(manuscript.root, [manuscript.root, templates], cache, last.inputs["fonts"])
     try:
         layout = lay_out(book, layouter, templates)
     except LayoutTimeout as exc:
@@ -178,10 +194,15 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     finally:
         layouter.close()
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
-    clock.lap("layout")
+    return layout
 
-    # Every output is written into a staging folder, then the set is published together: a failure or an
-    # interrupt at any point leaves the whole previous set (ketab.outputs).
+
+def _write_and_publish(book, layout, formats, templates, out_dir, progress, clock, last, warnings):
+    """Every requested writer into a staging folder, then the set published together: (outputs, warnings).
+
+    A failure or an interrupt at any point leaves the whole previous set (ketab.outputs)."""
+    from ketab.writers import Target, writers_for
+
     try:
         stage = outputs_mod.staging_folder(out_dir)
     except OSError as exc:
@@ -196,24 +217,28 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
                 clock.lap(name)
         except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
             raise BuildError([_output_error(out_dir, exc)]) from None
-        all_warnings = tuple(manuscript.warnings) + tuple(warnings) + tuple(target.warnings)
+        all_warnings = warnings + (layout.diagnostics(book) if layout else ()) + tuple(target.warnings)
         outputs = {name: out_dir / Path(path).name for name, path in staged.items()}
-        published = False
-        try:
-            with outputs_mod.signals_deferred():
-                try:
-                    outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
-                except OSError as exc:
-                    raise BuildError([_output_error(out_dir, exc)]) from None
-                published = True
-                last.record(all_warnings, layout.total_pages, outputs)
-        except KeyboardInterrupt:
-            if published:
-                raise outputs_mod.InterruptedAfterPublishing() from None
-            raise
+        _publish(stage, out_dir, staged, lambda: last.record(all_warnings, layout.total_pages if layout else 0, outputs))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
+    return outputs, all_warnings
+
+
+def _publish(stage: Path, out_dir: Path, staged: dict, record) -> None:
+    published = False
+    try:
+        with outputs_mod.signals_deferred():
+            try:
+                outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
+            except OSError as exc:
+                raise BuildError([_output_error(out_dir, exc)]) from None
+            published = True
+            record()
+    except KeyboardInterrupt:
+        if published:
+            raise outputs_mod.InterruptedAfterPublishing() from None
+        raise
 
 
 def pin_the_clock(config) -> None:
@@ -228,7 +253,10 @@ def pin_the_clock(config) -> None:
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """Temporary files of a build that was killed (we hold the lock: none is in use)."""
     for tmp in out_dir.glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)  # a web edition being written
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 class _Clock:
