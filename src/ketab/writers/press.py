@@ -128,7 +128,7 @@ def _rewrite_stream(pdf: pikepdf.Pdf, owner, resources, page_no: int, findings: 
         if op in _GRAY_OPS:
             gray, neutral = _gray_of(op, operands)
             if not neutral:
-                findings.converted.append((page_no, f"colour {' '.join(_fmt(_num(v)) for v in operands)} {op} (to gray)"))
+                findings.converted.append((page_no, f"colour {' '.join(_fmt(_num(v)) for v in operands)} {op}"))
             out.append(([Decimal(_fmt(gray))], pikepdf.Operator(_GRAY_OPS[op])))
             changed = True
             continue
@@ -198,7 +198,7 @@ def _gray_image(pdf, image, page_no: int, findings: Findings) -> None:
     except Exception as error:  # pikepdf cannot decode every filter/colour space
         findings.refused.append((page_no, f"a colour image that cannot be converted ({error})"))
         return
-    findings.converted.append((page_no, f"colour image {gray.width}×{gray.height} (to gray)"))
+    findings.converted.append((page_no, f"colour image {gray.width}×{gray.height}"))
     import zlib
 
     image.write(zlib.compress(gray.tobytes(), 9), filter=pikepdf.Name.FlateDecode)

@@ -246,8 +246,9 @@ def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: s
 
     where = display_path(book.config.path)
     line = book.config.lines.get(("print",), 1)  # the press settings in book.yaml decide what is converted
-    warnings = [Diagnostic(where, line, Severity.WARNING, f"print PDF page {page}: {what} converted to gray", "press.colour") for page, what in findings.converted[:20]]
-    warnings += [Diagnostic(where, line, Severity.WARNING, f"print PDF page {page}: {what} cannot be made press-ready", "press.refused") for page, what in findings.refused[:20]]
+    # what was converted (colours, pictures to gray) is what the print PDF is for, and ketab check
+    # verifies the result: only what could not be made right is the editor's to know
+    warnings = [Diagnostic(where, line, Severity.WARNING, f"print PDF page {page}: {what} cannot be made press-ready", "press.refused") for page, what in findings.refused[:20]]
     return warnings
 
 
