@@ -168,14 +168,7 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     # Every output needs the print layout: the EPUB's page-list and cover picture come from it.
     progress("laying out pages with WeasyPrint")
     layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"])
-    try:
-        layout = lay_out(book, layouter, templates)
-    except LayoutTimeout as exc:
-        raise BuildError([Diagnostic(display_path(manuscript.config.path), None, Severity.ERROR,
-                                     f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
-                                     "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
-    finally:
-        layouter.close()
+    layout = _lay_out(lay_out, book, layouter, templates, manuscript.config.path)
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
     clock.lap("layout")
 
@@ -185,6 +178,18 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
         lambda written, all_warnings: last.record(all_warnings, layout.total_pages, written),
     )
     return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
+
+
+def _lay_out(lay_out, book, layouter, templates: Path, config_path: Path):
+    """The book's print layout; past the time limit, one diagnostic ([layout.timeout])."""
+    try:
+        return lay_out(book, layouter, templates)
+    except LayoutTimeout as exc:
+        raise BuildError([Diagnostic(display_path(config_path), None, Severity.ERROR,
+                                     f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
+                                     "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
+    finally:
+        layouter.close()
 
 
 def _write_and_publish(book, layout, templates: Path, out_dir: Path, formats, progress, clock, found, record):
