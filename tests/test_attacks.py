@@ -590,6 +590,13 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -608,7 +615,7 @@ def test_sigkilled_build_leaves_no_workers(tmp_path):
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(workers) < 2 and proc.poll() is None:
-            workers |= {p for p in _children(proc.pid) if b"python" in Path(f"/proc/{p}/cmdline").read_bytes()} if _alive(proc.pid) else set()
+            workers |= {p for p in _children(proc.pid) if b"python" in _cmdline(p)} if _alive(proc.pid) else set()
             time.sleep(0.1)
         if proc.poll() is not None:
             pytest.skip("the build finished before its workers could be seen")

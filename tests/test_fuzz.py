@@ -466,6 +466,7 @@ KNOWN = {
     "recursive-alias-in-front-matter": ({}, "---\ntitle: &t [*t]\n---\n"),
     "index-title-with-ampersand": ({"chapters": ["a.md", {"generate": "index", "title": "Names & places"}]}, None),
     "year-only-date": ({"date": "2026"}, None),
+    "explicit-timestamp-tag": (None, "edition: !!timestamp 2024-02-30signature\n"),  # PyYAML's AttributeError (make fuzz, issue 17)
 }
 
 

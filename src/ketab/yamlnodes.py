@@ -82,7 +82,7 @@ def load(text: str, first_line: int = 1) -> LocatedYaml:
         raise YamlSyntaxError(f"malformed YAML: {_one_line(exc)}", line) from None
     except RecursionError:
         raise YamlSyntaxError(f"malformed YAML: nested more than {MAX_DEPTH} levels deep", first_line) from None
-    except (ValueError, TypeError, OverflowError) as exc:  # a value its tag cannot construct (!!timestamp 2024-02-30)
+    except (ValueError, TypeError, OverflowError, AttributeError) as exc:  # a value its tag cannot construct (!!timestamp 2024-02-30x)
         raise YamlSyntaxError(f"malformed YAML: a value cannot be read ({exc})", _node_line(loader, first_line)) from None
     finally:
         if loader is not None:
