@@ -671,7 +671,7 @@ def test_output_folder_that_cannot_be_written(tmp_path):
 
 
 def test_relative_templates_folder(tmp_path):
-    ms = manuscript(tmp_path, "Text.")
+    manuscript(tmp_path, "Text.")
     shutil.copytree(ROOT / "templates", tmp_path / "tpl")
     proc = cli("build", "ms", "--out", "out", "--templates", "tpl", cwd=tmp_path, timeout=240)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr[-3000:]
@@ -689,8 +689,11 @@ def test_thumbnails_of_a_file_that_is_not_a_pdf(tmp_path):
 def test_proof_of_a_revision_with_a_symlink_out(tmp_path):
     repo = tmp_path / "repo"
     ms = manuscript(repo, "Text.")
-    git = lambda *a: subprocess.run(["git", "-C", str(repo), *a], check=True, capture_output=True,
-                                    env={**ENV, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"})
+
+    def git(*a):
+        return subprocess.run(["git", "-C", str(repo), *a], check=True, capture_output=True,
+                              env={**ENV, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"})
+
     git("init", "-q")
     (ms / "chapters" / "link.md").symlink_to("/etc/hostname")
     (ms / "abs").symlink_to("../../..")
@@ -754,7 +757,7 @@ def test_chapter_named_like_an_epub_document(tmp_path, name):
 
 
 def test_out_pointing_at_the_manuscript(tmp_path):
-    ms = manuscript(tmp_path, "Text.")
+    manuscript(tmp_path, "Text.")
     proc = cli("build", "ms", "--out", "ms", "--format", "epub", cwd=tmp_path, timeout=240)
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 1 and "[output." in proc.stderr, proc.stderr
@@ -767,7 +770,7 @@ def test_file_names_cannot_forge_diagnostic_lines(tmp_path, name):
     (ms / "chapters" / name).write_text("---\ntitle: Odd\n---\n\nA note[^1] never defined.\n", encoding="utf-8")
     (ms / "book.yaml").write_text((ms / "book.yaml").read_text().replace("[chapters/a.md]", json.dumps(["chapters/a.md", f"chapters/{name}"])))
     proc = cli("build", "ms", "--out", "out", "--format", "epub", cwd=tmp_path, timeout=120)
-    lines = assert_one_line_diagnostics(proc)
+    assert_one_line_diagnostics(proc)
     errors = [l for l in proc.stderr.splitlines() if ": error: " in l]
     assert len(errors) == 1 and "[note.undefined]" in errors[0], proc.stderr
     assert not re.search("[\u202a-\u202e\u2066-\u2069\r]", proc.stderr), repr(proc.stderr)
@@ -804,7 +807,7 @@ def test_every_error_of_a_run_in_one_run(tmp_path):
 
 def test_line_numbers_point_at_the_line(tmp_path):
     body = "gone.png is named here first.\n\nThen the picture: ![x](gone.png)\n"
-    ms = manuscript(tmp_path, body, front="source: '009'\n", files={"sources/001.yaml": "id: '001'\ntitle: s\n"})
+    manuscript(tmp_path, body, front="source: '009'\n", files={"sources/001.yaml": "id: '001'\ntitle: s\n"})
     proc = cli("build", "ms", "--out", "out", "--format", "epub", cwd=tmp_path, timeout=240)
     lines = assert_one_line_diagnostics(proc)
     where = {DIAGNOSTIC.match(l)["code"]: int(DIAGNOSTIC.match(l)["line"]) for l in lines if ": error: " in l}
