@@ -126,22 +126,48 @@ def _unique(diagnostics) -> list[Diagnostic]:
 
 def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict) -> BuildResult:
     templates = Path(templates or default_templates()).resolve()  # a relative --templates too (file: URIs)
-    cache = cachemod.BuildCache(out_dir / ".ketab-cache", cachemod.tool_versions()) if use_cache else None
-    inputs = cachemod.input_digests(manuscript_dir, templates, formats, out_dir)
-    inputs["strict"] = bool(strict)  # a --strict build after a lenient one checks again
-    last = cachemod.LastBuild(cache, out_dir, inputs)
+    cache, last = _last_build(manuscript_dir, out_dir, formats, templates, use_cache, strict)
     if last.up_to_date():
-        kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in last.warnings())
-        return BuildResult(last.outputs(), kept, last.pages(), {}, True, ("nothing to do",))
+        return _nothing_to_do(last)
     report = last.why()
     clock = _Clock()
 
     from ketab.assemble import assemble
+
+    manuscript, converted, warnings = _load_and_convert(manuscript_dir, strict, cache, progress, report, clock)
+
+    progress("assembling the book")
+    book = assemble(manuscript, converted)
+    clock.lap("assemble")
+
+    # Every output needs the print layout: the EPUB's page-list and cover picture come from it.
+    layout = _lay_out(book, manuscript, manuscript_dir, templates, cache, last, progress, report, clock)
+
+    earlier = tuple(manuscript.warnings) + tuple(warnings)
+    outputs, all_warnings = _write_and_publish(book, layout, formats, templates, out_dir, earlier, last, progress, clock)
+    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
+
+
+def _last_build(manuscript_dir, out_dir, formats, templates, use_cache, strict):
+    """The build cache, and what the last successful build into ``out_dir`` was made from."""
+    cache = cachemod.BuildCache(out_dir / ".ketab-cache", cachemod.tool_versions()) if use_cache else None
+    inputs = cachemod.input_digests(manuscript_dir, templates, formats, out_dir)
+    inputs["strict"] = bool(strict)  # a --strict build after a lenient one checks again
+    return cache, cachemod.LastBuild(cache, out_dir, inputs)
+
+
+def _nothing_to_do(last) -> BuildResult:
+    """The last build's outputs and warnings, when its inputs all match this one's."""
+    kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in last.warnings())
+    return BuildResult(last.outputs(), kept, last.pages(), {}, True, ("nothing to do",))
+
+
+def _load_and_convert(manuscript_dir, strict, cache, progress, report, clock):
+    """The manuscript, its chapters converted by pandoc and the conversion's warnings; every error
+    of the run together: those of the manuscript's text and those of its conversion."""
     from ketab.convert import convert_chapters
     from ketab.generate import generated_markdown
-    from ketab.layout import Layouter, lay_out
     from ketab.manuscript import load_manuscript
-    from ketab.writers import Target, writers_for
 
     progress("reading the manuscript")
     early: list[Diagnostic] = []
@@ -151,7 +177,6 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
 
     progress("converting chapters with pandoc")
     stats: dict = {}
-    # every error of the run together: those of the manuscript's text and those of its conversion
     try:
         converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
     except BuildError as exc:
@@ -161,12 +186,13 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
+    return manuscript, converted, warnings
 
-    progress("assembling the book")
-    book = assemble(manuscript, converted)
-    clock.lap("assemble")
 
-    # Every output needs the print layout: the EPUB's page-list and cover picture come from it.
+def _lay_out(book, manuscript, manuscript_dir, templates, cache, last, progress, report, clock):
+    """The print layout, every unit through the cache."""
+    from ketab.layout import Layouter, lay_out
+
     progress("laying out pages with WeasyPrint")
     layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"])
     try:
@@ -179,41 +205,58 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
         layouter.close()
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
     clock.lap("layout")
+    return layout
 
-    # Every output is written into a staging folder, then the set is published together: a failure or an
-    # interrupt at any point leaves the whole previous set (ketab.outputs).
+
+def _write_and_publish(book, layout, formats, templates, out_dir, earlier, last, progress, clock):
+    """Every output is written into a staging folder, then the set is published together: a failure or an
+    interrupt at any point leaves the whole previous set (ketab.outputs).  (outputs, all warnings)."""
     try:
         stage = outputs_mod.staging_folder(out_dir)
     except OSError as exc:
         raise BuildError([_output_error(out_dir, exc)]) from None
     try:
-        staged: dict = {}
-        target = Target(templates, stage)
-        try:
-            for name, write in writers_for(formats):
-                progress(WRITING[name])
-                staged[name] = write(book, layout, target, dict(staged))
-                clock.lap(name)
-        except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
-            raise BuildError([_output_error(out_dir, exc)]) from None
-        all_warnings = tuple(manuscript.warnings) + tuple(warnings) + tuple(target.warnings)
+        staged, target = _write_formats(book, layout, formats, templates, stage, out_dir, progress, clock)
+        all_warnings = earlier + tuple(target.warnings)
         outputs = {name: out_dir / Path(path).name for name, path in staged.items()}
-        published = False
-        try:
-            with outputs_mod.signals_deferred():
-                try:
-                    outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
-                except OSError as exc:
-                    raise BuildError([_output_error(out_dir, exc)]) from None
-                published = True
-                last.record(all_warnings, layout.total_pages, outputs)
-        except KeyboardInterrupt:
-            if published:
-                raise outputs_mod.InterruptedAfterPublishing() from None
-            raise
+        _publish(stage, out_dir, staged, lambda: last.record(all_warnings, layout.total_pages, outputs))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
+    return outputs, all_warnings
+
+
+def _write_formats(book, layout, formats, templates, stage, out_dir, progress, clock):
+    """Each requested format written into ``stage`` from the one layout: (format → path, the target)."""
+    from ketab.writers import Target, writers_for
+
+    staged: dict = {}
+    target = Target(templates, stage)
+    try:
+        for name, write in writers_for(formats):
+            progress(WRITING[name])
+            staged[name] = write(book, layout, target, dict(staged))
+            clock.lap(name)
+    except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
+        raise BuildError([_output_error(out_dir, exc)]) from None
+    return staged, target
+
+
+def _publish(stage: Path, out_dir: Path, staged: dict, record: Callable[[], None]) -> None:
+    """The staged files moved into ``out_dir`` together, and the build recorded as the last one,
+    with the signals held off; an interrupt after the move says the outputs are the new ones."""
+    published = False
+    try:
+        with outputs_mod.signals_deferred():
+            try:
+                outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
+            except OSError as exc:
+                raise BuildError([_output_error(out_dir, exc)]) from None
+            published = True
+            record()
+    except KeyboardInterrupt:
+        if published:
+            raise outputs_mod.InterruptedAfterPublishing() from None
+        raise
 
 
 def pin_the_clock(config) -> None:
