@@ -152,6 +152,23 @@ def clean_svg(data: bytes) -> bytes:
     MAX_SVG_ELEMENTS elements, or more than MAX_SVG_DRAWN drawn once ``<use>`` is expanded, or nesting deeper
     than MAX_SVG_DEPTH.  Removed quietly: comments, processing instructions, metadata, style sheets and
     elements or attributes of other namespaces (an editor's own)."""
+    root = _parse_svg(data)
+    for count, el in enumerate(list(root.iter()), start=1):
+        if count > MAX_SVG_ELEMENTS:
+            raise UnsafeSvg(f"it has more than {MAX_SVG_ELEMENTS} elements")
+        local = _checked_element(el)
+        if local is None:
+            continue
+        for attr in list(el.attrib):
+            _check_attribute(el, local, attr)
+        if local == "image" and el.get("href") is None and el.get(f"{{{XLINK_NS}}}href") is None:
+            el.getparent().remove(el)
+    _check_expansion(root)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def _parse_svg(data: bytes):
+    """The picture's root ``<svg>``, parsed without entities, DTD, network, comments or processing instructions."""
     if b"<!ENTITY" in data or b"<!entity" in data:
         raise UnsafeSvg("it declares XML entities")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
@@ -162,59 +179,65 @@ def clean_svg(data: bytes) -> bytes:
         raise UnsafeSvg(f"it is not well-formed XML ({exc})") from None
     if root.tag != f"{{{SVG_NS}}}svg":
         raise UnsafeSvg("its root element is not <svg> in the SVG namespace")
-    count = 0
-    for el in list(root.iter()):
-        count += 1
-        if count > MAX_SVG_ELEMENTS:
-            raise UnsafeSvg(f"it has more than {MAX_SVG_ELEMENTS} elements")
-        if not isinstance(el.tag, str):
-            if el.getparent() is not None:
-                _remove_keeping_tail(el)
-            continue
-        qname = etree.QName(el)
-        if qname.namespace != SVG_NS:
-            if qname.localname in SVG_ACTIVE or qname.localname in HTML_DROP:
-                raise UnsafeSvg(f"it holds a <{qname.localname}> element of another namespace")
-            if el.getparent() is not None:
-                el.getparent().remove(el)  # an editor's own elements (sodipodi:namedview…)
-            continue
-        local = qname.localname
-        if local in SVG_ACTIVE:
-            raise UnsafeSvg(f"it holds <{local}>, which could run code, navigate or change the picture")
-        if local in SVG_METADATA:
-            if el.getparent() is not None:
-                el.getparent().remove(el)
-            continue
-        if local not in SVG_TAGS and local != "image":
-            raise UnsafeSvg(f"it holds <{local}>, which ketab does not allow in a picture")
-        for attr in list(el.attrib):
-            aq = etree.QName(attr)
-            name = aq.localname
-            value = el.get(attr)
-            if name.lower().startswith("on"):
-                raise UnsafeSvg(f"<{local}> has an event handler ({name})")
-            if aq.namespace not in (None, XLINK_NS, XML_NS):
-                del el.attrib[attr]  # an editor's own attributes (inkscape:label…)
-                continue
-            if name == "href":
-                if local == "image":
-                    if not _DATA_IMAGE.match(value or ""):
-                        raise UnsafeSvg("an <image> loads a picture from outside (only data: pictures may be embedded)")
-                elif not (value or "").strip().startswith("#"):
-                    raise UnsafeSvg(f"<{local}> refers to {value!r} outside the picture")
-                continue
-            if aq.namespace == XLINK_NS:
-                del el.attrib[attr]
-                continue
-            for _, ref in _URL_REF.findall(value or ""):
-                if not ref.strip().startswith("#"):
-                    raise UnsafeSvg(f"<{local}> {name} refers to {ref!r} outside the picture")
-            if name in ("style",) and re.search(r"@import|expression|javascript:|behavior", value or "", re.I):
-                raise UnsafeSvg(f"<{local}> has a style that could load something")
-        if local == "image" and el.get("href") is None and el.get(f"{{{XLINK_NS}}}href") is None:
+    return root
+
+
+def _checked_element(el) -> str | None:
+    """The SVG element's local name when it stays and its attributes are to be checked; None when it was
+    removed (another namespace's, metadata, a comment); UnsafeSvg when it is not allowed."""
+    if not isinstance(el.tag, str):
+        if el.getparent() is not None:
+            _remove_keeping_tail(el)
+        return None
+    qname = etree.QName(el)
+    if qname.namespace != SVG_NS:
+        if qname.localname in SVG_ACTIVE or qname.localname in HTML_DROP:
+            raise UnsafeSvg(f"it holds a <{qname.localname}> element of another namespace")
+        if el.getparent() is not None:
+            el.getparent().remove(el)  # an editor's own elements (sodipodi:namedview…)
+        return None
+    local = qname.localname
+    if local in SVG_ACTIVE:
+        raise UnsafeSvg(f"it holds <{local}>, which could run code, navigate or change the picture")
+    if local in SVG_METADATA:
+        if el.getparent() is not None:
             el.getparent().remove(el)
-    _check_expansion(root)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+        return None
+    if local not in SVG_TAGS and local != "image":
+        raise UnsafeSvg(f"it holds <{local}>, which ketab does not allow in a picture")
+    return local
+
+
+def _check_attribute(el, local: str, attr: str) -> None:
+    """Refuse event handlers and references outside the picture; drop other namespaces' attributes."""
+    aq = etree.QName(attr)
+    name = aq.localname
+    value = el.get(attr)
+    if name.lower().startswith("on"):
+        raise UnsafeSvg(f"<{local}> has an event handler ({name})")
+    if aq.namespace not in (None, XLINK_NS, XML_NS):
+        del el.attrib[attr]  # an editor's own attributes (inkscape:label…)
+        return
+    if name == "href":
+        _check_href(local, value)
+        return
+    if aq.namespace == XLINK_NS:
+        del el.attrib[attr]
+        return
+    for _, ref in _URL_REF.findall(value or ""):
+        if not ref.strip().startswith("#"):
+            raise UnsafeSvg(f"<{local}> {name} refers to {ref!r} outside the picture")
+    if name in ("style",) and re.search(r"@import|expression|javascript:|behavior", value or "", re.I):
+        raise UnsafeSvg(f"<{local}> has a style that could load something")
+
+
+def _check_href(local: str, value: str | None) -> None:
+    """An ``<image>`` may embed a ``data:`` picture; every other reference stays inside the picture."""
+    if local == "image":
+        if not _DATA_IMAGE.match(value or ""):
+            raise UnsafeSvg("an <image> loads a picture from outside (only data: pictures may be embedded)")
+    elif not (value or "").strip().startswith("#"):
+        raise UnsafeSvg(f"<{local}> refers to {value!r} outside the picture")
 
 
 def _check_expansion(root) -> None:
