@@ -1,0 +1,229 @@
+"""The EPUB's page-list: every page of the print edition, and the ``pagebreak`` marker where it begins.
+
+:func:`print_pages` maps each print page (front matter, blank pages and the signature's padding
+included) to the EPUB document, element and letter where its text begins;
+:func:`place_page_markers` puts a marker there, so a reader can go to "page ۴۲" of the printed book.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ketab import render
+from ketab.assemble import Book
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+
+
+def body_folios(pagination) -> dict:
+    """anchor → the folio (a number) of the print page it falls on, for the text's pages — what
+    the printed index lists ({} without a layout)."""
+    if pagination is None:
+        return {}
+    front = pagination.front_pages
+    return {anchor: index - front + 1 for anchor, index in pagination.anchor_index.items() if index >= front}
+
+
+def print_folio(index: int, front_pages: int, lang) -> str:
+    """The folio of page ``index`` (0-based) of the print PDF, as printed: the text's pages are
+    numbered from ۱ in the book's digits, the front matter's with letters (الف، ب، پ …) or roman."""
+    if index >= front_pages:
+        return lang.digits(index - front_pages + 1)
+    n = index + 1
+    if lang.front_counter == "abjad":
+        letters = re.findall(r'"([^"]+)"', render.PERSIAN_LETTERS)
+        out = ""
+        while n > 0:
+            n, r = divmod(n - 1, len(letters))
+            out = letters[r] + out
+        return out
+    out = ""
+    for value, numeral in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += numeral
+            n -= value
+    return out
+
+
+@dataclass
+class PrintPage:
+    """One page of the print edition, and where it begins in the EPUB."""
+
+    index: int
+    """0-based page of the print PDF."""
+    label: str
+    """Its folio as printed (or as it would be printed: blank pages carry none)."""
+    value: int | None
+    """The folio's number for the text's pages (None in the front matter)."""
+    file: str = ""
+    block: str | None = None
+    """Id of the element the page begins in (None: where the next page begins)."""
+    letters: int = 0
+    """Letters of that element set on earlier pages: the marker goes before the next one."""
+
+    @property
+    def marker(self) -> str:
+        return f"page-{self.value}" if self.value is not None else f"page-front-{self.index + 1}"
+
+
+FRONT_BLOCKS = {"half-title": ("titlepage.xhtml", "title-page"), "title-page": ("titlepage.xhtml", "title-page"),
+                "identity": ("titlepage.xhtml", "identity"), "contents": ("nav.xhtml", "toc")}
+"""The print front matter's blocks that the EPUB sets in its own documents."""
+
+
+def print_pages(book: Book, pagination, documents: dict) -> list[PrintPage]:
+    """Every page of the print PDF — front matter, blank pages and the signature's padding
+    included — with the place in the EPUB where it begins (see
+    :func:`ketab.layout.boxes.page_starts`)."""
+    lang = book.language
+    config = book.config
+    starts: list[tuple] = []  # (unit name, start) per print page
+    for placed in pagination.placed:
+        starts += [(placed.name, None)] * placed.blank_before
+        unit_starts = list(placed.unit.starts) + [None] * (placed.unit.pages - len(placed.unit.starts))
+        starts += [(placed.name, s) for s in unit_starts[: placed.unit.pages]]
+        if placed.name == "front":
+            starts += [("front", None)] * (pagination.front_pages - placed.unit.pages)
+    signature = config.signature or 1
+    starts += [(None, None)] * ((-len(starts)) % signature if signature > 1 else 0)
+
+    pages, context = [], None
+    for index, (unit, start) in enumerate(starts):
+        value = index - pagination.front_pages + 1 if index >= pagination.front_pages else None
+        page = PrintPage(index, print_folio(index, pagination.front_pages, lang), value)
+        if start is not None:
+            file, block, context = _locate(book, unit, start[0], context, documents)
+            if file:
+                page.file, page.block, page.letters = file, block, int(start[1])
+        pages.append(page)
+    # a page without text (blank, or a block the EPUB does not have) begins where the next one does;
+    # the pages after the last text begin at the end of the last document
+    following = None
+    for page in reversed(pages):
+        if page.file:
+            following = page
+        elif following is not None:
+            page.file, page.block, page.letters = following.file, following.block, following.letters
+    last = book.parts[-1] if book.parts else None
+    for page in pages:
+        if not page.file:
+            page.file, page.block, page.letters = (last.filename if last else "nav.xhtml"), None, -1
+    return pages
+
+
+def _locate(book: Book, unit: str | None, key: str, context, documents: dict):
+    """(EPUB file, element id, part) of the print block ``key`` of ``unit``."""
+    if key in FRONT_BLOCKS:
+        file, block = FRONT_BLOCKS[key]
+        return file, block, context
+    if key.startswith("note:"):
+        part = book.part(unit) if unit not in (None, "front") else context
+        if part is None:
+            return None, None, context
+        return part.filename, f"{part.id}-fn{key[5:]}", part
+    owner = book.anchor_part.get(key)
+    if owner is None and any(p.id == key for p in book.parts):
+        owner = key
+    if owner is None:
+        for part in book.parts:  # the part's own ids: its section and title
+            if key in (part.id, f"{part.id}-title"):
+                owner = part.id
+    if owner is None:
+        return None, None, context
+    part = book.part(owner)
+    if part.filename not in documents:
+        return None, None, context
+    return part.filename, key, part
+
+
+LIST_CONTAINERS = {"ol", "ul", "dl", "table", "thead", "tbody", "tr", "nav"}
+"""Elements a marker cannot open: it goes into their first child (a nav opens with its heading)."""
+
+
+def place_page_markers(trees: dict, pages: list[PrintPage]) -> None:
+    """Insert a ``pagebreak`` marker for every print page, at the letter where it begins."""
+    by_id: dict[str, dict] = {}
+    for name, tree in trees.items():
+        by_id[name] = {el.get("id"): el for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
+    # markers placed at the same place keep the pages' order: insert them from the last
+    for page in reversed(pages):
+        tree = trees[page.file]
+        marker = etree.Element(f"{XHTML}span", {"id": page.marker, f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak", "aria-label": page.label})
+        marker.text = ""
+        target = by_id[page.file].get(page.block) if page.block else None
+        if page.letters < 0 or target is None and page.block is None and page.letters < 0:
+            body = tree.find(f"{XHTML}body")
+            container = body[-1] if len(body) else body
+            container.append(marker)
+            continue
+        if target is None:
+            body = tree.find(f"{XHTML}body")
+            target = body[0] if len(body) else body
+        _insert_at_letter(target, page.letters, marker)
+
+
+def _insert_at_letter(element, letters: int, marker) -> None:
+    """Put ``marker`` inside ``element`` before its letter number ``letters`` (0: at its start),
+    stepping back over the punctuation that opens the word («, (, …)."""
+    while _local(element.tag) in LIST_CONTAINERS and len(element):
+        element = element[0]
+    if letters <= 0:
+        marker.tail = element.text
+        element.text = None
+        element.insert(0, marker)
+        return
+    count = 0
+    for node, attr in _text_slots(element):
+        text = getattr(node, attr) or ""
+        for i, c in enumerate(text):
+            if unicodedata.category(c)[0] != "L":
+                continue
+            if count == letters:
+                while i > 0 and not text[i - 1].isspace() and unicodedata.category(text[i - 1])[0] != "L":
+                    i -= 1
+                before, after = text[:i], text[i:]
+                if attr == "text" and not before.strip() and node is not element and _local(node.tag) in INLINE:
+                    # the page begins with an inline element (a name, a date): before it, not inside
+                    while node.getparent() is not element and _local(node.getparent().tag) in INLINE \
+                            and not (node.getparent().text or "").strip() and node.getparent().index(node) == 0:
+                        node = node.getparent()
+                    marker.tail = None
+                    node.addprevious(marker)
+                    return
+                if attr == "text":
+                    node.text = before
+                    marker.tail = after
+                    node.insert(0, marker)
+                else:
+                    node.tail = before
+                    marker.tail = after
+                    node.addnext(marker)
+                return
+            count += 1
+    # fewer letters than counted in print: the end of the element (of its last item, in a list)
+    while _local(element.tag) in LIST_CONTAINERS and len(element):
+        element = element[-1]
+    element.append(marker)
+
+
+INLINE = {"span", "a", "time", "em", "strong", "i", "b", "cite", "q", "abbr", "bdi", "bdo", "small", "sub", "sup", "mark", "dfn", "code", "kbd", "var", "s", "u"}
+
+
+def _text_slots(element):
+    """(node, "text" | "tail") of every text inside ``element`` in reading order, notes aside."""
+    if element.text:
+        yield element, "text"
+    for child in element:
+        if isinstance(child.tag, str) and _local(child.tag) != "aside" and "footnotes" not in (child.get("class") or "").split():
+            yield from _text_slots(child)
+        if child.tail:
+            yield child, "tail"
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
