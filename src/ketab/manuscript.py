@@ -206,27 +206,33 @@ def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
     )
 
 
-def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False) -> Chapter | None:
+def _read_chapter(root, ref, config, diags: Collector):
+    """(path, text) of a chapter file — inside the manuscript, regular, bounded, UTF-8 — or (path, None)."""
     path = safe_path(root, ref.path)
     if path is None:
         diags.error(config.path, ref.line, f"chapter {ref.path!r} points outside the manuscript folder", "chapter.outside")
-        return None
+        return None, None
     try:
         exists = path.is_file()
     except OSError:  # e.g. a file name too long
         exists = False
     if not exists:
         diags.error(config.path, ref.line, f"chapter file {ref.path!r} does not exist", "chapter.missing")
-        return None
+        return path, None
     before = len(diags.errors)
     try:
         raw = safeio.read_bytes(root, ref.path, "chapter")
     except safeio.Refused as exc:
         code = {"outside": "chapter.outside", "too-large": "chapter.too-large"}.get(exc.reason, "chapter.missing")
         diags.error(config.path, ref.line, f"chapter {ref.path!r} cannot be read: {exc.message}", code)
-        return None
+        return path, None
     text = cfg.decode_text(raw, path, diags)
-    if len(diags.errors) > before:
+    return path, (text if len(diags.errors) == before else None)
+
+
+def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False) -> Chapter | None:
+    path, text = _read_chapter(root, ref, config, diags)
+    if text is None:
         return None
     meta, body, body_line = split_front_matter(text, path, diags)
     if meta is None:
