@@ -30,8 +30,9 @@ from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
+from ketab.pictures import picture_problem
 from ketab.register import mark_names
-from ketab.sanitize import UnsafeSvg, clean_svg, sanitize_html
+from ketab.sanitize import sanitize_html
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
@@ -471,45 +472,6 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
         return None
     el.set("src", quote(rel_to_root))
     return Image(rel_to_root, media)
-
-
-MAX_PIXELS = 60_000_000
-"""Largest picture, in pixels, that a book may hold (a 20000 × 20000 PNG is 400 million: 1.6 GB decoded)."""
-
-
-def picture_problem(data: bytes, media: str) -> tuple[str, str] | None:
-    """(code, message) when a picture cannot be drawn safely — broken, too large, an SVG with active
-    content or too much to draw — else None.  Raster pictures are decoded whole (a truncated file only
-    shows at its end); SVG goes through :func:`ketab.sanitize.clean_svg`."""
-    if media == "image/svg+xml":
-        try:
-            clean_svg(data)
-        except UnsafeSvg as exc:
-            return "image.type", f"the SVG picture is refused: {exc}"
-        return None
-    import io
-    import warnings
-
-    from PIL import Image as PILImage
-    from PIL import ImageFile
-
-    lenient = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint turns it on for the whole process when imported
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with PILImage.open(io.BytesIO(data)) as picture:
-                width, height = picture.size
-                if width * height > MAX_PIXELS:
-                    return "image.too-large", f"{width} × {height} pixels is more than a book can hold ({MAX_PIXELS // 1_000_000} million)"
-                picture.load()
-    except PILImage.DecompressionBombError:
-        return "image.too-large", "the picture is larger than a book can hold"
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        return "image.broken", f"the picture cannot be drawn: it is truncated or corrupt ({exc})"
-    finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
-    return None
 
 
 def check_references(converted, diags: Collector) -> None:
