@@ -6,6 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+NSTAMP := node_modules/.installed
+SYSTEM := $(VENV)/.installed-system
+# Debian packages the tests use: headless Chromium (the web edition's screenshots), LibreOffice (the Word
+# round trip; python3-uno drives it). Installed with apt only when missing.
+APT_PACKAGES := chromium libreoffice-writer-nogui python3-uno
 export SOURCE_DATE_EPOCH ?= 0
 # The real-reader tests (tests/reader): epub.js + playwright-core from npm, Debian's chromium, and
 # calibre's ebook-meta.  apt-get runs only when a binary is missing; npm ci only when the lock changed.
@@ -18,7 +23,7 @@ APT     := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 ins
 TOOLS_APT := ghostscript poppler-utils qpdf
 TOOLS_BIN := gs pdffonts pdfimages qpdf
 
-.PHONY: all book test check tools reader-tools bench fuzz lint clean distclean
+.PHONY: all book test check tools reader-tools web-tools bench fuzz lint clean distclean
 
 all: book
 
@@ -32,6 +37,22 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(TSTAMP): pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# npm packages, pinned by package-lock.json: Pagefind (search in the web edition) and the Nu Html Checker.
+# --ignore-scripts: vnu-jar's install script would download a Java; the machine's Java 17 runs vnu.jar.
+$(NSTAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+web-tools: $(NSTAMP)
+
+$(SYSTEM):
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "apt-get install$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 	touch $@
 
 $(RSTAMP): $(READER)/package.json $(READER)/package-lock.json
@@ -48,8 +69,9 @@ reader-tools: $(RSTAMP)
 book: $(STAMP)
 	$(BIN)/ketab build manuscript --out build
 
-lint: $(STAMP)
+lint: $(TSTAMP)
 	$(BIN)/ketab lint manuscript
+	$(BIN)/python -m pytest -q -m content tests/content
 
 # apt-get as root, or through sudo; without either the tool tests are skipped (and say so).
 tools:
@@ -59,7 +81,7 @@ tools:
 	  elif command -v sudo >/dev/null; then sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TOOLS_APT); \
 	  else echo "make tools: cannot install $(TOOLS_APT) (not root, no sudo): their tests will be skipped"; fi; fi
 
-test: $(TSTAMP) tools reader-tools
+test: $(TSTAMP) tools reader-tools $(NSTAMP) $(SYSTEM)
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q
 	$(BIN)/ketab build manuscript --out build --check
@@ -77,4 +99,4 @@ clean:
 	rm -rf build
 
 distclean: clean
-	rm -rf $(VENV) $(READER)/node_modules
+	rm -rf $(VENV) node_modules $(READER)/node_modules

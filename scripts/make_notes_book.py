@@ -34,7 +34,7 @@ def make(out: Path, seed: int = 1, chapters: int = 4, paragraphs: tuple[int, int
     for c in range(chapters):
         notes: list[str] = []
 
-        def call(c: int = c, notes: list[str] = notes) -> str:
+        def call(c: int = c, notes: list = notes) -> str:
             length = rnd.choice(LENGTHS + ([250] if long_notes and rnd.random() < 0.15 else []))
             key = f"{c}-{len(notes) + 1}"
             notes.append(f"[^{key}]: {sentence(length)}")

@@ -13,6 +13,26 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECTS = Path(__file__).parent / "projects"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--save-golden", action="store_true", help="Rewrite tests/golden/*/golden/ from the current code (review the diff).")
+
+
+@pytest.fixture
+def golden(request):
+    """``golden(path, text)``: the text equals the golden file (with --save-golden: becomes it)."""
+    save = request.config.getoption("--save-golden")
+
+    def check(path: Path, text: str) -> None:
+        if save:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.is_file(), f"{path} is missing: run pytest --save-golden and review it"
+        assert text == path.read_text(encoding="utf-8"), f"{path} differs (if the change is meant: pytest --save-golden, then review git diff)"
+
+    return check
+
+
 @pytest.fixture
 def project(tmp_path):
     """Copy ``tests/projects/<name>`` into a fresh folder and return that folder."""
@@ -74,6 +94,61 @@ def persian_book(tmp_path_factory) -> Built:
 @pytest.fixture(scope="session")
 def english_book(tmp_path_factory) -> Built:
     return _build(tmp_path_factory, "english-small")
+
+
+class Staged:
+    """A sample book taken through the stages one by one: manuscript, book, layout."""
+
+    def __init__(self, root: Path):
+        from ketab.assemble import assemble
+        from ketab.convert import convert_chapters
+        from ketab.generate import generated_markdown
+        from ketab.layout import Layouter, lay_out
+        from ketab.manuscript import load_manuscript
+        from ketab.render import default_templates
+
+        self.root, self.templates = root, default_templates()
+        self.manuscript = load_manuscript(root)
+        converted, _ = convert_chapters(self.manuscript, lambda ch: generated_markdown(self.manuscript, ch))
+        self.book = assemble(self.manuscript, converted)
+        layouter = Layouter(root, [root, self.templates])
+        try:
+            self.layout = lay_out(self.book, layouter, self.templates)
+        finally:
+            layouter.close()
+
+
+@pytest.fixture(scope="session")
+def staged(tmp_path_factory):
+    """``staged(name)``: tests/projects/<name> through load, convert, assemble and layout (once a session)."""
+    done: dict = {}
+
+    def make(name: str) -> Staged:
+        if name not in done:
+            root = tmp_path_factory.mktemp(f"staged-{name}") / "ms"
+            shutil.copytree(PROJECTS / name, root)
+            done[name] = Staged(root)
+        return done[name]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def epubcheck():
+    """``epubcheck(path)``: every message epubcheck reports on the EPUB, usage notes included (``-u``).
+
+    epubcheck runs once per book in the whole session, however many tests look at its report."""
+    from support import epubcheck_messages
+
+    reports: dict = {}
+
+    def check(path: Path) -> list[dict]:
+        key = Path(path).resolve()
+        if key not in reports:
+            reports[key] = epubcheck_messages(key, usage=True)
+        return reports[key]
+
+    return check
 
 
 def run_cli(*args, cwd=None):

@@ -55,3 +55,13 @@ class Epub:
     def nav(self) -> etree._Element:
         item = next(i for i in self.manifest().values() if "nav" in (i.get("properties") or "").split())
         return self.read(item.get("href"))
+
+
+def text_start(pdf) -> int:
+    """0-based index of the print PDF's first page of the text: the first page labelled with a number."""
+    nums = list(pdf.Root.PageLabels.Nums)
+    digits = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
+    for index, style in zip(nums[::2], nums[1::2]):
+        if style.get("/S") == "/D" or str(style.get("/P", "")).translate(digits).isdigit():
+            return int(index)
+    raise AssertionError("no page of the text is labelled")

@@ -336,6 +336,19 @@ def test_symlinked_cache_folder_writes_nothing_elsewhere(tmp_path):
     assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.txt"]
 
 
+def test_symlinked_lock_file_truncates_nothing(tmp_path):
+    """A committed build/.ketab.lock that links to a file elsewhere: opening the lock must not truncate it."""
+    ms = manuscript(tmp_path, "Text.")
+    precious = tmp_path / "precious.txt"
+    precious.write_text("do not truncate me\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".ketab.lock").symlink_to(precious)
+    proc = cli("build", ms, "--out", out, "--format", "epub", timeout=240)
+    assert proc.returncode == 0, proc.stderr
+    assert precious.read_text() == "do not truncate me\n"
+
+
 # --- 3. trusting the cache ------------------------------------------------------------------------------------
 
 
@@ -689,11 +702,9 @@ def test_thumbnails_of_a_file_that_is_not_a_pdf(tmp_path):
 def test_proof_of_a_revision_with_a_symlink_out(tmp_path):
     repo = tmp_path / "repo"
     ms = manuscript(repo, "Text.")
-
     def git(*a):
         return subprocess.run(["git", "-C", str(repo), *a], check=True, capture_output=True,
-                              env={**ENV, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"})
-
+                                        env={**ENV, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@x"})
     git("init", "-q")
     (ms / "chapters" / "link.md").symlink_to("/etc/hostname")
     (ms / "abs").symlink_to("../../..")

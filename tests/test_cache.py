@@ -96,7 +96,7 @@ def outputs_of(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
 
 
-def assert_same_as_cold(root: Path, out: Path, tmp_path: Path, templates: Path | None = None, formats=pipeline.FORMATS):
+def assert_same_as_cold(root: Path, out: Path, tmp_path: Path, templates: Path | None = None, formats=pipeline.DEFAULT_FORMATS):
     """The outputs in ``out`` are byte-identical to a cold build of ``root``."""
     cold = tmp_path / f"cold-{len(list(tmp_path.glob('cold-*')))}"
     pipeline.build(root, cold, formats=formats, templates=templates, use_cache=False)

@@ -61,3 +61,11 @@ def test_a_wrong_isbn_check_digit_is_an_error_at_its_line(write_book, tmp_path):
     root = write_book(BOOK + "isbn: 978-0-306-40615-8\n", {"chapters/01.md": "---\ntitle: فصل\n---\n\nمتن.\n"})
     with pytest.raises(BuildError, match=r"book.yaml:13: error: isbn: .* is not a valid ISBN"):
         load_config(root / "book.yaml")
+
+
+def test_one_person_with_several_roles_is_named_once(write_book):
+    book = BOOK.replace("  - {name: ب, role: typesetter}\n", "  - {name: الف, role: translator}\n  - {name: الف, role: editor}\n")
+    root = write_book(book, {"chapters/01.md": "---\ntitle: فصل\n---\n\nمتن.\n"})
+    html = _identity(root)
+    assert "گردآورنده، مترجم و ویراستار:</span> الف" in html
+    assert html.count("</span> الف<") == 1

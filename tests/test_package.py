@@ -107,3 +107,18 @@ def test_ruff_is_clean_with_the_complexity_limit():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
     proc = subprocess.run([ruff, "check", "--output-format", "concise", "src", "tests", "scripts"], cwd=SRC.parent, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+STAGES = (
+    "pipeline", "config", "manuscript", "convert", "assemble", "render", "generate", "language", "diagnostics", "cache",
+    "layout.engine", "layout.pagination", "writers.print", "writers.screen", "writers.cover", "writers.epub",
+    "commands.lint", "commands.watch",
+)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_stage_module_has_its_own_test_file(stage):
+    """ketab/layout/engine.py is tested in tests/layout/test_engine.py: the tests mirror the package."""
+    *folders, name = stage.split(".")
+    assert (PACKAGE.joinpath(*folders, f"{name}.py")).is_file()
+    assert (SRC.parent / "tests").joinpath(*folders, f"test_{name}.py").is_file()

@@ -35,3 +35,20 @@ def test_each_writer_runs_only_for_its_format(project, tmp_path, formats, writte
     assert set(result.outputs) == written
     files = {p.name for p in (tmp_path / "out").iterdir() if p.suffix in (".pdf", ".epub")}
     assert files == {f"small-test-{f}.pdf" if f != "epub" else "small-test.epub" for f in written}
+
+
+def test_weasyprint_warnings_name_the_chapter(project, tmp_path):
+    import shutil
+
+    from ketab.render import default_templates
+
+    root = project("english-small")
+    templates = tmp_path / "templates"
+    shutil.copytree(default_templates(), templates)
+    with open(templates / "book.css", "a", encoding="utf-8") as css:
+        css.write("\np { colr: red; }\n")  # a typo WeasyPrint warns about in every unit
+    for use_cache in (True, False, True):  # laid out, then taken from the cache: the warnings stay
+        result = pipeline.build(root, tmp_path / "out", formats=("screen",), templates=templates, use_cache=use_cache)
+        said = [d for d in result.warnings if d.code == "layout.warning"]
+        assert said and all("colr" in d.message for d in said)
+        assert any(d.path.endswith("02-two.md") for d in said) and any(d.path.endswith("book.yaml") for d in said)

@@ -271,8 +271,10 @@ def test_text_outside_the_text_block_is_reported(broken):
         page = pdf.pages[5]
         fonts = page.obj.Resources.Font
         key = next(iter(fonts.keys()))
-        widths = list(fonts[key].DescendantFonts[0].W)
-        glyph = int(widths[0])  # a glyph the subset has
+        from ketab.writers.press import _read_widths
+
+        widths = _read_widths(fonts[key].DescendantFonts[0].W)
+        glyph = max(widths, key=widths.get)  # the subset's widest glyph: not a space
         trim = [float(v) for v in page.obj.TrimBox]
         x = trim[2] - 12 * MM
         # prepended: WeasyPrint's content leaves its own coordinate system in force
@@ -353,3 +355,32 @@ def test_first_line_indent_is_at_the_start_of_a_right_to_left_line(tmp_path):
     first, second = lines[0], lines[1]
     assert max(b[2] for b in first) < max(b[2] for b in second) - 8 * MM, "the indent is on the right (the line's start)"
     assert abs(min(b[0] for b in first) - min(b[0] for b in second)) < 1.5 * MM, "justified to the left edge"
+
+
+# --- contents, labels, bookmarks -------------------------------------------------------
+
+
+def test_every_page_is_labelled_as_it_prints(persian_book):
+    """Front matter by its letters, the text by its folios in Persian digits, bookmarks in Persian digits."""
+    from support import text_start
+
+    pdf = pikepdf.open(persian_book.path("screen"))
+    nums = list(pdf.Root.PageLabels.Nums)
+    labels = {int(i): str(style.get("/P", "")) for i, style in zip(nums[::2], nums[1::2])}
+    start = text_start(pdf)
+    assert start > 0 and all(labels.get(i) for i in range(len(pdf.pages))), "every page has a label"
+    assert labels[0] == "الف" and not re.search(r"\d", "".join(labels[i] for i in range(start)).translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")))
+    assert labels[start] == "۱" and labels[start + 9] == "۱۰"
+    with pdf.open_outline() as outline:
+        titles = [item.title for item in outline.root]
+    assert titles and not any(re.search(r"[0-9]", t) for t in titles)
+
+
+def test_contents_numbers_only_the_chapters_with_leaders(persian_book):
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(persian_book.path("screen")))
+    text = next(t for t in (doc[i].get_textpage().get_text_range() for i in range(len(doc))) if "فهرست" in t and ". . ." in t)
+    lines = [line.strip() for line in text.replace("\r", "").split("\n") if ". . ." in line]
+    numbered = [line for line in lines if re.search(r"(^|\s)[۰-۹]+\.(\s|$)", line)]
+    assert lines and 0 < len(numbered) < len(lines), "the back matter (index) is not numbered"

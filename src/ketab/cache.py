@@ -23,8 +23,8 @@ from pathlib import Path
 from ketab import safeio
 from ketab.outputs import atomic_write as _atomic
 
-FORMAT = 4
-"""Bump when the layout of the cache changes (4: outputs recorded by file name)."""
+FORMAT = 5
+"""Bump when the layout of the cache changes (5: pandoc entries keep its warnings, layout units WeasyPrint's)."""
 
 
 def digest(*parts: bytes | str) -> str:
@@ -233,7 +233,7 @@ class BuildCache:
 
 # --- the last build: what it was made of and what it wrote -------------------------
 
-BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*", "icc/*")
+BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*", "icc/*", "web/*")
 """The templates a build reads (not the proof's or the preview's)."""
 
 
@@ -250,8 +250,11 @@ def input_digests(manuscript_dir: Path, templates: Path, formats, out_dir: Path)
 
 
 def file_digest(path: Path) -> str:
-    """SHA-256 of a regular file, streamed."""
-    return safeio.file_digest(Path(path))
+    """SHA-256 of a regular file, streamed; of a folder (the web edition), of the names and contents below it."""
+    path = Path(path)
+    if path.is_dir():
+        return "tree:" + tree_digest(path)
+    return safeio.file_digest(path)
 
 
 class LastBuild:

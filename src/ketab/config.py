@@ -7,6 +7,7 @@ unknown keys warn.  The result is a frozen :class:`BookConfig`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import uuid
@@ -401,7 +402,7 @@ def load_config(path: Path, partial: bool = False) -> tuple[BookConfig, list]:
     for key, value in doc.value.items():
         spec = SCHEMA.get(key)
         if spec is None:
-            diags.warning(path, doc.line(key), f"unknown key {key!r} is ignored", "config.unknown-key")
+            diags.warning(path, doc.line(key), f"unknown key {key!r} is ignored{did_you_mean(key, SCHEMA)}", "config.unknown-key")
             continue
         try:
             values[key] = spec.parse(value)
@@ -409,7 +410,11 @@ def load_config(path: Path, partial: bool = False) -> tuple[BookConfig, list]:
             diags.error(path, doc.line(key), f"{key}: {exc}", "config.value")
     for key, spec in SCHEMA.items():
         if spec.required and key not in doc.value:
-            diags.error(path, 1, f"missing required key {key!r}: {spec.doc}", "config.required")
+            typo = difflib.get_close_matches(key, [k for k in doc.value if k not in SCHEMA], n=1, cutoff=0.6)
+            if typo:
+                diags.error(path, doc.line(typo[0]), f"missing required key {key!r} (is {typo[0]!r} a typo?): {spec.doc}", "config.required")
+            else:
+                diags.error(path, 1, f"missing required key {key!r}: {spec.doc}", "config.required")
     if "chapters" in values:
         values["chapters"] = _chapter_refs(values["chapters"], doc, path, diags)
     if not (partial and all(key in values for key in REQUIRED_FOR_A_BOOK)):
@@ -418,6 +423,12 @@ def load_config(path: Path, partial: bool = False) -> tuple[BookConfig, list]:
     tag = values.pop("language")
     language = Language(tag, values.pop("direction", None) or default_direction(tag))
     return BookConfig(path=path, language=language, lines=doc.lines, **values), diags.items
+
+
+def did_you_mean(word, choices) -> str:
+    """«; did you mean 'language'?» for a near miss among ``choices``, else nothing."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _chapter_refs(entries, doc, path, diags) -> tuple[ChapterRef, ...]:

@@ -10,6 +10,7 @@ Latin runs and localise digits.  The result is a frozen :class:`ConvertedChapter
 from __future__ import annotations
 
 import html as htmllib
+import json
 import os
 import re
 import signal
@@ -32,7 +33,7 @@ from ketab.persian import bidi
 from ketab.persian import dates as pdates
 from ketab.pictures import picture_problem
 from ketab.register import mark_names
-from ketab.sanitize import sanitize_html
+from ketab.sanitize import MAX_NESTING, deepest, sanitize_html
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
@@ -95,39 +96,26 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     pandoc runs once per chapter, in parallel, and only for Markdown it has not
     converted before (``cache``).  ``markdown_for(chapter)`` supplies the
     Markdown of generated parts.  ``stats`` (a dict) counts conversions.
+    pandoc's own warnings become diagnostics with the chapter's file and line.
     """
     diags = Collector()
     bodies = [markdown_for(ch) if ch.generate else ch.body for ch in manuscript.chapters]
-    keys = [digest("pandoc", PANDOC_FROM, *PANDOC_ARGS[:-1], FILTER.read_bytes(), body) for body in bodies]
-    htmls: list = [None] * len(bodies)
-    if cache is not None:
-        for i, key in enumerate(keys):
-            blob = cache.get("pandoc", key)
-            htmls[i] = blob.decode("utf-8") if blob is not None else None
-    missing = [i for i, h in enumerate(htmls) if h is None]
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        try:
-            for i, html in zip(missing, pool.map(_run_pandoc_safely, [bodies[i] for i in missing])):
-                htmls[i] = html
-                if cache is not None and isinstance(html, str):
-                    cache.put("pandoc", keys[i], html.encode("utf-8"))
-        except BaseException:  # Ctrl-C, SIGTERM: the pandoc processes go with the build, at once
-            pool.shutdown(wait=False, cancel_futures=True)
-            kill_pandoc()
-            raise
+    results = _pandoc_all(bodies, cache)
     if stats is not None:
-        stats["converted"] = [manuscript.chapters[i].id for i in missing]
+        stats["converted"] = [manuscript.chapters[i].id for i, r in enumerate(results) if not r.cached]
     converted = []
-    for chapter, body, result in zip(manuscript.chapters, bodies, htmls):
-        if isinstance(result, PandocTimeout):
+    for chapter, body, result in zip(manuscript.chapters, bodies, results):
+        if isinstance(result.failure, PandocTimeout):
             diags.error(chapter.path, chapter.body_line,
-                        f"pandoc did not finish this chapter in {result.seconds:g} s (long runs of unmatched brackets or "
+                        f"pandoc did not finish this chapter in {result.failure.seconds:g} s (long runs of unmatched brackets or "
                         "emphasis marks make it search for ever); simplify or escape them", "pandoc.timeout")
             continue
-        if isinstance(result, Exception):
-            diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result}", "pandoc.error")
+        if result.failure is not None:
+            diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result.failure}", "pandoc.error")
             continue
-        converted.append(read_html(chapter, body, result, manuscript, diags))
+        for message in result.messages:
+            _pandoc_warning(chapter, message, diags)
+        converted.append(read_html(chapter, body, result.html, manuscript, diags))
     check_references(converted, diags)
     from ketab.generate import check_chronology_quotes  # generate imports this module
 
@@ -136,11 +124,47 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     return tuple(converted), tuple(diags.items)
 
 
-def _run_pandoc_safely(markdown: str):
-    try:
-        return run_pandoc(markdown)
-    except RuntimeError as exc:
-        return exc
+@dataclass(frozen=True)
+class PandocResult:
+    html: str = ""
+    messages: tuple[str, ...] = ()
+    """pandoc's warnings, as it wrote them (lines relative to the Markdown it was given)."""
+    failure: Exception | None = field(default=None, compare=False)
+    """PandocTimeout or RuntimeError when pandoc did not give HTML."""
+    cached: bool = False
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({"html": self.html, "messages": list(self.messages)}, ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "PandocResult":
+        data = json.loads(blob)
+        return cls(data["html"], tuple(data["messages"]), None, True)
+
+
+def _pandoc_all(bodies: list[str], cache) -> list[PandocResult]:
+    """pandoc on every body, through the cache, in parallel for the ones it has not seen."""
+    keys = [digest("pandoc", PANDOC_FROM, *PANDOC_ARGS[:-1], FILTER.read_bytes(), body) for body in bodies]
+    results: list = [None] * len(bodies)
+    if cache is not None:
+        for i, key in enumerate(keys):
+            blob = cache.get("pandoc", key)
+            try:
+                results[i] = PandocResult.from_bytes(blob) if blob is not None else None
+            except (ValueError, KeyError, TypeError):
+                results[i] = None
+    missing = [i for i, r in enumerate(results) if r is None]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        try:
+            for i, result in zip(missing, pool.map(pandoc, [bodies[i] for i in missing])):
+                results[i] = result
+                if cache is not None and result.failure is None:
+                    cache.put("pandoc", keys[i], result.to_bytes())
+        except BaseException:  # Ctrl-C, SIGTERM: the pandoc processes go with the build, at once
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_pandoc()
+            raise
+    return results
 
 
 PANDOC_TIMEOUT = 60.0
@@ -186,7 +210,12 @@ def kill_pandoc() -> None:
 
 
 def run_pandoc(markdown: str, timeout: float | None = None) -> str:
-    """pandoc on one chapter's Markdown, bounded in time and memory; PandocTimeout or RuntimeError."""
+    """pandoc's HTML of one chapter's Markdown, bounded in time and memory; PandocTimeout or RuntimeError."""
+    return _pandoc_process(markdown, timeout)[0]
+
+
+def _pandoc_process(markdown: str, timeout: float | None = None) -> tuple[str, str]:
+    """pandoc's (stdout, stderr) on one chapter's Markdown, bounded in time and memory; PandocTimeout or RuntimeError."""
     if timeout is None:
         try:
             timeout = float(os.environ.get("KETAB_PANDOC_TIMEOUT", PANDOC_TIMEOUT))
@@ -212,7 +241,47 @@ def run_pandoc(markdown: str, timeout: float | None = None) -> str:
             proc.wait()
     if proc.returncode != 0:
         raise RuntimeError(err.decode("utf-8", "replace").strip() or f"pandoc exited with status {proc.returncode}")
-    return out.decode("utf-8")
+    return out.decode("utf-8"), err.decode("utf-8", "replace")
+
+
+def pandoc(markdown: str, timeout: float | None = None) -> PandocResult:
+    """pandoc's HTML of ``markdown`` and its warnings (read from its stderr, never printed), or its failure."""
+    try:
+        out, err = _pandoc_process(markdown, timeout)
+    except RuntimeError as exc:  # PandocTimeout too
+        return PandocResult(failure=exc)
+    return PandocResult(out, pandoc_messages(err))
+
+
+_LEVEL = re.compile(r"^\[(WARNING|ERROR|INFO)\] ?")
+
+
+def pandoc_messages(stderr: str) -> tuple[str, ...]:
+    """pandoc's ``[WARNING] …`` messages (a message may go on over indented lines)."""
+    messages: list[str] = []
+    for line in stderr.splitlines():
+        if _LEVEL.match(line):
+            messages.append(_LEVEL.sub("", line).strip())
+        elif messages and line.strip():
+            messages[-1] += " " + line.strip()
+    return tuple(messages)
+
+
+_AT_LINE = re.compile(r"\bline (\d+)")
+
+
+def _pandoc_warning(chapter: Chapter, message: str, diags: Collector) -> None:
+    """A pandoc warning as a diagnostic: its lines counted in the chapter's file, not in the body pandoc saw."""
+    if chapter.generate:
+        diags.warning(chapter.path, None, f"pandoc: {message}", "pandoc.warning")
+        return
+
+    def in_file(m):
+        return f"line {chapter.body_line + int(m[1]) - 1}"
+
+    first = _AT_LINE.search(message)
+    line = chapter.body_line + int(first[1]) - 1 if first else chapter.body_line
+    diags.warning(chapter.path, line, f"pandoc: {_AT_LINE.sub(in_file, message)}", "pandoc.warning")
 
 
 def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, diags: Collector) -> ConvertedChapter:
@@ -221,9 +290,9 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _sanitize(root)
     line = _line_finder(body, chapter.body_line)
-    depth, deepest = _deepest(root)
+    depth, deep = deepest(root)
     if depth > MAX_NESTING:
-        text = " ".join(deepest.text_content().split())[:40]
+        text = " ".join(deep.text_content().split())[:40]
         diags.error(chapter.path, line(text) if text else chapter.body_line,
                     f"the text is nested {depth} levels deep (blockquotes, lists, <div>s…); a book can lay out {MAX_NESTING}", "chapter.nesting")
         root = lxml_html.fragment_fromstring("<p></p>", create_parent="div")  # reported: nothing deeper is processed
@@ -345,22 +414,6 @@ def _converted(chapter: Chapter, root, walk: _Walk, tag: str) -> ConvertedChapte
         images=tuple(walk.images),
         title_html=bidi.isolate_text(chapter.title, tag) if chapter.title else "",
     )
-
-
-MAX_NESTING = 64
-"""Deepest nesting of elements in a chapter (WeasyPrint and the passes over the tree recurse per level; 3000
-nested blockquotes would exhaust Python's stack)."""
-
-
-def _deepest(root) -> tuple[int, object]:
-    """(depth, element) of the most deeply nested element under ``root``, without recursion."""
-    best, stack = (0, root), [(root, 0)]
-    while stack:
-        el, depth = stack.pop()
-        if depth > best[0]:
-            best = (depth, el)
-        stack.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
-    return best
 
 
 def _separate_adjacent_notes(root, comma: str) -> None:

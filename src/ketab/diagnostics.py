@@ -5,6 +5,10 @@
 Every expected failure is a :class:`Diagnostic`; a stage that finds errors
 collects them all and raises :class:`BuildError` once, so an editor sees every
 problem of a run together.  Only real bugs print a traceback.
+
+Every code is in :data:`CODES`, with its severity and meaning; ``docs/diagnostics.md``
+is generated from it (``python -m ketab.diagnostics > docs/diagnostics.md``) and a
+test keeps the two, and the codes the source uses, in step.
 """
 
 from __future__ import annotations
@@ -41,6 +45,154 @@ class Diagnostic:
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+
+@dataclass(frozen=True)
+class Code:
+    severity: Severity
+    """The severity it is reported with (a linter finding is an error with ``--strict``)."""
+    meaning: str
+
+
+E, W = Severity.ERROR, Severity.WARNING
+CODES: dict[str, Code] = {
+    # book.yaml
+    "config.missing": Code(E, "The manuscript folder has no book.yaml."),
+    "config.syntax": Code(E, "book.yaml is not valid YAML."),
+    "config.type": Code(E, "book.yaml is not a mapping of keys to values."),
+    "config.required": Code(E, "A required key of book.yaml is missing."),
+    "config.value": Code(E, "A value in book.yaml does not fit its key (including the lint: settings)."),
+    "config.unknown-key": Code(W, "book.yaml has a key ketab does not know; it is ignored."),
+    "config.path": Code(E, "A chapter or data path in book.yaml leaves the manuscript folder."),
+    "encoding.utf8": Code(E, "A file is not UTF-8."),
+    "encoding.bom": Code(W, "A file starts with a byte-order mark, which is removed."),
+    # chapters and their front matter
+    "chapter.missing": Code(E, "A chapter book.yaml lists does not exist."),
+    "chapter.outside": Code(E, "A chapter path points outside the manuscript folder."),
+    "chapter.duplicate": Code(E, "A chapter is listed twice in book.yaml."),
+    "chapter.duplicate-id": Code(E, "Two chapters have the same id."),
+    "chapter.empty": Code(E, "A chapter has no text after its front matter."),
+    "chapter.source": Code(E, "A chapter's source has no record in sources/."),
+    "front-matter.missing": Code(E, "A chapter does not start with YAML front matter."),
+    "front-matter.unclosed": Code(E, "A chapter's front matter is never closed with ---."),
+    "front-matter.syntax": Code(E, "A chapter's front matter is not valid YAML."),
+    "front-matter.type": Code(E, "A chapter's front matter is not a mapping."),
+    "front-matter.title": Code(E, "A chapter's front matter has no title."),
+    "front-matter.value": Code(E, "A front-matter value does not fit its key (kind, id, lint)."),
+    "front-matter.unknown-key": Code(W, "A front-matter key ketab does not know; it is ignored."),
+    # the text
+    "note.undefined": Code(E, "A footnote is referenced but never defined."),
+    "note.duplicate": Code(E, "A footnote is defined twice."),
+    "note.unused": Code(W, "A footnote is defined but never referenced."),
+    "date.invalid": Code(E, "A {.shamsi} or {.miladi} date cannot be read or does not exist."),
+    "html.refused": Code(E, "Raw HTML that could run code or load content (scripts, frames, forms, handlers)."),
+    "id.duplicate": Code(E, "Two elements of the book have the same id."),
+    "link.undefined": Code(E, "An internal link points to an id no chapter defines."),
+    "image.missing": Code(E, "An image file does not exist."),
+    "image.outside": Code(E, "An image path points outside the manuscript folder."),
+    "image.remote": Code(E, "An image is a URL: only files inside the manuscript are used."),
+    "image.type": Code(E, "An image file is not PNG, JPEG, GIF, WebP or SVG."),
+    "lint.<rule>": Code(W, "A finding of the editorial linter's rule <rule> (see the table of rules below)."),
+    "lint.io": Code(E, "ketab lint could not read a file or folder."),
+    # sources and generated parts
+    "source.outside": Code(E, "sources/ or a source record points outside the manuscript folder."),
+    "source.syntax": Code(E, "A source record is not valid YAML."),
+    "source.type": Code(E, "A source record is not a mapping with an id."),
+    "chronology.missing": Code(E, "The chronology's data file does not exist."),
+    "chronology.syntax": Code(E, "The chronology's data file is not valid YAML."),
+    "chronology.type": Code(E, "The chronology is not a list of events with date and event."),
+    "chronology.misquote": Code(W, "A chronology event quotes its source's chapters, but not as they read."),
+    "register.missing": Code(E, "The register of names' data file does not exist."),
+    "register.syntax": Code(E, "The register of names' data file is not valid YAML."),
+    "register.type": Code(E, "The register of names is not a list of {entry, kind, forms}."),
+    "glossary.missing": Code(E, "The glossary's data file does not exist."),
+    "glossary.syntax": Code(E, "The glossary's data file is not valid YAML."),
+    "glossary.type": Code(E, "The glossary is not a list of words with their explanations."),
+    "abbreviations.missing": Code(E, "The list of abbreviations' data file does not exist."),
+    "abbreviations.syntax": Code(E, "The list of abbreviations' data file is not valid YAML."),
+    "abbreviations.type": Code(E, "The list of abbreviations is not a list of abbreviations with what they stand for."),
+    "register.unknown-key": Code(W, "A register entry has a key ketab does not know; it is ignored."),
+    "register.value": Code(E, "A register entry's kind is not one ketab knows."),
+    "register.duplicate": Code(E, "A name is registered twice."),
+    "register.see": Code(E, "A see-reference points to a name that is not registered."),
+    "register.ambiguous": Code(E, "A spelling is both rejected and a form of another entry."),
+    # the tools
+    "pandoc.error": Code(E, "pandoc failed on a chapter."),
+    "pandoc.warning": Code(W, "pandoc warned about a chapter (its lines counted in the chapter's file)."),
+    "layout.warning": Code(W, "WeasyPrint warned while laying out a chapter (e.g. an image it cannot read)."),
+    "proof.git": Code(E, "ketab proof could not read the revision from git."),
+    "pandoc.timeout": Code(E, "pandoc did not finish a chapter in time (runs of unmatched brackets or emphasis marks)."),
+    "layout.timeout": Code(E, "WeasyPrint did not finish laying out a part of the book in time."),
+    "config.too-large": Code(E, "book.yaml is larger than ketab reads."),
+    "config.outside": Code(E, "book.yaml is not read: it is a link out of the manuscript or not a plain file."),
+    "config.unreadable": Code(E, "book.yaml cannot be read."),
+    "chapter.too-large": Code(E, "A chapter file is larger than ketab reads."),
+    "chapter.nesting": Code(E, "A chapter's text is nested deeper than a book can lay out."),
+    "image.too-large": Code(E, "A picture has more pixels or bytes than a book can hold."),
+    "image.broken": Code(E, "A picture is truncated or corrupt and cannot be drawn."),
+    "output.manuscript": Code(E, "The output folder is the manuscript folder or holds it."),
+    "output.unwritable": Code(E, "The output folder cannot be written."),
+    "press.colour": Code(W, "Something on a print page was converted to gray for the press."),
+    "press.refused": Code(W, "Something on a print page cannot be made press-ready."),
+    # ketab check (the preflight of the outputs)
+    "check.missing-output": Code(E, "ketab check: an output to check has not been built."),
+    "note.call-missing": Code(E, "ketab check: a note's call is not on the print page."),
+    "note.missing": Code(E, "ketab check: a note's text is not in the print PDF."),
+    "note.off-page": Code(E, "ketab check: a note's text is not on the page of its call."),
+    "note.duplicated": Code(E, "ketab check: a note's text is printed more than once."),
+    "note.order": Code(E, "ketab check: a page prints its notes out of order."),
+    "note.page-of-notes": Code(E, "ketab check: a page holds notes and none of their calls."),
+    "pdfx.output-intent": Code(E, "ketab check: the print PDF has no PDF/X output intent."),
+    "pdfx.version": Code(E, "ketab check: the print PDF does not name its PDF/X version."),
+    "pdfx.trapped": Code(E, "ketab check: the print PDF's Trapped key is not True or False."),
+    "pdfx.title": Code(E, "ketab check: the print PDF has no title."),
+    "pdfx.xmp": Code(E, "ketab check: the XMP metadata does not identify the PDF/X version."),
+    "pdfx.annotations": Code(E, "ketab check: the print PDF has annotations (links)."),
+    "pdfx.encrypted": Code(E, "ketab check: the print PDF is encrypted."),
+    "pdfx.boxes": Code(E, "ketab check: page boxes (media, bleed, trim) are missing or inconsistent."),
+    "press.font-embedding": Code(E, "ketab check: a font is not embedded."),
+    "press.font-foreign": Code(E, "ketab check: a font is not one of the book's (a system font filled in glyphs)."),
+    "press.font-programs": Code(E, "ketab check: one face is embedded as several font programs."),
+    "press.text-block": Code(E, "ketab check: text stands within 5 mm of the trim or in the bleed."),
+    "xref.page-number": Code(E, "ketab check: a printed cross-reference names the wrong page."),
+    "xref.dangling": Code(E, "ketab check: a link in the PDF goes nowhere."),
+    "epub.structure": Code(E, "ketab check: the EPUB's zip structure is wrong (mimetype first, stored)."),
+    "epub.note": Code(E, "ketab check: a note is missing from the EPUB or not linked both ways."),
+    "epub.epubcheck": Code(E, "ketab check: epubcheck reports an error (or a warning)."),
+    "thumbnails.missing": Code(E, "ketab thumbnails found no print PDF to show."),
+}
+"""Every diagnostic code: its severity and what it means."""
+
+
+def registered(code: str) -> bool:
+    """Whether ``code`` is in :data:`CODES` (``lint.fa-yeh`` is an instance of ``lint.<rule>``)."""
+    return code in CODES or (code.startswith("lint.") and "lint.<rule>" in CODES)
+
+
+def markdown_table() -> str:
+    """docs/diagnostics.md: the table of :data:`CODES`, then the editorial linter's rules."""
+    from ketab.persian.lint import RULES
+
+    lines = [
+        "# Diagnostics",
+        "",
+        "Every message of `ketab build`, `ketab lint`, `ketab proof` and `ketab thumbnails` has one form:",
+        "",
+        "```",
+        "manuscript/chapters/03.md:42: error: footnote [^7] is never defined [note.undefined]",
+        "```",
+        "",
+        "Errors stop the build (exit status 1; the previous outputs are left as they were); warnings do not.",
+        "This file is generated from `ketab.diagnostics.CODES`: `python -m ketab.diagnostics > docs/diagnostics.md`.",
+        "",
+        "| code | severity | meaning |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{code}` | {c.severity.value} | {c.meaning} |" for code, c in CODES.items()]
+    lines += ["", "## The editorial linter's rules (`lint.<rule>`)", "",
+              "Warnings, or errors with `ketab build --strict`.", "", "| rule | fixable | profiles | what it checks |", "|---|---|---|---|"]
+    lines += [f"| `{r.code}` | {'yes' if r.fixable else 'no'} | {', '.join(sorted(r.profiles))} | {' '.join(r.description.split())} |" for r in RULES]
+    return "\n".join(lines) + "\n"
 
 
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -92,9 +244,11 @@ class Collector:
         self.items: list[Diagnostic] = []
 
     def error(self, path, line, message: str, code: str) -> None:
+        assert registered(code), f"diagnostic code {code!r} is not in ketab.diagnostics.CODES"
         self.items.append(Diagnostic(display_path(path), line, Severity.ERROR, message, code))
 
     def warning(self, path, line, message: str, code: str) -> None:
+        assert registered(code), f"diagnostic code {code!r} is not in ketab.diagnostics.CODES"
         self.items.append(Diagnostic(display_path(path), line, Severity.WARNING, message, code))
 
     def extend(self, diagnostics) -> None:
@@ -111,3 +265,7 @@ class Collector:
     def raise_if_errors(self) -> None:
         if self.errors:
             raise BuildError(self.items)
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

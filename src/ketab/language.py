@@ -14,6 +14,8 @@ from ketab.persian.collation import persian_sort_key
 from ketab.persian.dates import is_dari
 from ketab.persian.digits import digit_script, to_arabic_digits, to_persian_digits
 
+OTHER_ARABIC_SCRIPT = frozenset({"ar", "ur", "ps", "ckb", "sd", "ug", "ks", "bal"})
+"""Languages written in Arabic script with an orthography of their own."""
 RTL_LANGUAGES = frozenset({"fa", "prs", "ar", "he", "ur", "ps", "ckb", "sd", "yi", "dv", "ug"})
 
 _DIGITS = {"persian": to_persian_digits, "arabic": to_arabic_digits}
@@ -54,6 +56,8 @@ class Labels:
     place: str = "Place"
     print_run: str = "Print run"
     isbn: str = "ISBN"
+    conjunction: str = "and"
+    """Between the last two items of a list in running text («مترجم و ویراستار»)."""
     landmarks: str = "Landmarks"
     """The EPUB nav's landmarks (its main parts), distinct from the contents and the page list."""
 
@@ -96,7 +100,45 @@ LABELS = {
         place="محل نشر",
         print_run="شمارگان",
         isbn="شابک",
+        conjunction="و",
         landmarks="بخش‌های اصلی کتاب",
+    ),
+    "ar": Labels(
+        contents="المحتويات",
+        index="الفهرس",
+        notes="الحواشي",
+        translator_note="ـ المترجم.",
+        editor_note="ـ المحرر.",
+        page_ref="ص",
+        chronology="التسلسل الزمني",
+        sources="المصادر",
+        identity="بطاقة الكتاب",
+        start="بداية النص",
+        cover="الغلاف",
+        title_page="صفحة العنوان",
+        roles={
+            "author": "المؤلف",
+            "editor": "المحرر",
+            "translator": "المترجم",
+            "compiler": "الجامع",
+            "publisher": "الناشر",
+            "illustrator": "الرسّام",
+        },
+        translator_of="ترجمة",
+        source_of="المصدر",
+        edition="الطبعة",
+        see="انظر",
+        print_edition="النسخة المطبوعة",
+        pages="صفحات النسخة المطبوعة",
+        identifier="المعرّف",
+        glossary="مسرد المصطلحات",
+        abbreviations="المختصرات",
+        title="العنوان",
+        place="المكان",
+        print_run="عدد النسخ",
+        isbn="ردمك",
+        accessibility_summary="النص الكامل للكتاب مع بنية العناوين والمحتويات والحواشي بروابط عودة واتجاه من اليمين إلى اليسار؛ لا محتوى صوتيًا أو مرئيًا أساسيًا.",
+        conjunction="و",
     ),
     "en": Labels(
         contents="Contents",
@@ -173,6 +215,11 @@ class Language:
         return digit_script(self.tag)
 
     @property
+    def ui(self) -> "InterfaceLabels":
+        """The words of ketab's own screens (web edition, live preview, review copy)."""
+        return interface_labels(self.tag)
+
+    @property
     def counter_style(self) -> str:
         """CSS counter style for folios and note numbers."""
         return _COUNTERS.get(self.digit_script, "decimal")
@@ -208,6 +255,13 @@ class Language:
         """The editorial linter's default profile: ``dari`` for Afghan Persian, else ``iranian``."""
         return "dari" if is_dari(self.tag) else "iranian"
 
+    @property
+    def linted(self) -> bool:
+        """Whether the editorial linter checks the book: its rules are Persian orthography, wrong for the
+        other languages written in Arabic script («ي» and «ك» are right in Arabic); Persian quoted in an
+        English book is checked."""
+        return self.primary not in OTHER_ARABIC_SCRIPT
+
 
 def _generic_sort_key(text: str) -> tuple:
     return (unicodedata.normalize("NFKD", text).casefold(), text)
@@ -224,3 +278,120 @@ def known_languages() -> list[str]:
 
 def default_direction(tag: str) -> str:
     return "rtl" if tag.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+# --- the words of ketab's own screens (web edition, live preview, review copy) ---
+
+
+@dataclass(frozen=True)
+class InterfaceLabels:
+    """What ketab's screens say to a reader or an editor, in the book's language."""
+
+    skip: str
+    """The skip link: straight to the text."""
+    search: str
+    search_hint: str
+    no_results: str
+    needs_script: str
+    """Said where search needs JavaScript and it is off."""
+    previous: str
+    next: str
+    home: str
+    note: str
+    """Accessible name of a note call: «یادداشت ۳»."""
+    back_to_text: str
+    to_notes: str
+    chapters: str
+    rebuilding: str
+    warnings: str
+    """«{n} warnings»."""
+    build_failed: str
+    last_good: str
+    no_good_build: str
+    hide: str
+    not_in_build: str
+    waiting: str
+    not_running: str
+    line_numbers: str
+    """The review copy's note on its line numbers."""
+
+
+UI_LABELS = {
+    "fa": InterfaceLabels(
+        skip="پرش به متن",
+        search="جست‌وجو",
+        search_hint="واژه‌ای از متن کتاب",
+        no_results="چیزی یافت نشد.",
+        needs_script="جست‌وجو در این نسخه به جاوااسکریپت نیاز دارد؛ فهرست و نمایه بی آن هم کار می‌کنند.",
+        previous="پیشین",
+        next="پسین",
+        home="صفحهٔ نخست",
+        note="یادداشت",
+        back_to_text="بازگشت به متن",
+        to_notes="یادداشت‌های فصل",
+        chapters="فصل‌ها",
+        rebuilding="در حال ساختن…",
+        warnings="{n} هشدار",
+        build_failed="ساخت کتاب ناکام ماند.",
+        last_good="این آخرین ساخت درست است.",
+        no_good_build="هنوز ساخت درستی برای نمایش نیست.",
+        hide="پنهان کن",
+        not_in_build="این صفحه در ساخت کنونی نیست.",
+        waiting="در انتظار نخستین ساخت…",
+        not_running="ketab watch دیگر اجرا نمی‌شود",
+        line_numbers="شمارهٔ سطرها برای ارجاع در بازبینی است.",
+    ),
+    "ar": InterfaceLabels(
+        skip="انتقل إلى النص",
+        search="بحث",
+        search_hint="كلمة من نص الكتاب",
+        no_results="لم يُعثر على شيء.",
+        needs_script="يحتاج البحث في هذه النسخة إلى جافاسكربت؛ المحتويات والفهرس يعملان من دونها.",
+        previous="السابق",
+        next="التالي",
+        home="الصفحة الأولى",
+        note="حاشية",
+        back_to_text="العودة إلى النص",
+        to_notes="حواشي الفصل",
+        chapters="الفصول",
+        rebuilding="جارٍ البناء…",
+        warnings="{n} تحذير",
+        build_failed="فشل بناء الكتاب.",
+        last_good="هذا آخر بناء سليم.",
+        no_good_build="لا يوجد بناء سليم لعرضه بعد.",
+        hide="إخفاء",
+        not_in_build="هذه الصفحة ليست في البناء الحالي.",
+        waiting="في انتظار البناء الأول…",
+        not_running="ketab watch لم يعد يعمل",
+        line_numbers="أرقام الأسطر للإحالة أثناء المراجعة.",
+    ),
+    "en": InterfaceLabels(
+        skip="Skip to the text",
+        search="Search",
+        search_hint="A word from the book",
+        no_results="Nothing found.",
+        needs_script="Search in this edition needs JavaScript; the contents and the index work without it.",
+        previous="Previous",
+        next="Next",
+        home="Home",
+        note="Note",
+        back_to_text="Back to the text",
+        to_notes="Notes to this chapter",
+        chapters="chapters",
+        rebuilding="rebuilding…",
+        warnings="{n} warning(s)",
+        build_failed="The build failed.",
+        last_good="This is the last good build.",
+        no_good_build="There is no good build to show yet.",
+        hide="hide",
+        not_in_build="This page is not in the current build.",
+        waiting="waiting for the first build…",
+        not_running="ketab watch is not running",
+        line_numbers="Line numbers are for reference during review.",
+    ),
+}
+
+
+def interface_labels(tag: str) -> InterfaceLabels:
+    """The screens' words for ``tag`` (English for a language ketab has no words for)."""
+    return UI_LABELS.get(label_key(tag), UI_LABELS["en"])

@@ -30,6 +30,8 @@ FRONT_MATTER_KEYS = {
     "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
+_TRACKED = re.compile(r"\]\{\.(insertion|deletion)\b")
+"""A tracked change kept by ``ketab import --track-changes all``."""
 _FENCE = re.compile(r"(`{3,}|~{3,})")
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
@@ -124,14 +126,15 @@ def load_manuscript(root: Path, strict: bool = False, collect: list | None = Non
     _check_unique_ids(chapters, diags)
     sources = _load_sources(root, diags)
     register = load_register(root, config.chapters, config.path, diags)
-    _lint_book(chapters, register, book_lint, diags, strict)
+    if config.language.linted:
+        _lint_book(chapters, register, book_lint, diags, strict)
     known = {s.id for s in sources}
     for ch in chapters:
         if ch.source and ch.source not in known:
             diags.error(ch.path, ch.source_line, f"source {ch.source!r} has no record in sources/", "chapter.source")
     if collect is not None:
         collect.extend(d for d in diags.items if d.is_error)
-        return Manuscript(root, config, tuple(chapters), sources, tuple(d for d in diags.items if not d.is_error))
+        return Manuscript(root, config, tuple(chapters), sources, tuple(d for d in diags.items if not d.is_error), register)
     diags.raise_if_errors()
     return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items), register)
 
@@ -207,7 +210,8 @@ def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
 
 
 def _read_chapter(root, ref, config, diags: Collector):
-    """(path, text) of a chapter file — inside the manuscript, regular, bounded, UTF-8 — or (path, None)."""
+    """(path, text) of a chapter file — inside the manuscript, regular, bounded, UTF-8 — or (path, None)
+    after reporting why it cannot be read."""
     path = safe_path(root, ref.path)
     if path is None:
         diags.error(config.path, ref.line, f"chapter {ref.path!r} points outside the manuscript folder", "chapter.outside")
@@ -239,7 +243,7 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         return None
     for key in meta.value:
         if key not in FRONT_MATTER_KEYS:
-            diags.warning(path, meta.line(key), f"unknown front-matter key {key!r} is ignored", "front-matter.unknown-key")
+            diags.warning(path, meta.line(key), f"unknown front-matter key {key!r} is ignored{cfg.did_you_mean(key, FRONT_MATTER_KEYS)}", "front-matter.unknown-key")
     title = meta.value.get("title")
     if not isinstance(title, str) or not title.strip():
         diags.error(path, meta.line("title"), "front matter needs a `title`", "front-matter.title")
@@ -253,8 +257,9 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
     lint = chapter_lint(meta, book_lint, path, diags)
     check_body(body, body_line, path, config, diags)
-    # check_body has reported every date markup that cannot be read, as an error: not again as fa-date
-    lint_text(text, path, lint, diags, strict, skip={"fa-date"})
+    if config.language.linted:
+        # check_body has reported every date markup that cannot be read, as an error: not again as fa-date
+        lint_text(text, path, lint, diags, strict, skip={"fa-date"})
     source = meta.value.get("source")
     return Chapter(
         number=number,
@@ -372,6 +377,10 @@ def check_body(body: str, body_line: int, path: Path, config, diags: Collector) 
             code_free = code_free[d.end() :]
         for m in _NOTE_REF.finditer(code_free):
             refs.setdefault(m.group(1), lineno)
+        for m in _TRACKED.finditer(code_free):
+            kind = "insertion" if m.group(1) == "insertion" else "deletion"
+            diags.warning(path, lineno, f"a tracked {kind} from Word is still marked: keep or drop its text and remove the mark "
+                          "(ketab import --track-changes accept|reject settles them all)", "chapter.tracked-change")
     text = "\n".join(visible)
     reported = set()
     for danger in _RAW_DANGER.finditer(text):

@@ -91,15 +91,21 @@ def publish(staged: Path, out_dir: Path, names: list[str]) -> None:
     out_dir = Path(out_dir)
     journal = out_dir / JOURNAL
     with signals_deferred():
-        existed = [n for n in names if (out_dir / n).is_file() and not (out_dir / n).is_symlink()]
+        existed = [n for n in names if ((out_dir / n).is_file() or (out_dir / n).is_dir()) and not (out_dir / n).is_symlink()]
         _write_journal(journal, {"staging": staged.name, "names": names, "existed": existed})
         done: list[str] = []
         try:
             for name in names:
-                if name in existed:
-                    os.link(out_dir / name, staged / f".old.{name}")
-                os.replace(staged / name, out_dir / name)
-                done.append(name)
+                target, backup = out_dir / name, staged / f".old.{name}"
+                if name in existed and target.is_dir():
+                    # a folder (the web edition) cannot be linked nor replaced whole: the old one moves aside
+                    os.replace(target, backup)
+                    done.append(name)  # from here on, a roll-back puts the old folder back
+                elif name in existed:
+                    os.link(target, backup)
+                os.replace(staged / name, target)
+                if name not in done:
+                    done.append(name)
             _fsync_dir(out_dir)
         except BaseException:
             _roll_back(staged, out_dir, done, existed)
@@ -112,11 +118,16 @@ def publish(staged: Path, out_dir: Path, names: list[str]) -> None:
 
 def _roll_back(staged: Path, out_dir: Path, names, existed) -> None:
     for name in names:
-        backup = staged / f".old.{name}"
+        backup, target = staged / f".old.{name}", out_dir / name
         if name in existed and backup.exists():
-            os.replace(backup, out_dir / name)
+            if backup.is_dir() and target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)  # the new folder, before the old one goes back
+            os.replace(backup, target)
         elif name not in existed:
-            (out_dir / name).unlink(missing_ok=True)
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
 
 
 def recover(out_dir: Path) -> None:
@@ -129,8 +140,8 @@ def recover(out_dir: Path) -> None:
             record = json.loads(journal.read_text(encoding="utf-8"))
             staged = out_dir / record["staging"]
             names, existed = list(record["names"]), list(record["existed"])
-            if staged.parent == out_dir and staged.name.startswith(STAGING_PREFIX) and all(_plain(n) for n in names + existed):
-                replaced = [n for n in names if not (staged / n).exists()]
+            if staged.parent == out_dir and staged.name.startswith(STAGING_PREFIX) and all(plain(n) for n in names + existed):
+                replaced = [n for n in names if not (staged / n).exists() or (staged / f".old.{n}").is_dir()]
                 _roll_back(staged, out_dir, replaced, existed)
         except (OSError, ValueError, KeyError, TypeError):
             pass
@@ -144,7 +155,7 @@ def recover(out_dir: Path) -> None:
             folder.unlink(missing_ok=True)
 
 
-def _plain(name) -> bool:
+def plain(name) -> bool:
     return isinstance(name, str) and name and "/" not in name and name not in (".", "..") and "\x00" not in name
 
 

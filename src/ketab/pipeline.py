@@ -28,9 +28,10 @@ from ketab import outputs as outputs_mod
 from ketab.diagnostics import BuildError, Diagnostic, Severity, display_path
 from ketab.layout.engine import LayoutTimeout
 from ketab.render import default_templates
-from ketab.writers import FORMATS
+from ketab.writers import DEFAULT_FORMATS, FORMATS, PAGED  # noqa: F401 (FORMATS: what --format accepts)
 
-WRITING = {"print": "writing the print PDF", "screen": "writing the screen PDF", "cover": "making the cover", "epub": "writing the EPUB"}
+WRITING = {"print": "writing the print PDF", "screen": "writing the screen PDF", "cover": "making the cover", "epub": "writing the EPUB",
+           "html": "writing the web edition", "docx": "writing the Word review copy"}
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -49,7 +50,7 @@ class BuildResult:
 def build(
     manuscript_dir: Path,
     out_dir: Path,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     templates: Path | None = None,
     progress: Callable[[str], None] = lambda stage: None,
     use_cache: bool = True,
@@ -126,45 +127,33 @@ def _unique(diagnostics) -> list[Diagnostic]:
 
 def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict) -> BuildResult:
     templates = Path(templates or default_templates()).resolve()  # a relative --templates too (file: URIs)
-    cache, last = _last_build(manuscript_dir, out_dir, formats, templates, use_cache, strict)
+    cache = cachemod.BuildCache(out_dir / ".ketab-cache", cachemod.tool_versions()) if use_cache else None
+    inputs = cachemod.input_digests(manuscript_dir, templates, formats, out_dir)
+    inputs["strict"] = bool(strict)  # a --strict build after a lenient one checks again
+    last = cachemod.LastBuild(cache, out_dir, inputs)
     if last.up_to_date():
-        return _nothing_to_do(last)
+        kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in last.warnings())
+        return BuildResult(last.outputs(), kept, last.pages(), {}, True, ("nothing to do",))
     report = last.why()
     clock = _Clock()
 
     from ketab.assemble import assemble
 
-    manuscript, converted, warnings = _load_and_convert(manuscript_dir, strict, cache, progress, report, clock)
-
+    manuscript, converted, warnings = _load_and_convert(manuscript_dir, strict, cache, progress, clock, report)
     progress("assembling the book")
     book = assemble(manuscript, converted)
     clock.lap("assemble")
-
-    # Every output needs the print layout: the EPUB's page-list and cover picture come from it.
-    layout = _lay_out(book, manuscript, manuscript_dir, templates, cache, last, progress, report, clock)
-
-    earlier = tuple(manuscript.warnings) + tuple(warnings)
-    outputs, all_warnings = _write_and_publish(book, layout, formats, templates, out_dir, earlier, last, progress, clock)
-    return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
-
-
-def _last_build(manuscript_dir, out_dir, formats, templates, use_cache, strict):
-    """The build cache, and what the last successful build into ``out_dir`` was made from."""
-    cache = cachemod.BuildCache(out_dir / ".ketab-cache", cachemod.tool_versions()) if use_cache else None
-    inputs = cachemod.input_digests(manuscript_dir, templates, formats, out_dir)
-    inputs["strict"] = bool(strict)  # a --strict build after a lenient one checks again
-    return cache, cachemod.LastBuild(cache, out_dir, inputs)
+    layout = None
+    if set(formats) & PAGED:  # the web edition and the Word copy need no pages
+        layout = _lay_out(book, manuscript, templates, cache, last, progress, report)
+        clock.lap("layout")
+    outputs, all_warnings = _write_and_publish(
+        book, layout, formats, templates, out_dir, progress, clock, last, tuple(manuscript.warnings) + tuple(warnings))
+    return BuildResult(outputs, all_warnings, layout.total_pages if layout else 0, clock.laps, False, tuple(report))
 
 
-def _nothing_to_do(last) -> BuildResult:
-    """The last build's outputs and warnings, when its inputs all match this one's."""
-    kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in last.warnings())
-    return BuildResult(last.outputs(), kept, last.pages(), {}, True, ("nothing to do",))
-
-
-def _load_and_convert(manuscript_dir, strict, cache, progress, report, clock):
-    """The manuscript, its chapters converted by pandoc and the conversion's warnings; every error
-    of the run together: those of the manuscript's text and those of its conversion."""
+def _load_and_convert(manuscript_dir, strict, cache, progress, clock, report):
+    """Stages 1 and 2: (Manuscript, converted chapters, their warnings); every error of both together."""
     from ketab.convert import convert_chapters
     from ketab.generate import generated_markdown
     from ketab.manuscript import load_manuscript
@@ -177,24 +166,25 @@ def _load_and_convert(manuscript_dir, strict, cache, progress, report, clock):
 
     progress("converting chapters with pandoc")
     stats: dict = {}
+    # every error of the run together: those of the manuscript's text and those of its conversion
     try:
         converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
     except BuildError as exc:
-        raise BuildError(_unique(early + list(exc.diagnostics))) from None
+        raise BuildError(_unique(early + list(manuscript.warnings) + list(exc.diagnostics))) from None
     if any(d.is_error for d in early):
-        raise BuildError(_unique(early + list(warnings)))
+        raise BuildError(_unique(early + list(manuscript.warnings) + list(warnings)))
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
     return manuscript, converted, warnings
 
 
-def _lay_out(book, manuscript, manuscript_dir, templates, cache, last, progress, report, clock):
-    """The print layout, every unit through the cache."""
+def _lay_out(book, manuscript, templates, cache, last, progress, report):
+    """The layout stage, once for every writer: the EPUB's page-list and cover picture come from it too."""
     from ketab.layout import Layouter, lay_out
 
     progress("laying out pages with WeasyPrint")
-    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"])
+    layouter = Layouter(manuscript.root, [manuscript.root, templates], cache, last.inputs["fonts"])
     try:
         layout = lay_out(book, layouter, templates)
     except LayoutTimeout as exc:
@@ -204,46 +194,38 @@ def _lay_out(book, manuscript, manuscript_dir, templates, cache, last, progress,
     finally:
         layouter.close()
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
-    clock.lap("layout")
     return layout
 
 
-def _write_and_publish(book, layout, formats, templates, out_dir, earlier, last, progress, clock):
-    """Every output is written into a staging folder, then the set is published together: a failure or an
-    interrupt at any point leaves the whole previous set (ketab.outputs).  (outputs, all warnings)."""
+def _write_and_publish(book, layout, formats, templates, out_dir, progress, clock, last, warnings):
+    """Every requested writer into a staging folder, then the set published together: (outputs, warnings).
+
+    A failure or an interrupt at any point leaves the whole previous set (ketab.outputs)."""
+    from ketab.writers import Target, writers_for
+
     try:
         stage = outputs_mod.staging_folder(out_dir)
     except OSError as exc:
         raise BuildError([_output_error(out_dir, exc)]) from None
     try:
-        staged, target = _write_formats(book, layout, formats, templates, stage, out_dir, progress, clock)
-        all_warnings = earlier + tuple(target.warnings)
+        staged: dict = {}
+        target = Target(templates, stage)
+        try:
+            for name, write in writers_for(formats):
+                progress(WRITING[name])
+                staged[name] = write(book, layout, target, dict(staged))
+                clock.lap(name)
+        except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
+            raise BuildError([_output_error(out_dir, exc)]) from None
+        all_warnings = warnings + (layout.diagnostics(book) if layout else ()) + tuple(target.warnings)
         outputs = {name: out_dir / Path(path).name for name, path in staged.items()}
-        _publish(stage, out_dir, staged, lambda: last.record(all_warnings, layout.total_pages, outputs))
+        _publish(stage, out_dir, staged, lambda: last.record(all_warnings, layout.total_pages if layout else 0, outputs))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return outputs, all_warnings
 
 
-def _write_formats(book, layout, formats, templates, stage, out_dir, progress, clock):
-    """Each requested format written into ``stage`` from the one layout: (format → path, the target)."""
-    from ketab.writers import Target, writers_for
-
-    staged: dict = {}
-    target = Target(templates, stage)
-    try:
-        for name, write in writers_for(formats):
-            progress(WRITING[name])
-            staged[name] = write(book, layout, target, dict(staged))
-            clock.lap(name)
-    except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
-        raise BuildError([_output_error(out_dir, exc)]) from None
-    return staged, target
-
-
-def _publish(stage: Path, out_dir: Path, staged: dict, record: Callable[[], None]) -> None:
-    """The staged files moved into ``out_dir`` together, and the build recorded as the last one,
-    with the signals held off; an interrupt after the move says the outputs are the new ones."""
+def _publish(stage: Path, out_dir: Path, staged: dict, record) -> None:
     published = False
     try:
         with outputs_mod.signals_deferred():
@@ -271,7 +253,10 @@ def pin_the_clock(config) -> None:
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """Temporary files of a build that was killed (we hold the lock: none is in use)."""
     for tmp in out_dir.glob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)  # a web edition being written
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 class _Clock:

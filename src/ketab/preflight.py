@@ -186,7 +186,7 @@ def check_notes(book, pdf_path: Path, report: Report) -> None:
     tops = {page: max(y for y, *_ in items) for page, items in body_pages.items()}
     areas = _note_area_words(pdf_path, tops)
     token_areas = _note_area_words(pdf_path, {page: 1e6 for page in range(len(pdf.pages))}, _tokens)  # whole pages
-    for part, note_id, number, text, body, call in placed:
+    for part, _note_id, number, text, body, _call in placed:
         words = _words(text)
         if len(words) < 2:
             continue
@@ -340,12 +340,7 @@ def _pages(numbers: list[int]) -> str:
     return ", ".join(map(str, numbers))
 
 
-_COLOUR_OPS = {"rg", "RG", "k", "K", "sc", "SC", "scn", "SCN", "cs", "CS", "sh"}
-
-
 def _check_colour(pdf, path, report: Report) -> None:
-    import pikepdf
-
     findings: dict[str, list] = {}
 
     def note(what, page):
@@ -353,55 +348,77 @@ def _check_colour(pdf, path, report: Report) -> None:
         if page not in pages:
             pages.append(page)
 
-    def visit(owner, resources, page, seen):
-        try:
-            instructions = pikepdf.parse_content_stream(owner)
-        except pikepdf.PdfError:
-            note("an unreadable content stream", page)
-            return
-        for operands, operator in instructions:
-            op = str(operator)
-            if op in ("rg", "RG"):
-                note("DeviceRGB colour (rg/RG): black would print as four-colour black", page)
-            elif op in ("k", "K") and any(float(v) > 0.001 for v in list(operands)[:3]):
-                note("CMYK colour that is not pure K", page)
-            elif op in ("cs", "CS") and str(operands[0]) not in ("/DeviceGray",):
-                note(f"colour space {operands[0]}", page)
-            elif op == "sh":
-                note("a shading (gradient)", page)
-            elif op == "INLINE IMAGE":
-                note("an inline image", page)
-        if resources is None:
-            return
-        for gs in (resources.get("/ExtGState") or {}).values():
-            if any(k in gs and float(gs[k]) < 1 for k in ("/ca", "/CA")):
-                note("transparency (opacity below 1)", page)
-            if "/SMask" in gs and gs.SMask != pikepdf.Name("/None"):
-                note("transparency (soft mask)", page)
-            if "/BM" in gs and str(gs.BM) not in ("/Normal", "/Compatible"):
-                note("transparency (blend mode)", page)
-        for xobject in (resources.get("/XObject") or {}).values():
-            if xobject.objgen in seen:
-                continue
-            seen.add(xobject.objgen)
-            group = xobject.get("/Group")
-            if group is not None and group.get("/S") == "/Transparency":
-                note("a transparency group (a PDF/X conversion rasterises the page)", page)
-            if xobject.get("/Subtype") == "/Form":
-                visit(xobject, xobject.get("/Resources"), page, seen)
-            elif xobject.get("/Subtype") == "/Image":
-                if xobject.get("/ImageMask") is not True and xobject.get("/ColorSpace") != pikepdf.Name.DeviceGray:
-                    note(f"an image in {xobject.get('/ColorSpace')}", page)
-                if "/SMask" in xobject:
-                    note("an image with transparency (soft mask)", page)
-
     for number, page in enumerate(pdf.pages, 1):
         group = page.obj.get("/Group")
         if group is not None and group.get("/S") == "/Transparency":
-            note("a transparency group (a PDF/X conversion rasterises the page)", number)
-        visit(page, page.obj.get("/Resources"), number, set())
+            note(_GROUP, number)
+        _colour_in(page, page.obj.get("/Resources"), lambda what, n=number: note(what, n), set())
     for what, pages in findings.items():
         report.error(path, f"{what} (pages {_pages(pages)})", "press.colour" if "transparen" not in what else "press.transparency")
+
+
+_GROUP = "a transparency group (a PDF/X conversion rasterises the page)"
+
+
+def _colour_in(owner, resources, note, seen: set) -> None:
+    """Report (``note(what)``) every colour, image and transparency of a content stream and the forms it draws."""
+    import pikepdf
+
+    try:
+        instructions = pikepdf.parse_content_stream(owner)
+    except pikepdf.PdfError:
+        note("an unreadable content stream")
+        return
+    for operands, operator in instructions:
+        what = _colour_operator(str(operator), operands)
+        if what:
+            note(what)
+    if resources is None:
+        return
+    for gs in (resources.get("/ExtGState") or {}).values():
+        for what in _transparency(gs):
+            note(what)
+    for xobject in (resources.get("/XObject") or {}).values():
+        if xobject.objgen in seen:
+            continue
+        seen.add(xobject.objgen)
+        group = xobject.get("/Group")
+        if group is not None and group.get("/S") == "/Transparency":
+            note(_GROUP)
+        if xobject.get("/Subtype") == "/Form":
+            _colour_in(xobject, xobject.get("/Resources"), note, seen)
+        elif xobject.get("/Subtype") == "/Image":
+            if xobject.get("/ImageMask") is not True and xobject.get("/ColorSpace") != pikepdf.Name.DeviceGray:
+                note(f"an image in {xobject.get('/ColorSpace')}")
+            if "/SMask" in xobject:
+                note("an image with transparency (soft mask)")
+
+
+def _colour_operator(op: str, operands) -> str | None:
+    if op in ("rg", "RG"):
+        return "DeviceRGB colour (rg/RG): black would print as four-colour black"
+    if op in ("k", "K") and any(float(v) > 0.001 for v in list(operands)[:3]):
+        return "CMYK colour that is not pure K"
+    if op in ("cs", "CS") and str(operands[0]) != "/DeviceGray":
+        return f"colour space {operands[0]}"
+    if op == "sh":
+        return "a shading (gradient)"
+    if op == "INLINE IMAGE":
+        return "an inline image"
+    return None
+
+
+def _transparency(gs) -> list[str]:
+    import pikepdf
+
+    out = []
+    if any(k in gs and float(gs[k]) < 1 for k in ("/ca", "/CA")):
+        out.append("transparency (opacity below 1)")
+    if "/SMask" in gs and gs.SMask != pikepdf.Name("/None"):
+        out.append("transparency (soft mask)")
+    if "/BM" in gs and str(gs.BM) not in ("/Normal", "/Compatible"):
+        out.append("transparency (blend mode)")
+    return out
 
 
 def book_font_families(templates: Path | None) -> set[str]:
@@ -553,7 +570,7 @@ def _printed_page_number(text: str, in_front_matter: bool) -> int | None:
 
 
 def _folios(pdf) -> dict[int, int]:
-    """0-based page index → printed folio (from the page labels; None in the front matter)."""
+    """0-based page index → printed folio, from the page labels (numbers in any digits; None for letters)."""
     labels = pdf.Root.get("/PageLabels")
     if labels is None:
         return {}
@@ -564,6 +581,8 @@ def _folios(pdf) -> dict[int, int]:
         start, style = max((r for r in ranges if r[0] <= index), key=lambda r: r[0])
         if style.get("/S") == "/D":
             out[index] = int(style.get("/St", 1)) + index - start
+        elif "/S" not in style and str(style.get("/P", "")).translate(_DIGITS).isdigit():
+            out[index] = int(str(style.P).translate(_DIGITS))
     return out
 
 

@@ -134,8 +134,10 @@ class Preview:
     :attr:`version` changes whenever what a page shows changes, and the pages
     reload when they see a new version."""
 
-    def __init__(self, port: int = 8000, host: str = HOST):
+    def __init__(self, port: int = 8000, host: str = HOST, lang: str | None = None):
         self.host, self.port = host, port
+        self.lang = lang
+        """The book's language, for the preview's own words before there is a build to read it from."""
         self.version = 0
         self.state = "starting"
         """``starting``, ``building``, ``ok`` or ``failed``."""
@@ -237,26 +239,43 @@ class Preview:
             )
         return self._env.get_template(name)
 
+    def labels(self, snap: Snapshot | None = None):
+        """The preview's words in the book's language (English for a language ketab has no words for)."""
+        from ketab.language import interface_labels
+
+        return interface_labels((snap.lang if snap else None) or self.lang or "en")
+
+    def _direction(self, snap: Snapshot | None) -> tuple[str, str]:
+        from ketab.language import default_direction
+
+        lang = (snap.lang if snap else None) or self.lang or "en"
+        return lang, (snap.direction if snap else default_direction(lang))
+
     def _toolbar(self, snap: Snapshot | None, status: dict, current: str | None) -> str:
         prev = nxt = None
         if snap and current in snap.spine:
             i = snap.spine.index(current)
             prev = snap.spine[i - 1] if i > 0 else None
             nxt = snap.spine[i + 1] if i + 1 < len(snap.spine) else None
+        lang, direction = self._direction(snap)
         return self._template("toolbar.xhtml.j2").render(
+            ui=self.labels(snap),
+            ui_lang=lang,
+            ui_dir=direction,
             version=status["version"],
             state=status["state"],
             stage=_text(status["stage"]),
             title=_text(snap.title) if snap else "",
             lang=snap.lang if snap else "",
             dir=snap.direction if snap else "ltr",
-            contents_label=_text(snap.contents_label) if snap else "Contents",
+            contents_label=_text(snap.contents_label) if snap else _contents_label(lang),
             toc=[(href, _text(title), href.split("#")[0] == current) for href, title in snap.toc] if snap else [],
             prev=prev,
             next=nxt,
             pdfs=sorted(snap.pdfs) if snap else [],
             errors=[_text(e) for e in status["errors"]],
             warnings=[_text(w) for w in status["warnings"]],
+            warnings_label=_count(self.labels(snap).warnings, len(status["warnings"]), lang),
             has_book=snap is not None,
         )
 
@@ -272,8 +291,10 @@ class Preview:
         """A plain HTML page (before the first good build, or for a missing page) that reloads itself too."""
         with self._cond:
             snap, status = self.snapshot, self._status()
+        lang, direction = self._direction(snap)
         return self._template("status.html.j2").render(
-            toolbar=_markup(self._toolbar(snap, status, None)), message=message, title=_text(snap.title) if snap else "ketab"
+            toolbar=_markup(self._toolbar(snap, status, None)), message=message, title=_text(snap.title) if snap else "ketab",
+            lang=lang, dir=direction,
         ).encode("utf-8")
 
 
@@ -350,7 +371,7 @@ class _Handler(BaseHTTPRequestHandler):
         snap = preview.snapshot
         if snap is None:
             if path == "/":
-                return self._send(HTTPStatus.OK, "text/html; charset=utf-8", preview.status_page(_waiting(preview.status())))
+                return self._send(HTTPStatus.OK, "text/html; charset=utf-8", preview.status_page(_waiting(preview, preview.status())))
             return self._not_found(preview)
         if name == "":
             name = snap.nav
@@ -378,7 +399,7 @@ class _Handler(BaseHTTPRequestHandler):
         return host in ("", "127.0.0.1", "localhost", "::1")
 
     def _not_found(self, preview: Preview) -> None:
-        self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", preview.status_page("This page is not in the current build."))
+        self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", preview.status_page(preview.labels(preview.snapshot).not_in_build))
 
     def _send(self, status: HTTPStatus, ctype: str, body: bytes) -> None:
         self.send_response(status)
@@ -428,7 +449,20 @@ def _safe_name(path: str) -> str | None:
     return "/".join(parts)
 
 
-def _waiting(status: dict) -> str:
+def _waiting(preview, status: dict) -> str:
+    ui = preview.labels()
     if status["state"] == "failed":
-        return "The build failed; the preview appears once the errors above are fixed."
-    return "Building the book… this page shows it when the first build is done."
+        return f"{ui.build_failed} {ui.no_good_build}"
+    return ui.waiting
+
+
+def _count(template: str, n: int, lang: str) -> str:
+    from ketab.language import Language, default_direction
+
+    return template.format(n=Language(lang, default_direction(lang)).digits(n))
+
+
+def _contents_label(lang: str) -> str:
+    from ketab.language import LABELS, label_key
+
+    return (LABELS.get(label_key(lang)) or LABELS["en"]).contents

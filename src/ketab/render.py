@@ -136,12 +136,25 @@ def identity_facts(book: Book) -> dict:
 
 
 def creator_roles(book: Book) -> list[tuple[str, str]]:
-    """[(role, «name، name»)] in the order roles first appear in book.yaml."""
-    sep = book.language.list_separator + " "
-    grouped: dict[str, list[str]] = {}
+    """[(«گردآورنده، مترجم و ویراستار», «name، name»)]: each person once, with all their roles, and the people
+    who share the same roles together — in the order they first appear in book.yaml."""
+    lang = book.language
+    sep = lang.list_separator + " "
+    roles_of: dict[str, list[str]] = {}
     for c in book.config.creators:
-        grouped.setdefault(c.role, []).append(c.name)
-    return [(role, sep.join(names)) for role, names in grouped.items() if role != "publisher"]
+        if c.role != "publisher" and c.role not in roles_of.setdefault(c.name, []):
+            roles_of[c.name].append(c.role)
+    grouped: dict[tuple, list[str]] = {}
+    for name, roles in roles_of.items():
+        if roles:
+            grouped.setdefault(tuple(roles), []).append(name)
+    return [(_joined([lang.labels.roles[r] for r in roles], sep, lang.labels.conjunction), sep.join(names))
+            for roles, names in grouped.items()]
+
+
+def _joined(words: list[str], sep: str, conjunction: str) -> str:
+    """«الف»، «الف و ب»، «الف، ب و پ»."""
+    return words[0] if len(words) == 1 else sep.join(words[:-1]) + f" {conjunction} " + words[-1]
 
 
 def byline(book: Book, part: Part) -> str:

@@ -110,6 +110,22 @@ def _remove_keeping_tail(el) -> None:
     parent.remove(el)
 
 
+MAX_NESTING = 64
+"""Deepest nesting of elements in a chapter (WeasyPrint and the passes over the tree recurse per level; 3000
+nested blockquotes would exhaust Python's stack)."""
+
+
+def deepest(root) -> tuple[int, object]:
+    """(depth, element) of the most deeply nested element under ``root``, without recursion."""
+    best, stack = (0, root), [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > best[0]:
+            best = (depth, el)
+        stack.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
+    return best
+
+
 # --- SVG -----------------------------------------------------------------------------------------------------
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -152,23 +168,6 @@ def clean_svg(data: bytes) -> bytes:
     MAX_SVG_ELEMENTS elements, or more than MAX_SVG_DRAWN drawn once ``<use>`` is expanded, or nesting deeper
     than MAX_SVG_DEPTH.  Removed quietly: comments, processing instructions, metadata, style sheets and
     elements or attributes of other namespaces (an editor's own)."""
-    root = _parse_svg(data)
-    for count, el in enumerate(list(root.iter()), start=1):
-        if count > MAX_SVG_ELEMENTS:
-            raise UnsafeSvg(f"it has more than {MAX_SVG_ELEMENTS} elements")
-        local = _checked_element(el)
-        if local is None:
-            continue
-        for attr in list(el.attrib):
-            _check_attribute(el, local, attr)
-        if local == "image" and el.get("href") is None and el.get(f"{{{XLINK_NS}}}href") is None:
-            el.getparent().remove(el)
-    _check_expansion(root)
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
-
-
-def _parse_svg(data: bytes):
-    """The picture's root ``<svg>``, parsed without entities, DTD, network, comments or processing instructions."""
     if b"<!ENTITY" in data or b"<!entity" in data:
         raise UnsafeSvg("it declares XML entities")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
@@ -179,65 +178,65 @@ def _parse_svg(data: bytes):
         raise UnsafeSvg(f"it is not well-formed XML ({exc})") from None
     if root.tag != f"{{{SVG_NS}}}svg":
         raise UnsafeSvg("its root element is not <svg> in the SVG namespace")
-    return root
+    for count, el in enumerate(list(root.iter()), start=1):
+        if count > MAX_SVG_ELEMENTS:
+            raise UnsafeSvg(f"it has more than {MAX_SVG_ELEMENTS} elements")
+        _check_svg_element(el)
+    _check_expansion(root)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-def _checked_element(el) -> str | None:
-    """The SVG element's local name when it stays and its attributes are to be checked; None when it was
-    removed (another namespace's, metadata, a comment); UnsafeSvg when it is not allowed."""
+def _check_svg_element(el) -> None:
+    """Refuse, drop or keep one element of an SVG picture (and check its attributes)."""
+    if el.getparent() is None and not isinstance(el.tag, str):
+        return
     if not isinstance(el.tag, str):
-        if el.getparent() is not None:
-            _remove_keeping_tail(el)
-        return None
+        _remove_keeping_tail(el)
+        return
     qname = etree.QName(el)
+    local = qname.localname
     if qname.namespace != SVG_NS:
-        if qname.localname in SVG_ACTIVE or qname.localname in HTML_DROP:
-            raise UnsafeSvg(f"it holds a <{qname.localname}> element of another namespace")
+        if local in SVG_ACTIVE or local in HTML_DROP:
+            raise UnsafeSvg(f"it holds a <{local}> element of another namespace")
         if el.getparent() is not None:
             el.getparent().remove(el)  # an editor's own elements (sodipodi:namedview…)
-        return None
-    local = qname.localname
+        return
     if local in SVG_ACTIVE:
         raise UnsafeSvg(f"it holds <{local}>, which could run code, navigate or change the picture")
     if local in SVG_METADATA:
         if el.getparent() is not None:
             el.getparent().remove(el)
-        return None
+        return
     if local not in SVG_TAGS and local != "image":
         raise UnsafeSvg(f"it holds <{local}>, which ketab does not allow in a picture")
-    return local
+    _check_svg_attributes(el, local)
+    if local == "image" and el.get("href") is None and el.get(f"{{{XLINK_NS}}}href") is None and el.getparent() is not None:
+        el.getparent().remove(el)
 
 
-def _check_attribute(el, local: str, attr: str) -> None:
-    """Refuse event handlers and references outside the picture; drop other namespaces' attributes."""
-    aq = etree.QName(attr)
-    name = aq.localname
-    value = el.get(attr)
-    if name.lower().startswith("on"):
-        raise UnsafeSvg(f"<{local}> has an event handler ({name})")
-    if aq.namespace not in (None, XLINK_NS, XML_NS):
-        del el.attrib[attr]  # an editor's own attributes (inkscape:label…)
-        return
-    if name == "href":
-        _check_href(local, value)
-        return
-    if aq.namespace == XLINK_NS:
-        del el.attrib[attr]
-        return
-    for _, ref in _URL_REF.findall(value or ""):
-        if not ref.strip().startswith("#"):
-            raise UnsafeSvg(f"<{local}> {name} refers to {ref!r} outside the picture")
-    if name in ("style",) and re.search(r"@import|expression|javascript:|behavior", value or "", re.I):
-        raise UnsafeSvg(f"<{local}> has a style that could load something")
-
-
-def _check_href(local: str, value: str | None) -> None:
-    """An ``<image>`` may embed a ``data:`` picture; every other reference stays inside the picture."""
-    if local == "image":
-        if not _DATA_IMAGE.match(value or ""):
-            raise UnsafeSvg("an <image> loads a picture from outside (only data: pictures may be embedded)")
-    elif not (value or "").strip().startswith("#"):
-        raise UnsafeSvg(f"<{local}> refers to {value!r} outside the picture")
+def _check_svg_attributes(el, local: str) -> None:
+    for attr in list(el.attrib):
+        aq = etree.QName(attr)
+        name, value = aq.localname, el.get(attr) or ""
+        if name.lower().startswith("on"):
+            raise UnsafeSvg(f"<{local}> has an event handler ({name})")
+        if aq.namespace not in (None, XLINK_NS, XML_NS):
+            del el.attrib[attr]  # an editor's own attributes (inkscape:label…)
+            continue
+        if name == "href":
+            if local == "image" and not _DATA_IMAGE.match(value):
+                raise UnsafeSvg("an <image> loads a picture from outside (only data: pictures may be embedded)")
+            if local != "image" and not value.strip().startswith("#"):
+                raise UnsafeSvg(f"<{local}> refers to {value!r} outside the picture")
+            continue
+        if aq.namespace == XLINK_NS:
+            del el.attrib[attr]
+            continue
+        for _, ref in _URL_REF.findall(value):
+            if not ref.strip().startswith("#"):
+                raise UnsafeSvg(f"<{local}> {name} refers to {ref!r} outside the picture")
+        if name == "style" and re.search(r"@import|expression|javascript:|behavior", value, re.I):
+            raise UnsafeSvg(f"<{local}> has a style that could load something")
 
 
 def _check_expansion(root) -> None:

@@ -33,7 +33,7 @@
       location.reload();
       return;
     }
-    say(status.state === "building" ? "rebuilding… " + (status.stage || "") : "");
+    say(status.state === "building" ? bar.getAttribute("data-rebuilding") + " " + (status.stage || "") : "");
   };
-  source.onerror = function () { say("ketab watch is not running"); };
+  source.onerror = function () { say(bar.getAttribute("data-not-running")); };
 })();

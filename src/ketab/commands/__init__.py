@@ -1,7 +1,7 @@
 """The ``ketab`` command line: one module per subcommand, one group here.
 
-``ketab build`` (:mod:`.build`), ``ketab check`` (:mod:`.check`), ``ketab lint`` (:mod:`.lint`), ``ketab watch``
-(:mod:`.watch`), ``ketab proof`` (:mod:`.proof`), ``ketab thumbnails``
+``ketab new`` (:mod:`.new`), ``ketab build`` (:mod:`.build`), ``ketab check`` (:mod:`.check`), ``ketab import``
+(:mod:`.import_docx`), ``ketab lint`` (:mod:`.lint`), ``ketab watch`` (:mod:`.watch`), ``ketab proof`` (:mod:`.proof`), ``ketab thumbnails``
 (:mod:`.thumbnails`); the console and exit codes they share are in
 :mod:`.console` and :class:`ketab.diagnostics.ExitCode`.
 """
@@ -22,9 +22,24 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
+ALIASES = {"init": "new", "create": "new", "start": "new", "compile": "build", "make": "build", "serve": "watch", "preview": "watch"}
+"""Words a new user types for a command that has another name here."""
+
+
 class _Group(click.Group):
     """Ctrl-C anywhere in a command (also before or after the build proper) exits with 130 and one line,
-    not with click's "Aborted!" and status 1 — the status of a manuscript with errors."""
+    not with click's "Aborted!" and status 1 — the status of a manuscript with errors.
+    An unknown command gets a suggestion: the command it is another word for, or the nearest name."""
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib
+
+            guess = ALIASES.get(name) or next(iter(difflib.get_close_matches(name, self.list_commands(ctx), n=1, cutoff=0.5)), None)
+            hint = f" Did you mean {guess!r}?" if guess else ""
+            ctx.fail(f"No such command {name!r}.{hint} (ketab --help lists the commands)")
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx):
         try:
@@ -45,9 +60,9 @@ def main() -> None:
 
 def _register() -> None:
     """Each subcommand lives in its own module (each imports only click at load time)."""
-    from ketab.commands import build, check, lint, proof, thumbnails, watch
+    from ketab.commands import build, check, import_docx, lint, new, proof, thumbnails, watch
 
-    for module in (build, check, lint, proof, thumbnails, watch):
+    for module in (new, build, check, import_docx, lint, proof, thumbnails, watch):
         main.add_command(module.command)
 
 

@@ -21,22 +21,28 @@ def interrupted_message(exc: BaseException) -> str:
 
 
 @click.command("build")
-@click.argument("manuscript", default="manuscript", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("manuscript", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", default="build", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
-@click.option("--format", "formats", default="print,screen,epub", help="Comma-separated: print, screen, epub.")
+@click.option("--format", "formats", default="print,screen,epub", help="Comma-separated: print, screen, epub, html (a web edition), docx (a Word review copy), or all.")
 @click.option("--templates", type=click.Path(file_okay=False, exists=True, path_type=Path), help="Templates folder.")
 @click.option("-v", "--verbose", is_flag=True, help="Say what was rebuilt and why.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
 @click.option("--strict", is_flag=True, help="Treat the editorial linter's findings as errors.")
 @click.option("--check", "then_check", is_flag=True, help="Then preflight the outputs (ketab check).")
-def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool, strict: bool, then_check: bool) -> None:
-    """Build MANUSCRIPT (default manuscript/) into print PDF, screen PDF and EPUB."""
+def command(manuscript: Path | None, out_dir: Path, formats: str, templates: Path | None, verbose: bool, no_cache: bool, strict: bool, then_check: bool) -> None:
+    """Build MANUSCRIPT into print PDF, screen PDF, EPUB (and, asked for, a web edition and a Word review copy).
+
+    Without MANUSCRIPT: the book in this folder when it holds a book.yaml, else manuscript/."""
     from ketab import pipeline
 
+    manuscript = find_manuscript(manuscript)
+
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    if "all" in wanted:
+        wanted = pipeline.FORMATS
     unknown = [f for f in wanted if f not in pipeline.FORMATS]
     if unknown or not wanted:
-        raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; use print, screen, epub", param_hint="--format")
+        raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; use {', '.join(pipeline.FORMATS)}", param_hint="--format")
     started = time.perf_counter()
     try:
         with err.status("starting…", spinner="dots") as status:
@@ -64,8 +70,26 @@ def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | Non
     else:
         for fmt, path in result.outputs.items():
             err.print(f"  {fmt:<7} {path}", markup=False)
-        err.print(f"built {result.pages} pages in {elapsed:.1f} s", style="green")
+        err.print(f"built {result.pages} pages in {elapsed:.1f} s" if result.pages else f"built in {elapsed:.1f} s", style="green")
     if then_check:
         from ketab.commands.check import run_check
 
         sys.exit(run_check(manuscript, out_dir, templates))
+
+
+def find_manuscript(given: Path | None) -> Path:
+    """The folder to build: the one given, else this folder when it holds a book.yaml, else manuscript/.
+    A folder that does not exist, or holds no book.yaml, is an error that says so."""
+    if given is None:
+        given = Path(".") if Path("book.yaml").is_file() else Path("manuscript")
+    if not given.is_dir():
+        hint = "" if Path("book.yaml").is_file() or given != Path("manuscript") else "; start a book with `ketab new DIR`"
+        _fail(f"{given}: error: no such folder{hint} [config.missing]")
+    if not (given / "book.yaml").is_file():
+        _fail(f"{given}: error: no book.yaml in this folder: a manuscript folder needs one (`ketab new DIR` makes a book) [config.missing]")
+    return given
+
+
+def _fail(line: str) -> None:
+    err.print(line, style="bold red", markup=False, soft_wrap=True)
+    sys.exit(ExitCode.MANUSCRIPT)

@@ -22,7 +22,7 @@ def command(pdf: Path | None, manuscript: Path, out_dir: Path | None, per_row: i
 
     PDF defaults to <out>/<slug>-print.pdf of the book in --manuscript.
     Written to <out>/<slug>-thumbnails.png."""
-    from ketab.diagnostics import BuildError
+    from ketab.diagnostics import BuildError, Diagnostic, Severity
 
     book_rtl = None
     if pdf is None:
@@ -38,7 +38,7 @@ def command(pdf: Path | None, manuscript: Path, out_dir: Path | None, per_row: i
         pdf = out_dir / f"{config.slug}-print.pdf"
         slug, book_rtl = config.slug, config.language.is_rtl
         if not pdf.is_file():
-            err.print(f"{pdf}: error: no print PDF; build it first with `ketab build --format print` [thumbnails.missing]", style="bold red", markup=False)
+            print_diagnostic(Diagnostic(str(pdf), None, Severity.ERROR, "no print PDF; build it first with `ketab build --format print`", "thumbnails.missing"))
             sys.exit(1)
     else:
         out_dir = out_dir or pdf.parent

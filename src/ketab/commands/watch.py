@@ -53,7 +53,7 @@ class Watcher:
         self.formats = tuple(formats)
         self.templates = Path(templates or default_templates())
         self.max_builds = max_builds
-        self.preview = Preview(port)
+        self.preview = Preview(port, lang=_book_language(self.manuscript))
         self.build_count = 0
         """Builds finished, failed ones included."""
         self.last_error: Exception | None = None
@@ -246,3 +246,14 @@ def command(manuscript: Path, out_dir: Path, formats: str, templates: Path | Non
         watcher.preview.close()
     if max_builds and watcher.last_error is not None:
         raise SystemExit(getattr(watcher.last_error, "exit_code", 1))
+
+
+def _book_language(manuscript: Path) -> str | None:
+    """The language book.yaml names (read plainly: a broken book.yaml is the build's to report)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load((Path(manuscript) / "book.yaml").read_text(encoding="utf-8"))
+        return str(data.get("language")) if isinstance(data, dict) and data.get("language") else None
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None

@@ -42,6 +42,25 @@ class BookLayout:
         """Pages of the book (print PDF before signature padding)."""
         return self.pagination.total_pages
 
+    def messages(self) -> tuple[tuple[str, str], ...]:
+        """(unit, message): what WeasyPrint said laying out each unit — ``front``, a part id or ``cover``."""
+        out = []
+        for placed in self.units:
+            for unit in (placed.unit, placed.furniture):
+                out += [(placed.name, m) for m in (unit.messages if unit else ())]
+        out += [("cover", m) for m in self.cover.messages]
+        return tuple(dict.fromkeys(out))
+
+    def diagnostics(self, book: Book) -> tuple:
+        """:meth:`messages` as warnings about the chapter's file (book.yaml for the front matter and cover)."""
+        from ketab.diagnostics import Collector
+
+        diags = Collector()
+        for name, message in self.messages():
+            path = book.part(name).converted.chapter.path if name not in ("front", "cover") else book.config.path
+            diags.warning(path, None, f"WeasyPrint: {message}", "layout.warning")
+        return tuple(diags.items)
+
 
 def lay_out(book: Book, layouter: Layouter, templates: Path) -> BookLayout:
     """Lay the book out: its text units placed and numbered, then its cover for that page count."""

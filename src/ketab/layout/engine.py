@@ -34,8 +34,35 @@ from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place, pa
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
 """A file a unit's HTML (``src="…"``) or CSS (``url(…)``) makes WeasyPrint read."""
 
-logging.getLogger("weasyprint").setLevel(logging.ERROR)
-logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+class _Messages(logging.Handler):
+    """WeasyPrint's (and fontTools') warnings while a unit is laid out: kept with the unit and reported
+    as diagnostics of its chapter (see :meth:`ketab.layout.BookLayout.messages`), never printed raw."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = " ".join(record.getMessage().split()).rstrip(":")
+        if message not in self.messages:
+            self.messages.append(message)
+
+    def take(self) -> tuple[str, ...]:
+        taken, self.messages = tuple(self.messages), []
+        return taken
+
+
+_LOG = _Messages()
+
+
+def _capture_logs() -> None:
+    for name in ("weasyprint", "fontTools"):
+        logger = logging.getLogger(name)
+        if _LOG not in logger.handlers:
+            logger.addHandler(_LOG)
+            logger.propagate = False
 
 
 @dataclass(frozen=True)
@@ -54,16 +81,18 @@ class LaidOutUnit:
     """What the layouter's ``probe`` noted about the laid-out document (not cached)."""
     starts: tuple = field(default=(), compare=False)
     """Where each page's text begins (see :func:`ketab.layout.boxes.page_starts`)."""
+    messages: tuple[str, ...] = field(default=(), compare=False)
+    """WeasyPrint's warnings while laying the unit out."""
 
     def to_bytes(self) -> bytes:
-        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "starts": list(self.starts)}
+        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "starts": list(self.starts), "messages": list(self.messages)}
         return json.dumps(meta, ensure_ascii=False).encode() + b"\n" + self.pdf
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes) -> "LaidOutUnit":
         head, _, pdf = blob.partition(b"\n")
         meta = json.loads(head)
-        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), starts=tuple(meta["starts"]))
+        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), starts=tuple(meta["starts"]), messages=tuple(meta["messages"]))
 
 
 @dataclass
@@ -178,8 +207,8 @@ class Layouter:
         else:
             with _time_limit(layout_timeout()):
                 laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, slots, extra, starts) in laid.items():
-            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, starts)
+        for key, (pdf, pages, anchors, slots, extra, starts, messages) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, starts, messages)
             self.memo[key] = results[key] = unit
             self.stats.laid_out += 1
             if self.cache is not None:
@@ -269,6 +298,7 @@ class Engine:
 
         from ketab.fetcher import SandboxFetcher
 
+        _capture_logs()
         weasyfix.apply()
         self.base_url = base.as_uri() + "/"
         self.fetcher = SandboxFetcher(allowed)
@@ -290,7 +320,8 @@ class Engine:
         return document
 
     def render(self, html: str, css: str, probe=None):
-        """(PDF bytes, page count, anchor → page index, slots, probe's note, page starts) of one unit."""
+        """(PDF bytes, page count, anchor → page index, slots, probe's note, page starts, WeasyPrint's warnings) of one unit."""
+        _LOG.take()
         document = self.document(html, css)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
@@ -298,7 +329,8 @@ class Engine:
                 anchors.setdefault(anchor, index)
         out = io.BytesIO()
         document.write_pdf(out)
-        return out.getvalue(), len(document.pages), anchors, find_slots(document), probe(document) if probe else None, page_starts(document)
+        note = probe(document) if probe else None
+        return out.getvalue(), len(document.pages), anchors, find_slots(document), note, page_starts(document), _LOG.take()
 
 
     def _document(self, html: str, css: str):

@@ -221,13 +221,28 @@ def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> st
 
 
 def contents(book: Book, folios: dict) -> list[dict]:
+    """The contents as printed: every part; the chapters of the text numbered (front and back
+    matter not); their headings down to ``toc_depth``; the page in the book's digits (None in
+    the front matter, whose letters the layout fills in)."""
     lang = book.language
     out = []
+    number = 0
     for part in book.parts:
         anchor = f"{part.id}-title"
         folio = folios.get(anchor)
         title = part.converted.title_html or bidi.isolate_text(part.title or lang.labels.index, lang.tag)
-        out.append({"level": 1, "anchor": anchor, "title": title, "page": lang.digits(folio) if folio else None})
+        label = None
+        if part.section == "body":
+            number += 1
+            label = lang.digits(number)
+        out.append({"level": 1, "anchor": anchor, "title": title, "page": lang.digits(folio) if folio else None,
+                    "number": label, "section": part.section})
+        if part.section == "front":
+            continue
+        for heading in part.headings:
+            if 2 <= heading.level <= book.config.toc_depth and folios.get(heading.id):
+                out.append({"level": heading.level, "anchor": heading.id, "title": heading.html,
+                            "page": lang.digits(folios[heading.id]), "number": None, "section": part.section})
     return out
 
 

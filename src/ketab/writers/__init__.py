@@ -9,6 +9,8 @@ lays anything out with WeasyPrint or reads the manuscript again.
 * :mod:`ketab.writers.screen` — the screen PDF (the print pages, trimmed);
 * :mod:`ketab.writers.cover` — the printer's cover wrap and the EPUB's cover picture;
 * :mod:`ketab.writers.epub` — EPUB 3;
+* :mod:`ketab.writers.html` — the web edition, a static site (it needs no print layout);
+* :mod:`ketab.writers.docx` — the Word review copy (it needs no print layout);
 * :mod:`ketab.writers.thumbnails` — a contact sheet of a PDF's spreads (``ketab thumbnails``).
 """
 
@@ -16,21 +18,27 @@ from __future__ import annotations
 
 from ketab.writers.target import Target
 
-FORMATS = ("print", "screen", "epub")
+FORMATS = ("print", "screen", "epub", "html", "docx")
 """What ``ketab build --format`` accepts."""
 
-ORDER = ("print", "screen", "cover", "epub")
+DEFAULT_FORMATS = ("print", "screen", "epub")
+"""What ``ketab build`` writes when no format is named."""
+
+PAGED = frozenset({"print", "screen", "epub"})
+"""The formats made from the print layout (the EPUB's page-list and cover come from it)."""
+
+ORDER = ("print", "screen", "cover", "epub", "html", "docx")
 """The order writers run in (the screen PDF starts from the print PDF; the cover comes with the print PDF)."""
 
 
 def writers_for(formats) -> list[tuple[str, object]]:
     """(name, write function) of every writer a build of ``formats`` runs, in :data:`ORDER`."""
-    from ketab.writers import cover, epub, screen
+    from ketab.writers import cover, docx, epub, html, screen
     from ketab.writers import print as print_pdf
 
-    modules = {"print": print_pdf, "screen": screen, "cover": cover, "epub": epub}
+    modules = {"print": print_pdf, "screen": screen, "cover": cover, "epub": epub, "html": html, "docx": docx}
     wanted = set(formats) | ({"cover"} if "print" in formats else set())
     return [(name, modules[name].write) for name in ORDER if name in wanted]
 
 
-__all__ = ["FORMATS", "ORDER", "Target", "writers_for"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "ORDER", "PAGED", "Target", "writers_for"]

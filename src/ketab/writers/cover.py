@@ -21,12 +21,29 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     import pikepdf
 
     from ketab.outputs import atomic_write
-    from ketab.writers.print import finish_simple
+    from ketab.writers import press
+    from ketab.writers.print import _pdf_date, finish_simple
 
     pdf = pikepdf.open(io.BytesIO(layout.cover.pdf))
-    finish_simple(pdf, book, f"{book.config.title} — cover")
+    title = f"{book.config.title} — cover"
+    finish_simple(pdf, book, title)
+    # for press, like the print PDF: CMYK and gray only, no transparency, PDF/X, no links
+    findings = press.to_gray(pdf, keep_cmyk=True)
+    press.merge_fonts(pdf)
+    press.drop_annotations(pdf)
+    settings = book.config.print
+    profile, standard = press.PROFILES[settings.profile], press.STANDARDS[settings.standard]
+    document_id = str(book.config.identifier).rsplit(":", 1)[-1] + "-cover"
+    press.identify(pdf, standard, profile, (target.templates / profile.path).read_bytes(), title, _pdf_date(book.config).isoformat(), document_id)
+    from ketab.diagnostics import Diagnostic, Severity, display_path
+
+    target.warnings.extend(
+        Diagnostic(display_path(book.config.path), None, Severity.WARNING, f"cover: {what} cannot be made press-ready", "press.refused")
+        for _, what in findings.refused[:10]
+    )
     buffer = io.BytesIO()
-    pdf.save(buffer, deterministic_id=True)
+    mode = pikepdf.ObjectStreamMode.generate if standard.object_streams else pikepdf.ObjectStreamMode.disable
+    pdf.save(buffer, deterministic_id=True, object_stream_mode=mode, force_version=standard.version)
     path = target.out_dir / f"{book.config.slug}-cover.pdf"
     atomic_write(path, buffer.getvalue())
     return path

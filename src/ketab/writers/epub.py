@@ -28,14 +28,25 @@ from ketab.layout import BookLayout
 from ketab.outputs import atomic_write
 from ketab.persian import bidi
 from ketab.sanitize import clean_svg
-from ketab.writers import epub_fonts, epub_nav
-from ketab.writers.epub_pages import body_folios, place_page_markers, print_pages
+from ketab.writers import epub_fonts
+from ketab.writers.epub_pages import (
+    body_folios,
+    ncx_pages,
+    ncx_points,
+    numbered,
+    place_page_markers,
+    plain,
+    play_order,
+    print_pages,
+)
 from ketab.writers.target import Target
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MARC_ROLES = {"author": "aut", "editor": "edt", "translator": "trl", "compiler": "com", "illustrator": "ill", "publisher": "pbl",
               "typesetter": "cmt", "cover-designer": "cov"}
 """book.yaml's roles as MARC relators (a typesetter is a compositor, «cmt»)."""
+XHTML = "{http://www.w3.org/1999/xhtml}"
+EPUB_NS = "http://www.idpf.org/2007/ops"
 
 
 class Xhtml(epub.EpubHtml):
@@ -64,36 +75,107 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
 def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cover_png: bytes | None = None) -> Path:
     """Write ``<slug>.epub``.  ``pagination`` (the print layout) gives the page-list and the
     index's page numbers; without it the EPUB has neither."""
+    config = book.config
     lang = book.language
-    eb = _package(book, paged=pagination is not None)
-    docs = _Documents(render.environment(templates), lang)
-    _cover_and_title_page(eb, docs, book, cover_png)
-    _add_images(eb, book)
-    toc = _chapters(docs, book, body_folios(pagination))
-    pages = print_pages(book, pagination, docs.documents) if pagination is not None else []
-    docs.page("nav.xhtml", "nav", lang.labels.contents, epub_nav.nav_body(docs.env, book, toc, pages), properties=["nav"])
+    labels = lang.labels
+    env = render.environment(templates)
+    eb = _package(book, pagination)
 
-    trees = {name: etree.fromstring(doc["xhtml"].encode("utf-8")) for name, doc in docs.documents.items()}
+    documents: dict[str, dict] = {}  # file name → {uid, title, xhtml, properties}
+
+    def page(file_name, uid, title, content, body_type=None, properties=(), body_class=None):
+        documents[file_name] = {
+            "uid": uid, "title": title, "properties": list(properties),
+            "xhtml": env.get_template("epub/page.xhtml.j2").render(
+                lang=lang.tag, dir=lang.direction, title=title, css="css/book.css" if "/" not in file_name else "../css/book.css",
+                content=content, body_type=body_type, body_class=body_class,
+            ),
+        }
+
+    common = {"book": book, "labels": labels, "roles": render.creator_roles(book)}
+    cover_image = _add_cover_image(eb, cover_png)
+    page("cover.xhtml", "cover", labels.cover, env.get_template("epub/cover.xhtml.j2").render(**common, image=cover_image), "cover",
+         properties=["svg"] if cover_image else [], body_class="cover-page")
+    page("titlepage.xhtml", "titlepage", labels.title_page, env.get_template("epub/titlepage.xhtml.j2").render(**render.common_context(book)))
+
+    _add_images(eb, book)
+
+    folios = body_folios(pagination)
+    toc = _add_chapters(book, env, folios, page)
+
+    landmarks = _landmarks(book)
+
+    pages = print_pages(book, pagination, documents) if pagination is not None else []
+    nav_body = env.get_template("epub/nav.xhtml.j2").render(
+        toc=toc, landmarks=landmarks, page_list=[{"href": f"{p.file}#{p.marker}", "label": p.label} for p in pages],
+        labels=labels, page_list_title=labels.pages,
+    )
+    page("nav.xhtml", "nav", labels.contents, nav_body, properties=["nav"])
+
+    trees = {name: etree.fromstring(doc["xhtml"].encode("utf-8")) for name, doc in documents.items()}
     place_page_markers(trees, pages)
-    _add_fonts(eb, templates, trees)
+
+    _add_fonts_and_css(eb, templates, trees)
+
     spine_order = ["cover.xhtml", "titlepage.xhtml", "nav.xhtml"] + [p.filename for p in book.parts]
-    items = _add_documents(eb, docs, trees, spine_order)
-    eb.toc = [epub.Link(t["href"], epub_nav.plain(t["title"]), t["part"].id) for t in toc]
+    items = _add_documents(eb, documents, trees, spine_order, lang)
+
+    eb.toc = [epub.Link(t["href"], plain(t["title"]), t["part"].id) for t in toc]
     eb.add_item(epub.EpubNcx())
     eb.spine = [items[name] for name in spine_order]
 
-    ncx = epub_nav.ncx(docs.env, book, toc, pages, trees, spine_order)
+    ncx = _ncx(env, book, toc, pages, trees, spine_order)
+    modified = _modified(config)
     buffer = io.BytesIO()
-    epub.write_epub(buffer, eb, {"package_direction": True, "mtime": _modified(book.config), "epub3_pages": False, "epub3_landmark": False,
-                                 "epub2_guide": False, "raise_exceptions": True})
-    path = out_dir / f"{book.config.slug}.epub"
-    atomic_write(path, _normalise_zip(buffer.getvalue(), lang.tag, {"EPUB/toc.ncx": ncx}))
+    epub.write_epub(buffer, eb, {"package_direction": True, "mtime": modified, "epub3_pages": False, "epub3_landmark": False, "epub2_guide": False, "raise_exceptions": True})
+    path = out_dir / f"{config.slug}.epub"
+    atomic_write(path, _normalise_zip(buffer.getvalue(), lang.tag, {"EPUB/toc.ncx": ncx.encode("utf-8")}))
     return path
 
 
-def _package(book: Book, paged: bool) -> epub.EpubBook:
-    """The package with its metadata: identifiers, title, language, creators, accessibility."""
-    config, lang = book.config, book.language
+def _add_cover_image(eb: epub.EpubBook, cover_png: bytes | None) -> dict | None:
+    """The front cover's picture in the package; its src and size for the cover page."""
+    if not cover_png:
+        return None
+    eb.add_item(epub.EpubCover(uid="cover-image", file_name="images/cover.png"))
+    eb.get_item_with_id("cover-image").content = cover_png
+    eb.get_item_with_id("cover-image").media_type = "image/png"
+    eb.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
+    width, height = _png_size(cover_png)
+    return {"src": "images/cover.png", "width": width, "height": height}
+
+
+def _add_chapters(book: Book, env, folios, page) -> list[dict]:
+    """Every part as a content document (through ``page``); the table of contents."""
+    toc = []
+    for part in book.parts:
+        content, chapter_title = _chapter_content(book, env, part, folios)
+        own = {"style", "cover-image", "nav", "cover", "titlepage", "ncx"}
+        uid = part.id if part.id not in own and not part.id.startswith(("img-", "font-")) else f"{part.id}.part"  # never one of ours
+        page(part.filename, uid, part.title or book.language.labels.index, content)
+        children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
+        toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part})
+    return toc
+
+
+def _add_documents(eb: epub.EpubBook, documents: dict, trees: dict, spine_order: list, lang) -> dict:
+    """The content documents in the package, in spine order: file name → item."""
+    items = {}
+    for name in spine_order:
+        doc = documents[name]
+        item = Xhtml(uid=doc["uid"], file_name=name, title=doc["title"], lang=lang.tag, direction=lang.direction)
+        item.content = _serialise(trees[name])
+        item.properties = doc["properties"]
+        eb.add_item(item)
+        items[name] = item
+    return items
+
+
+def _package(book: Book, pagination) -> epub.EpubBook:
+    """The package with the book's metadata: book.yaml, accessibility, reading direction, page source."""
+    config = book.config
+    lang = book.language
+    labels = lang.labels
     eb = epub.EpubBook()
     eb.set_identifier(config.identifier)
     eb.set_title(config.title)
@@ -102,56 +184,26 @@ def _package(book: Book, paged: bool) -> epub.EpubBook:
     if config.isbn and f"urn:isbn:{config.isbn}" != config.identifier:
         eb.add_metadata("DC", "identifier", f"urn:isbn:{config.isbn}", {"id": "isbn"})
     _creators(eb, config)
-    for element, value in (("publisher", config.publisher), ("rights", config.rights), ("date", config.date),
-                           ("description", config.description)):
-        if value:
-            eb.add_metadata("DC", element, value)
-    _accessibility(eb, book, paged=paged)
+    if config.publisher:
+        eb.add_metadata("DC", "publisher", config.publisher)
+    if config.rights:
+        eb.add_metadata("DC", "rights", config.rights)
+    if config.date:
+        eb.add_metadata("DC", "date", config.date)
+    if config.description:
+        eb.add_metadata("DC", "description", config.description)
+    _accessibility(eb, book, paged=pagination is not None)
     if lang.is_rtl:
         eb.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "horizontal-rl"})
-    if paged:
-        eb.add_metadata(None, "meta", f"{config.title} — {lang.labels.print_edition} ({config.slug}-print.pdf)", {"property": "pageBreakSource"})
+    if pagination is not None:
+        eb.add_metadata(None, "meta", f"{config.title} — {labels.print_edition} ({config.slug}-print.pdf)", {"property": "pageBreakSource"})
     return eb
 
 
-class _Documents:
-    """The content documents, rendered from ``epub/page.xhtml.j2``: file name → {uid, title, xhtml, properties}."""
-
-    def __init__(self, env, lang):
-        self.env, self.lang = env, lang
-        self.documents: dict[str, dict] = {}
-
-    def page(self, file_name, uid, title, content, body_type=None, properties=(), body_class=None) -> None:
-        lang = self.lang
-        self.documents[file_name] = {
-            "uid": uid, "title": title, "properties": list(properties),
-            "xhtml": self.env.get_template("epub/page.xhtml.j2").render(
-                lang=lang.tag, dir=lang.direction, title=title, css="css/book.css" if "/" not in file_name else "../css/book.css",
-                content=content, body_type=body_type, body_class=body_class,
-            ),
-        }
-
-
-def _cover_and_title_page(eb: epub.EpubBook, docs: _Documents, book: Book, cover_png: bytes | None) -> None:
-    """The cover (its picture, when there is one) and the title page."""
-    env, labels = docs.env, book.language.labels
-    common = {"book": book, "labels": labels, "roles": render.creator_roles(book)}
-    cover_image = None
-    if cover_png:
-        eb.add_item(epub.EpubCover(uid="cover-image", file_name="images/cover.png"))
-        eb.get_item_with_id("cover-image").content = cover_png
-        eb.get_item_with_id("cover-image").media_type = "image/png"
-        eb.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
-        width, height = _png_size(cover_png)
-        cover_image = {"src": "images/cover.png", "width": width, "height": height}
-    docs.page("cover.xhtml", "cover", labels.cover, env.get_template("epub/cover.xhtml.j2").render(**common, image=cover_image), "cover",
-              properties=["svg"] if cover_image else [], body_class="cover-page")
-    docs.page("titlepage.xhtml", "titlepage", labels.title_page, env.get_template("epub/titlepage.xhtml.j2").render(**render.common_context(book)))
-
-
 def _add_images(eb: epub.EpubBook, book: Book) -> None:
-    """The manuscript's images travel with the book, each once; an SVG as checked, written again."""
-    root = book.config.path.parent
+    """The manuscript's images travel with the book, each once."""
+    config = book.config
+    root = config.path.parent
     added = set()
     for part in book.parts:
         for image in part.converted.images:
@@ -164,25 +216,23 @@ def _add_images(eb: epub.EpubBook, book: Book) -> None:
                 eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type, content=data))
 
 
-OWN_IDS = {"style", "cover-image", "nav", "cover", "titlepage", "ncx"}
-"""The package's own item ids, which a part's id must not take."""
-
-
-def _chapters(docs: _Documents, book: Book, folios: dict) -> list[dict]:
-    """Each part's document; the contents' entries (its second-level headings as children)."""
+def _landmarks(book: Book) -> list[dict]:
     labels = book.language.labels
-    toc = []
-    for part in book.parts:
-        content, chapter_title = _chapter_content(book, docs.env, part, folios)
-        uid = part.id if part.id not in OWN_IDS and not part.id.startswith(("img-", "font-")) else f"{part.id}.part"  # never one of ours
-        docs.page(part.filename, uid, part.title or labels.index, content)
-        children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
-        toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part})
-    return toc
+    landmarks = [
+        {"type": "cover", "href": "cover.xhtml", "title": labels.cover},
+        {"type": "titlepage", "href": "titlepage.xhtml", "title": labels.title_page},
+        {"type": "toc", "href": "nav.xhtml#toc", "title": labels.contents},
+    ]
+    first_body = next((p for p in book.parts if p.section == "body"), None)
+    if first_body:
+        landmarks.append({"type": "bodymatter", "href": first_body.filename, "title": labels.start})
+    if book.index_part:
+        landmarks.append({"type": "index", "href": book.index_part.filename, "title": book.index_part.title or labels.index})
+    return landmarks
 
 
-def _add_fonts(eb: epub.EpubBook, templates: Path, trees: dict) -> None:
-    """The faces the documents use, cut down to what each sets, and the style sheet without the others."""
+def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict) -> None:
+    # fonts: the faces the documents use, cut down to what each sets
     css = _css(templates)
     faces = epub_fonts.faces_from_css(css)
     used = epub_fonts.characters_by_face(list(trees.values()), css, faces)
@@ -197,18 +247,17 @@ def _add_fonts(eb: epub.EpubBook, templates: Path, trees: dict) -> None:
     eb.add_item(epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=epub_fonts.drop_faces(css, kept).encode()))
 
 
-def _add_documents(eb: epub.EpubBook, docs: _Documents, trees: dict, spine_order: list[str]) -> dict:
-    """The content documents as package items, in reading order: file name → item."""
-    lang = docs.lang
-    items = {}
-    for name in spine_order:
-        doc = docs.documents[name]
-        item = Xhtml(uid=doc["uid"], file_name=name, title=doc["title"], lang=lang.tag, direction=lang.direction)
-        item.content = _serialise(trees[name])
-        item.properties = doc["properties"]
-        eb.add_item(item)
-        items[name] = item
-    return items
+def _ncx(env, book: Book, toc: list, pages: list, trees: dict, spine_order: list) -> str:
+    """The EPUB 2 navigation (toc.ncx) with the print page-list, in reading order."""
+    config, lang, labels = book.config, book.language, book.language.labels
+    play = play_order(trees, spine_order)
+    points, page_targets = ncx_points(toc, play), ncx_pages(pages, play)
+    numbered(points, page_targets, play)
+    return env.get_template("epub/toc.ncx.j2").render(
+        lang=lang.tag, dir=lang.direction, uid=config.identifier, title=config.title, toc=points,
+        depth=2 if any(t["children"] for t in toc) else 1, pages=page_targets, pages_label=labels.pages,
+        total_pages=len(pages), max_page=max((p.value or 0 for p in pages), default=0),
+    )
 
 
 _FONT_DIRS = {"Parastoo.ttf": "parastoo", "Parastoo-Bold.ttf": "parastoo", "Vazirmatn-Regular.ttf": "vazirmatn",
@@ -250,6 +299,9 @@ ROLE_ORDER = ["author", "compiler", "editor", "translator", "illustrator", "cove
 
 def _png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+# --- the page-list -------------------------------------------------------------
 
 
 def _serialise(tree) -> bytes:

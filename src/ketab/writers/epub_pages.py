@@ -1,8 +1,7 @@
-"""The EPUB's page-list: every page of the print edition, and the ``pagebreak`` marker where it begins.
+"""The EPUB's print page-list: where each print page begins in the EPUB's documents, and the NCX's order.
 
-:func:`print_pages` maps each print page (front matter, blank pages and the signature's padding
-included) to the EPUB document, element and letter where its text begins;
-:func:`place_page_markers` puts a marker there, so a reader can go to "page ۴۲" of the printed book.
+From the print layout (:mod:`ketab.layout`) each page's first words are found in the content documents
+and a ``pagebreak`` marker is set there; the nav's page-list and the NCX's pageList point at them.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
+from lxml import html as lxml_html
 
 from ketab import render
 from ketab.assemble import Book
@@ -227,3 +227,54 @@ def _text_slots(element):
 
 def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def play_order(trees: dict, spine: list[str]):
+    """href → the NCX playOrder of its target: one number per place, in reading order, shared by
+    the contents' and the page list's entries that lead to the same place."""
+    places = []
+    for name in spine:
+        places.append((name, None))
+        places += [(name, el.get("id")) for el in trees[name].iter() if isinstance(el.tag, str) and el.get("id")]
+    rank = {place: i for i, place in enumerate(places)}
+
+    def order(hrefs: list[str]) -> dict:
+        def place(href):
+            file, _, frag = href.partition("#")
+            return rank.get((file, frag or None), rank.get((file, None), 0))
+        distinct = sorted({place(h) for h in hrefs})
+        number = {p: i for i, p in enumerate(distinct, start=1)}
+        return {h: number[place(h)] for h in hrefs}
+
+    return order
+
+
+def ncx_points(toc: list[dict], play) -> list[dict]:
+    return [{"id": f"nav-{i}", "label": plain(t["title"]), "href": t["href"], "children": [
+        {"id": f"nav-{i}-{j}", "label": plain(c["title"]), "href": c["href"], "children": []} for j, c in enumerate(t["children"], start=1)
+    ]} for i, t in enumerate(toc, start=1)]
+
+
+def ncx_pages(pages: list[PrintPage], play) -> list[dict]:
+    return [{"type": "normal" if p.value is not None else "front", "value": p.value, "label": p.label, "href": f"{p.file}#{p.marker}"}
+            for p in pages]
+
+
+def numbered(points: list[dict], pages: list[dict], play) -> None:
+    """Give every navPoint and pageTarget its playOrder."""
+    flat = []
+
+    def walk(ps):
+        for p in ps:
+            flat.append(p)
+            walk(p["children"])
+
+    walk(points)
+    numbers = play([p["href"] for p in flat + pages])
+    for p in flat + pages:
+        p["order"] = numbers[p["href"]]
+
+
+def plain(html: str) -> str:
+    return lxml_html.fragment_fromstring(html or "-", create_parent="div").text_content()
+

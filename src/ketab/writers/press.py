@@ -96,7 +96,15 @@ def _gray_of(op: str, operands) -> tuple[float, bool]:
     return max(0.0, 1 - min(1.0, k + (0.3 * c + 0.59 * m + 0.11 * y))), neutral
 
 
-def _rewrite_stream(pdf: pikepdf.Pdf, owner, resources, page_no: int, findings: Findings, seen: set) -> None:
+def _rgb_to_cmyk(r: float, g: float, b: float) -> list[float]:
+    """A plain device conversion (the cover's colours are given in device-cmyk() already)."""
+    k = 1 - max(r, g, b)
+    if k >= 1:
+        return [0.0, 0.0, 0.0, 1.0]
+    return [(1 - r - k) / (1 - k), (1 - g - k) / (1 - k), (1 - b - k) / (1 - k), k]
+
+
+def _rewrite_stream(pdf: pikepdf.Pdf, owner, resources, page_no: int, findings: Findings, seen: set, keep_cmyk: bool = False) -> None:
     """Rewrite one content stream (a page or a form XObject), then the forms it draws."""
     try:
         instructions = pikepdf.parse_content_stream(owner)
@@ -107,6 +115,15 @@ def _rewrite_stream(pdf: pikepdf.Pdf, owner, resources, page_no: int, findings: 
     changed = False
     for operands, operator in instructions:
         op = str(operator)
+        if keep_cmyk and op in ("k", "K"):
+            out.append((operands, operator))
+            continue
+        if keep_cmyk and op in ("rg", "RG") and not _gray_of(op, operands)[1]:
+            findings.converted.append((page_no, f"colour {' '.join(_fmt(_num(v)) for v in operands)} {op} to CMYK"))
+            cmyk = _rgb_to_cmyk(*(_num(v) for v in operands))
+            out.append(([Decimal(_fmt(v)) for v in cmyk], pikepdf.Operator("k" if op == "rg" else "K")))
+            changed = True
+            continue
         if op in _GRAY_OPS:
             gray, neutral = _gray_of(op, operands)
             if not neutral:
@@ -127,10 +144,10 @@ def _rewrite_stream(pdf: pikepdf.Pdf, owner, resources, page_no: int, findings: 
             owner.obj.Contents = pdf.make_stream(data)
         else:
             owner.write(data)
-    _visit_resources(pdf, resources, page_no, findings, seen)
+    _visit_resources(pdf, resources, page_no, findings, seen, keep_cmyk)
 
 
-def _visit_resources(pdf, resources, page_no: int, findings: Findings, seen: set) -> None:
+def _visit_resources(pdf, resources, page_no: int, findings: Findings, seen: set, keep_cmyk: bool = False) -> None:
     if resources is None:
         return
     for gs in (resources.get("/ExtGState") or {}).values():
@@ -147,7 +164,7 @@ def _visit_resources(pdf, resources, page_no: int, findings: Findings, seen: set
         if subtype == "/Form":
             if "/Group" in xobject:
                 del xobject["/Group"]  # a transparency group: nothing ketab draws needs one
-            _rewrite_stream(pdf, xobject, xobject.get("/Resources"), page_no, findings, seen)
+            _rewrite_stream(pdf, xobject, xobject.get("/Resources"), page_no, findings, seen, keep_cmyk)
         elif subtype == "/Image":
             _gray_image(pdf, xobject, page_no, findings)
 
@@ -186,14 +203,17 @@ def _gray_image(pdf, image, page_no: int, findings: Findings) -> None:
             del image[key]
 
 
-def to_gray(pdf: pikepdf.Pdf) -> Findings:
-    """Every page in DeviceGray and without transparency groups (see module docstring)."""
+def to_gray(pdf: pikepdf.Pdf, keep_cmyk: bool = False) -> Findings:
+    """Every page in DeviceGray and without transparency groups (see module docstring).
+
+    With ``keep_cmyk`` (the cover): DeviceCMYK colours stay, other colours become CMYK,
+    neutral ones gray."""
     findings = Findings()
     seen: set = set()
     for number, page in enumerate(pdf.pages, 1):
         if "/Group" in page.obj:
             del page.obj["/Group"]
-        _rewrite_stream(pdf, page, page.obj.get("/Resources"), number, findings, seen)
+        _rewrite_stream(pdf, page, page.obj.get("/Resources"), number, findings, seen, keep_cmyk)
     return findings
 
 

@@ -156,21 +156,32 @@ def _outline(pdf, book: Book, pagination: Pagination) -> None:
             page = pagination.anchor_index.get(f"{part.id}-title")
             if page is None:
                 continue
-            item = pikepdf.OutlineItem(part.title or book.language.labels.index, page)
+            digits = book.language.digits  # bookmarks in the book's digits, as its titles print
+            item = pikepdf.OutlineItem(digits(part.title or book.language.labels.index), page)
             for h in part.headings:
                 if h.level == 2 and h.id in pagination.anchor_index:
-                    item.children.append(pikepdf.OutlineItem(h.text, pagination.anchor_index[h.id]))
+                    item.children.append(pikepdf.OutlineItem(digits(h.text), pagination.anchor_index[h.id]))
             outline.root.append(item)
 
 
 def _page_labels(pdf, book: Book, pagination: Pagination) -> None:
-    """Viewers show the printed folios: letters (or roman) in front, numbers from the text."""
-    front_style = pikepdf.Name.r if book.language.front_counter == "lower-roman" else None
+    """Viewers show the printed folios: every front-matter page its letter (or roman numeral),
+    every page of the text its number in the book's digits."""
+    from ketab.render import PERSIAN_LETTERS
+
+    lang = book.language
     nums = pikepdf.Array()
-    nums.append(0)
-    nums.append(pikepdf.Dictionary(S=front_style) if front_style else pikepdf.Dictionary(P=pikepdf.String("")))
-    nums.append(pagination.front_pages)
-    nums.append(pikepdf.Dictionary(S=pikepdf.Name.D, St=1))
+    if lang.front_counter == "lower-roman":
+        nums.extend([0, pikepdf.Dictionary(S=pikepdf.Name.r)])
+    else:
+        letters = PERSIAN_LETTERS.strip('"').split('" "')
+        for index in range(pagination.front_pages):
+            nums.extend([index, pikepdf.Dictionary(P=pikepdf.String(letters[index % len(letters)]))])
+    if lang.digits("0") == "0":
+        nums.extend([pagination.front_pages, pikepdf.Dictionary(S=pikepdf.Name.D, St=1)])
+    else:
+        for index in range(pagination.front_pages, len(pdf.pages)):
+            nums.extend([index, pikepdf.Dictionary(P=pikepdf.String(lang.digits(index - pagination.front_pages + 1)))])
     pdf.Root.PageLabels = pikepdf.Dictionary(Nums=nums)
 
 
@@ -205,7 +216,7 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     config = book.config
     pdf = assemble_pdf(book, layout.pagination, config.signature)
     assembled = io.BytesIO()
-    pdf.save(assembled, deterministic_id=True)  # no random /ID: the screen PDF is reproducible
+    pdf.save(assembled, deterministic_id=True)  # qpdf keeps an existing /ID: it must not be random
     target.assembled["pdf"] = assembled.getvalue()  # the screen PDF keeps the links and colours
     finish(pdf, book, layout.pagination)
     path = target.out_dir / f"{config.slug}-print.pdf"
@@ -234,8 +245,9 @@ def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: s
     from ketab.diagnostics import display_path
 
     where = display_path(book.config.path)
-    warnings = [Diagnostic(where, None, Severity.WARNING, f"print PDF page {page}: {what} converted to gray", "press.colour") for page, what in findings.converted[:20]]
-    warnings += [Diagnostic(where, None, Severity.WARNING, f"print PDF page {page}: {what} cannot be made press-ready", "press.refused") for page, what in findings.refused[:20]]
+    line = book.config.lines.get(("print",), 1)  # the press settings in book.yaml decide what is converted
+    warnings = [Diagnostic(where, line, Severity.WARNING, f"print PDF page {page}: {what} converted to gray", "press.colour") for page, what in findings.converted[:20]]
+    warnings += [Diagnostic(where, line, Severity.WARNING, f"print PDF page {page}: {what} cannot be made press-ready", "press.refused") for page, what in findings.refused[:20]]
     return warnings
 
 

@@ -11,6 +11,7 @@ class Target:
     templates: Path
     out_dir: Path
     warnings: list = field(default_factory=list, compare=False)
-    """Diagnostics a writer reports (e.g. colours the press conversion changed)."""
+    """Diagnostics a writer reports without failing (colours the press conversion changed, a web edition
+    without search)."""
     assembled: dict = field(default_factory=dict, compare=False)
     """The assembled PDF before it was made press-ready (``"pdf"``: bytes), for the screen PDF."""

@@ -6,7 +6,7 @@ it also runs while the pipeline is being built.  Chapters are written by several
 chapter test iterates over whatever chapters exist; ``test_every_english_source_has_a_translated_chapter``
 fails until all of them have landed.
 
-Run: ``python -m pytest tests/test_manuscript_content.py -q``
+Run: ``make lint`` (with ``ketab lint``), or ``python -m pytest tests/content -q``; ``make test`` runs it too.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import pytest
 import yaml
 from persiantools.jdatetime import JalaliDate
 
-ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.content
+
+ROOT = Path(__file__).resolve().parents[2]
 MANUSCRIPT = ROOT / "manuscript"
 SOURCES = MANUSCRIPT / "sources"
 CLEAN = SOURCES / "clean"
@@ -29,7 +31,7 @@ CHAPTERS = MANUSCRIPT / "chapters"
 CHRONOLOGY = MANUSCRIPT / "data" / "chronology.yaml"
 CLEANER = ROOT / "scripts" / "clean_sources.py"
 # The sources exactly as they were received (outside the repository).
-ORIGINALS = Path(__file__).resolve().parents[2] / "shared" / "sources"
+ORIGINALS = Path(__file__).resolve().parents[3] / "shared" / "sources"
 
 RAW_NAME = re.compile(r"^(\d{3})_[0-9a-f]+\.txt$")
 RECORD_KEYS = ("id", "file", "title", "language", "publication", "author", "date", "kind", "reliability")

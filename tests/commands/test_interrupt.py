@@ -22,7 +22,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-PROJECT = Path(__file__).parent / "projects" / "persian-small"
+PROJECT = Path(__file__).parents[1] / "projects" / "persian-small"
 SLUG = "azmayeshi"
 OUTPUTS = {f"{SLUG}-print.pdf", f"{SLUG}-screen.pdf", f"{SLUG}-cover.pdf", f"{SLUG}.epub"}
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "0"}

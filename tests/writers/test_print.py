@@ -19,7 +19,9 @@ def size_mm(b):
 
 
 def front_pages(pdf: pikepdf.Pdf) -> int:
-    return int(pdf.Root.PageLabels.Nums[2])
+    from support import text_start
+
+    return text_start(pdf)
 
 
 def page_texts(path):
@@ -79,9 +81,11 @@ def test_every_folio_and_running_head_is_in_its_place(persian_book):
         page = doc[index]
         width, height = page.get_size()
         folio = str(index - first + 1).translate(digits)
-        top_left = _region_text(page, 0, height - 60, width / 3, height).split()
-        top_right = _region_text(page, 2 * width / 3, height - 60, width, height).split()
-        head = _region_text(page, width / 3, height - 60, 2 * width / 3, height)
+        # the head band: above the text block (its top margin is 20 mm = 57 pt; a page's first
+        # line — an index letter — can reach 3 pt into a 60 pt band)
+        top_left = _region_text(page, 0, height - 52, width / 3, height).split()
+        top_right = _region_text(page, 2 * width / 3, height - 52, width, height).split()
+        head = _region_text(page, width / 3, height - 52, 2 * width / 3, height)
         foot = _region_text(page, width / 3, 0, 2 * width / 3, 50).split()
         if not page.get_textpage().get_text_range().strip():
             continue  # a blank page before a chapter opening
