@@ -271,7 +271,7 @@ def test_text_outside_the_text_block_is_reported(broken):
         page = pdf.pages[5]
         fonts = page.obj.Resources.Font
         key = next(iter(fonts.keys()))
-        from ketab.writers.press import _read_widths
+        from ketab.writers.press_fonts import _read_widths
 
         widths = _read_widths(fonts[key].DescendantFonts[0].W)
         glyph = max(widths, key=widths.get)  # the subset's widest glyph: not a space
