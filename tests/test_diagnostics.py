@@ -11,7 +11,7 @@ from ketab.diagnostics import CODES, Collector, markdown_table, registered
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTERS = {"error", "warning", "Diagnostic", "report"}
-RETURNED = {"image.broken", "chapter.too-large"}  # returned by convert.picture_problem, or chosen by a reason (manuscript)
+RETURNED = {"image.broken", "chapter.too-large"}  # returned by pictures.picture_problem, or chosen by a reason (manuscript)
 
 
 def codes_in_source() -> dict[str, str]:

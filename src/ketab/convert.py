@@ -25,21 +25,18 @@ import pypandoc
 from lxml import etree
 from lxml import html as lxml_html
 
-from ketab import safeio
 from ketab.cache import digest
 from ketab.diagnostics import Collector
-from ketab.manuscript import Chapter, Manuscript, safe_path
+from ketab.manuscript import Chapter, Manuscript
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
-from ketab.pictures import picture_problem
+from ketab.pictures import check_image
 from ketab.register import mark_names
 from ketab.sanitize import MAX_NESTING, deepest, sanitize_html
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
 PANDOC_ARGS = ("--wrap=none", "--eol=lf", f"--lua-filter={FILTER}")
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
-_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 
 
 @dataclass(frozen=True)
@@ -348,7 +345,7 @@ class _Walk:
         elif el.tag == "span" and "idx" in classes:
             self.index_mark(el)
         elif el.tag == "img":
-            image = _check_image(el, self.chapter, self.manuscript, self.line, self.diags)
+            image = _image(el, self.chapter, self.manuscript, self.line, self.diags)
             if image:
                 self.images.append(image)
         if el.tag == "a" and (el.get("href") or "").startswith("#"):
@@ -455,7 +452,7 @@ def _sanitize(root) -> None:
 
     ``check_body`` refuses the raw HTML it sees on Markdown lines; this pass makes the HTML safe whatever got
     past it.  Media pandoc writes for ``![…](file)`` when the file is not an image (``embed``, ``video``,
-    ``audio``) become ``img`` first, so that :func:`_check_image` checks and reports them."""
+    ``audio``) become ``img`` first, so that :func:`ketab.pictures.check_image` checks and reports them."""
     for el in list(root.iter("embed", "video", "audio")):
         if el.get("src") is not None and el.getparent() is not None:
             img = el.makeelement("img", {"src": el.get("src"), "alt": ""})
@@ -472,59 +469,10 @@ def _line_finder(body: str, body_line: int):
     return line
 
 
-def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Collector) -> Image | None:
-    """An image is a real image file inside the manuscript; on any problem its ``src`` is removed."""
-    from urllib.parse import quote, unquote
-
-    src = el.attrib.pop("src", None) or ""  # set again below, to the checked file, when all is well
-    if not el.get("alt"):
-        el.set("alt", "")
-    name = unquote(src).strip()  # pandoc writes a space in a file name as %20
-    # the picture's own line: its Markdown or HTML form first, a mere mention of the name last
-    needles = (f"]({src}", f"]({name}", f'"{src}"', f"'{src}'", f"={src}", src, name)
-    where = line(next((n for n in needles if n and n in chapter.body), name))
-    if re.match(r"^[a-z][a-z0-9+.-]*:", name, re.I):
-        diags.error(chapter.path, where, f"image {src!r}: only files inside the manuscript can be used", "image.remote")
-        return None
-    if not name or "\x00" in name:
-        diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
-        return None
-    rel = (Path(chapter.rel).parent / name).as_posix() if chapter.generate is None else name
-    try:
-        path = safe_path(manuscript.root, rel)
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a name too long
-        path = None
-    if path is None:
-        diags.error(chapter.path, where, f"image {src!r} is outside the manuscript folder", "image.outside")
-        return None
-    media = IMAGE_TYPES.get(path.suffix.lower())
-    rel_to_root = path.relative_to(manuscript.root.resolve()).as_posix()
-    try:
-        data = safeio.read_bytes(manuscript.root, rel_to_root, "image")
-    except safeio.Refused as exc:
-        if exc.reason == "too-large":
-            diags.error(chapter.path, where, f"image {src!r}: {exc.message}", "image.too-large")
-        else:  # a folder, a FIFO, a device, unreadable
-            diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
-        return None
-    head = data[:65536]
-    magic = {
-        "image/png": head.startswith(_IMAGE_MAGIC[0]),
-        "image/jpeg": head.startswith(_IMAGE_MAGIC[1]),
-        "image/gif": head.startswith(_IMAGE_MAGIC[2:4]),
-        "image/webp": head[:4] == b"RIFF" and head[8:12] == b"WEBP",
-        "image/svg+xml": head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and b"<svg" in head,
-    }
-    if media is None or not magic[media]:
-        diags.error(chapter.path, where, f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)", "image.type")
-        return None
-    problem = picture_problem(data, media)
-    if problem is not None:
-        code, message = problem
-        diags.error(chapter.path, where, f"image {src!r}: {message}", code)
-        return None
-    el.set("src", quote(rel_to_root))
-    return Image(rel_to_root, media)
+def _image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Collector) -> Image | None:
+    """The picture ``el`` shows, checked (:func:`ketab.pictures.check_image`); None, reported, if it cannot be used."""
+    checked = check_image(el, chapter, manuscript, line, diags)
+    return None if checked is None else Image(*checked)
 
 
 def check_references(converted, diags: Collector) -> None:

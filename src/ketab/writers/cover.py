@@ -21,7 +21,7 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     import pikepdf
 
     from ketab.outputs import atomic_write
-    from ketab.writers import press
+    from ketab.writers import fonts, press
     from ketab.writers.print import _pdf_date, finish_simple
 
     pdf = pikepdf.open(io.BytesIO(layout.cover.pdf))
@@ -29,7 +29,7 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     finish_simple(pdf, book, title)
     # for press, like the print PDF: CMYK and gray only, no transparency, PDF/X, no links
     findings = press.to_gray(pdf, keep_cmyk=True)
-    press.merge_fonts(pdf)
+    fonts.merge_fonts(pdf)
     press.drop_annotations(pdf)
     settings = book.config.print
     profile, standard = press.PROFILES[settings.profile], press.STANDARDS[settings.standard]

@@ -11,7 +11,8 @@ print PDF in place:
 * transparency groups are removed (none of ketab's drawing needs one) and any
   real transparency (soft masks, opacity below 1, blend modes) is reported;
 * the subsets of one face made by the different units are merged into one font
-  program (WeasyPrint keeps glyph ids, so the subsets merge glyph by glyph);
+  program (WeasyPrint keeps glyph ids, so the subsets merge glyph by glyph:
+  :mod:`ketab.writers.fonts`);
 * annotations are dropped (links live in the screen PDF);
 * crop marks (``print: {marks: crop}``) are drawn outside the BleedBox on an
   enlarged MediaBox, with a slug line (file, date, page) drawn as outlines;

@@ -229,11 +229,11 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
 def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: str) -> list:
     """The print PDF for press (see :mod:`ketab.writers.press`): warnings about what was changed."""
     from ketab.diagnostics import Diagnostic, Severity
-    from ketab.writers import press
+    from ketab.writers import fonts, press
 
     settings = book.config.print
     findings = press.to_gray(pdf)
-    press.merge_fonts(pdf)
+    fonts.merge_fonts(pdf)
     press.drop_annotations(pdf)
     if settings.marks == "crop":
         date = book.config.date or ""
