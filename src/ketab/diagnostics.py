@@ -84,6 +84,8 @@ CODES: dict[str, Code] = {
     "note.undefined": Code(E, "A footnote is referenced but never defined."),
     "note.duplicate": Code(E, "A footnote is defined twice."),
     "note.unused": Code(W, "A footnote is defined but never referenced."),
+    "chapter.tracked-change": Code(W, "A tracked change from Word (ketab import --track-changes all) is still marked."),
+    "html.no-search": Code(W, "Pagefind is not installed: the web edition is written without its search page."),
     "date.invalid": Code(E, "A {.shamsi} or {.miladi} date cannot be read or does not exist."),
     "html.refused": Code(E, "Raw HTML that could run code or load content (scripts, frames, forms, handlers)."),
     "id.duplicate": Code(E, "Two elements of the book have the same id."),
