@@ -134,7 +134,6 @@ CODES: dict[str, Code] = {
     "image.broken": Code(E, "A picture is truncated or corrupt and cannot be drawn."),
     "output.manuscript": Code(E, "The output folder is the manuscript folder or holds it."),
     "output.unwritable": Code(E, "The output folder cannot be written."),
-    "press.colour": Code(W, "Something on a print page was converted to gray for the press."),
     "press.refused": Code(W, "Something on a print page cannot be made press-ready."),
     # ketab check (the preflight of the outputs)
     "check.missing-output": Code(E, "ketab check: an output to check has not been built."),
