@@ -6,6 +6,11 @@ pandoc, WeasyPrint, ebooklib and pikepdf.  A foreign, unreadable or outdated
 cache is discarded and the build starts clean — never a crash, never a stale
 output.  Entries are written atomically and carry a checksum, so an interrupted
 build leaves entries that are either whole or ignored.
+
+The entries live in a *store* (:mod:`ketab.cachestore`): by default the files
+under ``<out>/.ketab-cache``, or a store several machines share
+(``ketab build --cache URL``); the manifest of the last build stays in the
+output folder either way.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import json
 import shutil
 from pathlib import Path
 
+from ketab.cachestore import DirStore
 from ketab.outputs import atomic_write as _atomic
 
 FORMAT = 4
@@ -91,8 +97,10 @@ def _checked_state(state) -> dict:
 
 
 class BuildCache:
-    def __init__(self, root: Path, salt: dict):
+    def __init__(self, root: Path, salt: dict, store=None):
+        """``store``: where the entries are (default: the files under ``root``)."""
         self.root = Path(root)
+        self.store = store if store is not None else DirStore(self.root)
         self.salt = salt
         self.reset_reason: str | None = None
         self.state: dict = {}
@@ -112,13 +120,12 @@ class BuildCache:
             shutil.rmtree(self.root, ignore_errors=True)
             self.state = {}
 
-    def _path(self, kind: str, key: str) -> Path:
-        return self.root / kind / key[:2] / key
+    def _name(self, kind: str, key: str) -> str:
+        return f"{kind}/{key[:2]}/{key}"
 
     def get(self, kind: str, key: str) -> bytes | None:
-        try:
-            blob = self._path(kind, key).read_bytes()
-        except OSError:
+        blob = self.store.get(self._name(kind, key))
+        if blob is None:
             return None
         check, _, payload = blob.partition(b"\n")
         if check.decode("ascii", "replace") != hashlib.sha256(payload).hexdigest():
@@ -126,8 +133,7 @@ class BuildCache:
         return payload
 
     def put(self, kind: str, key: str, payload: bytes) -> None:
-        path = self._path(kind, key)
-        _atomic(path, hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        self.store.put(self._name(kind, key), hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
 
     def save_state(self, state: dict) -> None:
         """Record what the last successful build was made of (for 'nothing to do' and -v)."""

@@ -50,9 +50,14 @@ def build(
     progress: Callable[[str], None] = lambda stage: None,
     use_cache: bool = True,
     strict: bool = False,
+    executor=None,
+    cache_url: str | None = None,
 ) -> BuildResult:
     """Build the book in ``manuscript_dir`` into ``out_dir``; BuildError on bad input.
 
+    ``executor`` lays out the pages (:mod:`ketab.layout.executor`; default: a process
+    pool of this build's own); ``cache_url`` keeps the cache's entries in a shared
+    fsspec store (:mod:`ketab.cachestore`) instead of the output folder.
     One build of an output folder at a time: a second one waits for the first."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -64,16 +69,21 @@ def build(
         lock.acquire()
     try:
         _remove_stale_temporaries(out_dir)
-        return _build(Path(manuscript_dir), out_dir, formats, templates, progress, use_cache, strict)
+        return _build(Path(manuscript_dir), out_dir, formats, templates, progress, use_cache, strict, executor, cache_url)
     finally:
         lock.release()
 
 
-def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict) -> BuildResult:
+def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict, executor=None, cache_url=None) -> BuildResult:
     templates = Path(templates or default_templates())
     clock = _Clock()
     salt = cachemod.tool_versions()
-    cache = cachemod.BuildCache(out_dir / ".ketab-cache", salt) if use_cache else None
+    cache = None
+    if use_cache:
+        from ketab.cachestore import open_store
+
+        store = open_store(cache_url, salt) if cache_url else None
+        cache = cachemod.BuildCache(out_dir / ".ketab-cache", salt, store)
     inputs = _input_digests(manuscript_dir, templates, formats, out_dir)
     if cache is not None and _up_to_date(cache, inputs, out_dir):
         kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in cache.state.get("warnings", ()))
@@ -112,7 +122,7 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     # The print layout is needed by every output: the EPUB's page-list maps to it.
     progress("laying out pages with WeasyPrint")
     wanted = set(formats)
-    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, inputs["fonts"])
+    layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, inputs["fonts"], executor=executor)
     try:
         outputs, pagination = pdf_writer.write_pdfs(book, layouter, templates, out_dir, wanted & {"print", "screen"})
         clock.lap("pdf")
