@@ -144,13 +144,15 @@ class DaskExecutor:
 
     remote = True
 
-    def __init__(self, address: str, timeout: float = 20):
+    def __init__(self, address: str):
+        """Waits for the scheduler as long as dask's ``distributed.comm.timeouts.connect`` says
+        (30 s; ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s`` in the environment)."""
         try:
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise SchedulerUnreachable("--scheduler needs dask.distributed: pip install 'ketab[distributed]'") from exc
         try:
-            self.client = Client(address, timeout=timeout, set_as_default=False)
+            self.client = Client(address, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise SchedulerUnreachable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         self._shipped: set[str] = set()
