@@ -69,7 +69,7 @@ def test_a_worker_serves_only_the_bytes_that_came_with_the_unit(tmp_path):
 
 def _images(pdf: bytes) -> int:
     with pikepdf.open(io.BytesIO(pdf)) as doc:
-        return sum(1 for page in doc.pages for _, x in page.images.items())
+        return sum(len(page.get_images()) for page in doc.pages)
 
 
 def test_templates_travel_once_by_digest(tmp_path):
@@ -115,3 +115,16 @@ def test_a_killed_workers_units_are_laid_out_again(dask_cluster, local_catalogue
     assert addr not in dask_cluster.client.scheduler_info()["workers"]  # it really died; its units were laid out elsewhere
     dask_cluster.add_worker()  # two workers again for the tests that follow
     dask_cluster.client.wait_for_workers(2, timeout=120)
+
+
+def test_a_worker_with_other_versions_refuses_the_unit(tmp_path):
+    """Other versions would lay out other bytes under the client's cache salt: refused, with the reason."""
+    from ketab.cache import tool_versions
+    from ketab.layout.executor import UnitJob, VersionMismatch, _render_remote, pack, versions_digest
+
+    job = UnitJob("k", tmp_path, (tmp_path,), "<p>x</p>", "", "0", None, ())
+    payload, _ = pack(job, versions_digest(dict(tool_versions(), weasyprint="69.0")))
+    with pytest.raises(VersionMismatch, match="other versions"):
+        _render_remote(payload)
+    payload, _ = pack(job, versions_digest(tool_versions()))
+    assert _render_remote(payload)[1] == 1

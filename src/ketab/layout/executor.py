@@ -133,6 +133,8 @@ class Payload:
     """Requested path (normalised) → (URL of the file as the sandbox resolved it, bytes)."""
     assets: dict
     """Requested path (normalised) → (resolved URL, digest of a file shipped to every worker)."""
+    versions: str = ""
+    """Digest of the client's tool versions (the cache salt): a worker with others refuses the unit."""
 
 
 class SchedulerUnreachable(RuntimeError):
@@ -155,12 +157,15 @@ class DaskExecutor:
             self.client = Client(address, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise SchedulerUnreachable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+        from ketab.cache import tool_versions
+
+        self.versions = versions_digest(tool_versions())
         self._shipped: set[str] = set()
         self._lock = threading.Lock()
         self.bytes_shipped = 0
 
     def submit(self, job: UnitJob):
-        payload, blobs = pack(job)
+        payload, blobs = pack(job, self.versions)
         self._ship(blobs)
         # The unit's content hash is its task key: a unit every client wants is laid out once.
         return self.client.submit(_render_remote, payload, key=f"ketab-layout-{job.key}", pure=True)
@@ -181,7 +186,7 @@ class DaskExecutor:
         self.client.close()
 
 
-def pack(job: UnitJob) -> tuple[Payload, dict[str, bytes]]:
+def pack(job: UnitJob, versions: str = "") -> tuple[Payload, dict[str, bytes]]:
     """The unit as a :class:`Payload` and the templates' files it needs (digest → bytes).
 
     Each named file is read here, under the sandbox rules of a local build
@@ -208,7 +213,33 @@ def pack(job: UnitJob) -> tuple[Payload, dict[str, bytes]]:
             d = digest(data)
             assets[where] = (resolved.as_uri(), d)
             blobs[d] = data
-    return Payload(base.as_uri() + "/", job.html, job.css, job.epoch, job.probe, files, assets), blobs
+    return Payload(base.as_uri() + "/", job.html, job.css, job.epoch, job.probe, files, assets, versions), blobs
+
+
+def versions_digest(salt: dict) -> str:
+    return digest(*(f"{k}={salt[k]}" for k in sorted(salt)))
+
+
+class VersionMismatch(RuntimeError):
+    pass
+
+
+_OWN_VERSIONS: dict = {}
+
+
+def _check_versions(wanted: str) -> None:
+    """A worker lays out only with the versions the client's cache is salted with (ketab's
+    source, WeasyPrint and its dependencies, Pango): others would make other bytes."""
+    if not wanted:
+        return
+    if not _OWN_VERSIONS:
+        from ketab.cache import tool_versions
+
+        _OWN_VERSIONS.update(tool_versions())
+    if versions_digest(_OWN_VERSIONS) != wanted:
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(_OWN_VERSIONS.items()) if k != "format")
+        raise VersionMismatch(f"this Dask worker has other versions than the client ({shown}): install the same ketab, "
+                              "WeasyPrint and Pango on the workers")
 
 
 _ASSETS: dict[str, bytes] = {}
@@ -286,6 +317,7 @@ def _render_remote(payload: Payload) -> RenderResult:
     from ketab.layout.engine import Engine
 
     with _REMOTE_LOCK:
+        _check_versions(payload.versions)
         if payload.epoch:
             os.environ["SOURCE_DATE_EPOCH"] = payload.epoch
         engine_key = (payload.base_uri, tuple(sorted(d for _, d in payload.assets.values())))
