@@ -95,8 +95,8 @@ class LocalPool:
             self._pool = None
 
 
-_LOCAL_ENGINES: dict = {}
-"""(manuscript, allowed folders) → Engine, in a local worker: one per book it serves."""
+_LOCAL_ENGINES: OrderedDict = OrderedDict()
+"""(manuscript, allowed folders) → Engine, in a local worker: one per book it serves (the last few)."""
 
 
 def _init_local_worker():
@@ -111,9 +111,10 @@ def _render_local(base, allowed, html, css, epoch, probe=None) -> RenderResult:
 
     if epoch:
         os.environ["SOURCE_DATE_EPOCH"] = epoch
-    engine = _LOCAL_ENGINES.get((base, allowed))
-    if engine is None:
-        engine = _LOCAL_ENGINES[(base, allowed)] = Engine(base, allowed)
+    engine = _LOCAL_ENGINES.pop((base, allowed), None) or Engine(base, allowed)
+    _LOCAL_ENGINES[(base, allowed)] = engine
+    while len(_LOCAL_ENGINES) > 8:
+        _LOCAL_ENGINES.popitem(last=False)
     return engine.render(html, css, probe)
 
 
