@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ketab lint manuscript
 
 test: $(TSTAMP)
+	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q
 
 bench: $(TSTAMP)

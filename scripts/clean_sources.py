@@ -145,55 +145,62 @@ def clean(sid: str, raw_name: str, raw: str, rules: list) -> Result:
     lines = raw.split("\n")
     if lines and lines[-1] == "" and raw.endswith("\n"):
         lines.pop()
-    n = len(lines)
     stripped = [ln.strip(WS) for ln in lines]
     why: dict[int, str] = {}  # 0-based index -> rule description
-
-    def drop(i: int, desc: str) -> None:
-        why.setdefault(i, desc)
-
     subs = []
     for rule in rules or []:
         sel = check_rule(rule, sid)
         desc = describe(rule)
-        hits = 0
-        if sel in LINE_SELECTORS:
-            pat = rule[sel]
-            rx = re.compile(pat) if sel == "regex" else None
-            for i, s in enumerate(stripped):
-                ok = (s == pat if sel == "line" else s.startswith(pat) if sel == "prefix" else bool(rx.search(s)))
-                if not ok:
-                    continue
-                hits += 1
-                drop(i, desc)
-                need, j = int(rule.get("and_next", 0) or 0), i + 1
-                while need and j < n:
-                    drop(j, desc)
-                    if stripped[j]:
-                        need -= 1
-                    j += 1
-        elif sel in ("from", "from_regex"):
-            pat = rule[sel]
-            rx = re.compile(pat) if sel == "from_regex" else None
-            for i, s in enumerate(stripped):
-                if (s == pat) if rx is None else bool(rx.search(s)):
-                    hits = 1
-                    for j in range(i, n):
-                        drop(j, desc)
-                    break
-        elif sel == "lines":
-            a, b = rule[sel]
-            if 1 <= a <= b <= n:
-                hits = 1
-                for j in range(a - 1, b):
-                    drop(j, desc)
-        elif sel == "sub":
+        if sel == "sub":
             subs.append((re.compile(rule["sub"]), rule["with"], desc))
             continue
-        if not hits:
+        if not _select(rule, sel, stripped, lambda i, d=desc: why.setdefault(i, d)):
             raise RuleError(f"{sid}: rule {desc} matched nothing in {raw_name}")
-
     res = Result(sid, raw_name, "")
+    kept = _kept_lines(lines, stripped, why, subs, res, sid, raw_name)
+    out = _without_extra_blanks(kept, res)
+    res.blank.sort()
+    res.text = "\n".join(ln for _, ln in out) + "\n"
+    return res
+
+
+def _select(rule: dict, sel: str, stripped: list[str], drop) -> int:
+    """Drop the lines a line rule selects; how many places it matched."""
+    n, hits = len(stripped), 0
+    if sel in LINE_SELECTORS:
+        pat = rule[sel]
+        rx = re.compile(pat) if sel == "regex" else None
+        for i, s in enumerate(stripped):
+            if not (s == pat if sel == "line" else s.startswith(pat) if sel == "prefix" else bool(rx.search(s))):
+                continue
+            hits += 1
+            drop(i)
+            need, j = int(rule.get("and_next", 0) or 0), i + 1
+            while need and j < n:
+                drop(j)
+                if stripped[j]:
+                    need -= 1
+                j += 1
+    elif sel in ("from", "from_regex"):
+        pat = rule[sel]
+        rx = re.compile(pat) if sel == "from_regex" else None
+        for i, s in enumerate(stripped):
+            if (s == pat) if rx is None else bool(rx.search(s)):
+                hits = 1
+                for j in range(i, n):
+                    drop(j)
+                break
+    elif sel == "lines":
+        a, b = rule[sel]
+        if 1 <= a <= b <= n:
+            hits = 1
+            for j in range(a - 1, b):
+                drop(j)
+    return hits
+
+
+def _kept_lines(lines, stripped, why: dict, subs: list, res: Result, sid: str, raw_name: str) -> list[tuple[int, str]]:
+    """(line number, text) of the lines no rule dropped, with the substitutions applied (recorded in ``res``)."""
     kept: list[tuple[int, str]] = []
     sub_hits = {d: 0 for _, _, d in subs}
     for i, ln in enumerate(lines):
@@ -214,7 +221,11 @@ def clean(sid: str, raw_name: str, raw: str, rules: list) -> Result:
     for desc, hits in sub_hits.items():
         if not hits:
             raise RuleError(f"{sid}: rule {desc} matched nothing in {raw_name}")
+    return kept
 
+
+def _without_extra_blanks(kept: list[tuple[int, str]], res: Result) -> list[tuple[int, str]]:
+    """No leading or trailing blank lines, no two in a row (the dropped ones recorded in ``res``)."""
     out: list[tuple[int, str]] = []
     prev_blank = True  # drops leading blank lines
     for no, ln in kept:
@@ -229,9 +240,7 @@ def clean(sid: str, raw_name: str, raw: str, rules: list) -> Result:
             out.append((no, ln))
     while out and out[-1][1] == "":
         res.blank.append(out.pop()[0])
-    res.blank.sort()
-    res.text = "\n".join(ln for _, ln in out) + "\n"
-    return res
+    return out
 
 
 def md_cell(s: str) -> str:

@@ -61,7 +61,7 @@ def test_notes_are_popup_footnotes_with_back_links(persian_book):
 def test_english_epub_is_ltr(english_book):
     book = Epub(english_book.path("epub"))
     assert book.opf.find("opf:spine", NS).get("page-progression-direction") == "ltr"
-    for href, doc in book.documents():
+    for _href, doc in book.documents():
         assert doc.get("dir") == "ltr" and doc.get("lang") == "en"
 
 

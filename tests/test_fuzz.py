@@ -313,10 +313,10 @@ def cheap_build(root: Path, out: Path) -> CheapResult:
     """``pipeline.build``'s stages without WeasyPrint (no PDF, no page-list): load, convert, assemble, EPUB."""
     from ketab.assemble import assemble
     from ketab.convert import convert_chapters
-    from ketab.writers.epub import write_epub
     from ketab.generate import generated_markdown
     from ketab.manuscript import load_manuscript
     from ketab.render import default_templates
+    from ketab.writers.epub import write_epub
 
     manuscript = load_manuscript(root)
     converted, _ = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch))
@@ -336,7 +336,7 @@ def check_diagnostics(exc: BuildError) -> None:
 
 def check_outputs(result, formats) -> None:
     assert result.nothing_to_do or {f for f in formats} <= set(result.outputs)
-    for fmt, path in result.outputs.items():
+    for path in result.outputs.values():
         path = Path(path)
         if path.suffix == ".epub":
             with zipfile.ZipFile(path) as z:

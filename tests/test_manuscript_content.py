@@ -275,7 +275,7 @@ def test_raw_sources_are_byte_identical_to_the_originals():
     originals = raw_sources(ORIGINALS)
     assert originals, f"no NNN_<hash>.txt files in {ORIGINALS}"
     problems = []
-    for rid, original in originals.items():
+    for original in originals.values():
         copy = SOURCES / original.name
         if not copy.is_file():
             problems.append(f"{original.name}: not imported into manuscript/sources/")
@@ -536,7 +536,7 @@ def test_every_cross_reference_target_exists():
 # The chronology (manuscript/data/chronology.yaml)
 
 CHRONOLOGY_KEYS = {"date", "calendar", "event", "source"}
-CHRONOLOGY_SIZE = (15, 30)
+CHRONOLOGY_SIZE = (15, 40)
 
 
 def test_chronology_entries_are_well_formed():

@@ -15,10 +15,7 @@ from ketab.config import BookConfig
 from ketab.convert import ConvertedChapter, Heading
 from ketab.language import Language
 from ketab.manuscript import Manuscript
-
-PERSIAN_ALPHABET = "آاأإءبپتثجچحخدذرزژسشصضطظعغفقکگلمنوؤهةیئ"
-_ORDER = {ch: i for i, ch in enumerate(PERSIAN_ALPHABET)}
-_FOLD = {"ي": "ی", "ى": "ی", "ك": "ک", "ۀ": "ه", "أ": "ا", "إ": "ا"}
+from ketab.persian.collation import _FOLD
 
 
 @dataclass(frozen=True)
@@ -49,6 +46,8 @@ class IndexEntry:
     heading: str
     places: tuple[tuple[str, str], ...]
     """(part id, anchor id) of each marked place, in reading order."""
+    see: str | None = None
+    """For a see-reference («تاجکستان ← تاجیکستان»): the heading it sends the reader to."""
 
 
 @dataclass(frozen=True)
@@ -93,39 +92,35 @@ def assemble(manuscript: Manuscript, converted: tuple[ConvertedChapter, ...]) ->
     return Book(
         config=manuscript.config,
         parts=tuple(parts),
-        index=collect_index(parts, manuscript.config.language),
+        index=collect_index(parts, manuscript.config.language, manuscript.register),
         index_part=index_part,
         anchor_part=anchor_part,
         source_numbers={s.id: manuscript.source_number(s.id) for s in manuscript.sources},
     )
 
 
-def collect_index(parts, language: Language) -> tuple[IndexEntry, ...]:
+def collect_index(parts, language: Language, register=None) -> tuple[IndexEntry, ...]:
+    """Every index heading with its places, and the register's see-references, in alphabetical order."""
     places: dict[str, list] = {}
     for part in parts:
         for mark in part.converted.index_marks:
             places.setdefault(mark.entry, []).append((part.id, mark.id))
-    key = sort_key_for(language)
-    return tuple(IndexEntry(h, tuple(p)) for h, p in sorted(places.items(), key=lambda kv: key(kv[0])))
+    entries = [IndexEntry(h, tuple(p)) for h, p in places.items()]
+    for name in register.see_references if register else ():
+        if name.see in places:  # a see-reference to an entry the text never mentions would mislead
+            entries.append(IndexEntry(name.entry, (), see=name.see))
+    key = language.sort_key
+    return tuple(sorted(entries, key=lambda e: key(e.heading)))
 
 
-def sort_key_for(language: Language):
-    if language.primary in ("fa", "prs"):
-        return persian_sort_key
-    return lambda s: (unicodedata.normalize("NFKD", s).casefold(), s)
-
-
-def persian_sort_key(text: str):
-    """Persian dictionary order: پ چ ژ گ in their Persian places; ZWNJ, diacritics ignored."""
-    chars = []
-    for ch in unicodedata.normalize("NFC", text):
+def index_letter(heading: str, language: Language) -> str:
+    """The letter an index heading is filed under («آ» and «ا» together under «ا»; Latin case folded)."""
+    for ch in unicodedata.normalize("NFC", heading):
         ch = _FOLD.get(ch, ch)
-        if ch in _ORDER:
-            chars.append((0, _ORDER[ch]))
-        elif ch in (" ", "\u200c", "-"):
-            chars.append((-1, 0))
-        elif unicodedata.category(ch).startswith("M") or ch in "\u0640":
-            continue
-        else:
-            chars.append((1, ord(ch)))
-    return (tuple(chars), text)
+        if ch == "آ":
+            return "ا"
+        if ch.isalpha():
+            return ch.upper() if not language.is_rtl else ch
+    return "#"
+
+

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -139,3 +140,106 @@ class BuildCache:
         """Record what the last successful build was made of (for 'nothing to do' and -v)."""
         self.state = state
         _atomic(self.root / "manifest.json", json.dumps({"salt": self.salt, "state": state}, indent=1).encode())
+
+
+# --- the last build: what it was made of and what it wrote -------------------------
+
+BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*")
+"""The templates a build reads (not the proof's or the preview's)."""
+
+
+def input_digests(manuscript_dir: Path, templates: Path, formats, out_dir: Path) -> dict:
+    """Digests of every input, per kind, to decide 'nothing to do' and to say why."""
+    files = {}
+    skip = out_dir.resolve()
+    if manuscript_dir.is_dir():
+        for path in sorted(p for p in manuscript_dir.rglob("*") if p.is_file()):
+            if path.resolve().is_relative_to(skip):
+                continue  # the outputs are not inputs (ketab build . --out build)
+            file_hash = file_digest(path)
+            if path.is_symlink():  # a link is an input of its own: where it points matters
+                file_hash = f"symlink:{os.readlink(path)}:{file_hash}"
+            files[path.relative_to(manuscript_dir).as_posix()] = file_hash
+    return {
+        "manuscript": files,
+        "templates": "".join(tree_digest(templates, g) for g in BUILD_TEMPLATES) if templates.is_dir() else "",
+        "fonts": tree_digest(templates / "fonts") if (templates / "fonts").is_dir() else "",
+        "formats": sorted(formats),
+    }
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class LastBuild:
+    """The cache's record of the last successful build of an output folder.
+
+    With no cache (``ketab build --no-cache``) nothing is recorded and every build runs."""
+
+    def __init__(self, cache: BuildCache | None, out_dir: Path, inputs: dict):
+        self.cache = cache
+        self.out_dir = Path(out_dir)
+        self.inputs = inputs
+        self.state = cache.state if cache is not None else {}
+
+    def up_to_date(self) -> bool:
+        """The inputs match the last build's, and its outputs are still there as it wrote them."""
+        if self.cache is None or not self.state or self.state.get("inputs") != self.inputs:
+            return False
+        for name, want in self.state.get("outputs", {}).items():
+            try:
+                if file_digest(self.out_dir / name) != want:
+                    return False
+            except OSError:
+                return False
+        return True
+
+    def outputs(self) -> dict:
+        """Format → path of what the last build wrote."""
+        return {fmt: self.out_dir / name for fmt, name in self.state["outputs_by_format"].items()}
+
+    def warnings(self) -> list:
+        """The last build's warnings, as (path, line, severity, message, code)."""
+        return [tuple(w) for w in self.state.get("warnings", ())]
+
+    def pages(self) -> int:
+        return self.state.get("pages", 0)
+
+    def why(self) -> list[str]:
+        """Why this build runs (``ketab build -v``)."""
+        if self.cache is None:
+            return []
+        if self.cache.reset_reason:
+            return [f"clean build: {self.cache.reset_reason}"]
+        before, now = self.state.get("inputs", {}), self.inputs
+        if not before:
+            return ["no previous build recorded"]
+        lines = []
+        old, new = before.get("manuscript", {}), now["manuscript"]
+        for name in sorted(set(old) | set(new)):
+            if name not in old:
+                lines.append(f"{name}: new")
+            elif name not in new:
+                lines.append(f"{name}: removed")
+            elif old[name] != new[name]:
+                lines.append(f"{name}: changed")
+        for kind in ("templates", "fonts", "formats"):
+            if before.get(kind) != now.get(kind):
+                lines.append(f"{kind} changed")
+        if not lines:
+            lines.append("outputs missing or modified since the last build")
+        return lines
+
+    def record(self, warnings, pages: int, outputs: dict) -> None:
+        """Remember this build: its inputs, warnings, page count and the digests of what it wrote."""
+        if self.cache is None:
+            return
+        self.cache.save_state({
+            "inputs": self.inputs,
+            "warnings": [[d.path, d.line, d.severity.value, d.message, d.code] for d in warnings],
+            "pages": pages,
+            # names, not paths: a copied output folder is checked against its own files
+            "outputs_by_format": {k: Path(v).name for k, v in outputs.items()},
+            "outputs": {Path(p).name: file_digest(p) for p in outputs.values()},
+        })

@@ -16,6 +16,7 @@ from typing import Callable
 from ketab import yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import Language, default_direction, known_languages, label_key
+from ketab.persian.lint import LintConfig, LintConfigError
 
 TRIMS_MM = {
     "raqi": (145.0, 215.0),  # رقعی
@@ -27,9 +28,9 @@ TRIMS_MM = {
     "us-trade": (152.4, 228.6),  # 6 × 9 in
 }
 
-GENERATED_KINDS = ("chronology", "sources", "index")
+GENERATED_KINDS = ("chronology", "sources", "index", "glossary", "abbreviations")
 CHAPTER_KINDS = ("frontmatter", "chapter", "appendix", "backmatter")
-ROLES = ("author", "editor", "translator", "compiler", "publisher", "illustrator")
+ROLES = ("author", "editor", "translator", "compiler", "publisher", "illustrator", "typesetter", "cover-designer")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ class BookConfig:
     signature: int = 16
     caliper: float = 0.1
     lint: dict = field(default_factory=dict)
+    isbn: str | None = None
+    """ISBN-13 (digits only), checked; None when the book has none (nothing is invented)."""
+    place: str | None = None
+    print_run: int | None = None
     lines: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -209,6 +214,23 @@ def _creators(v):
     return tuple(out)
 
 
+def _isbn(v):
+    from stdnum import isbn
+    from stdnum.exceptions import ValidationError
+
+    try:
+        digits = isbn.validate(str(v), convert=True)  # an ISBN-10 becomes its ISBN-13
+    except ValidationError as exc:
+        raise Invalid(f"{v!r} is not a valid ISBN: {exc}") from None
+    return digits
+
+
+def _count(v):
+    if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+        return v
+    raise Invalid("expected a whole number of copies")
+
+
 def _lint(v):
     if not isinstance(v, dict):
         raise Invalid("expected a mapping such as {profile: dari, disable: [fa-zwnj-he]}")
@@ -239,28 +261,82 @@ SCHEMA: dict[str, Key] = {
     "signature": Key("Print page count is padded to a multiple of this (default 16).", _signature),
     "caliper": Key("Paper thickness per leaf in mm, for the spine width (default 0.1).", _number(0.03, 1)),
     "lint": Key("Linter settings for the whole book: {profile: dari|iranian, disable: [codes]}.", _lint),
+    "isbn": Key("ISBN-13 of this edition, when it has one (the identity page and the back cover's barcode).", _isbn),
+    "place": Key("Place of publication, for the identity page.", _text),
+    "print_run": Key("Number of copies printed (شمارگان), for the identity page.", _count),
     "chapters": Key("Reading order: paths relative to the manuscript folder, or {generate: …}.", _chapters, True),
 }
+
+
+def read_book_yaml(path: Path, diags: Collector) -> yamlnodes.LocatedYaml | None:
+    """``book.yaml`` decoded and parsed into a mapping with the line of every key, or None after an error.
+
+    The one reader of the file: the build (:func:`load_config`) and ``ketab lint`` (:func:`lint_settings`)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
+        return None
+    before = len(diags.errors)
+    text = decode_text(raw, path, diags)
+    if len(diags.errors) > before:
+        return None
+    try:
+        doc = yamlnodes.load(text)
+    except yamlnodes.YamlSyntaxError as exc:
+        diags.error(path, exc.line, exc.message, "config.syntax")
+        return None
+    if not isinstance(doc.value, dict):
+        diags.error(path, 1, "book.yaml must be a mapping of keys to values", "config.type")
+        return None
+    return doc
+
+
+def book_lint(language: Language, mapping, path: Path, line: int, diags: Collector) -> LintConfig:
+    """The book's linter settings: its ``lint:`` mapping on top of the profile its language implies."""
+    base = LintConfig(language.lint_profile)
+    if not mapping:
+        return base
+    try:
+        return LintConfig.from_mapping(mapping, base=base)
+    except LintConfigError as exc:
+        diags.error(path, line, f"lint: {exc}", "config.value")
+        return base
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    """What ``ketab lint`` needs of a book.yaml, read as the build reads it (the rest need not be valid)."""
+
+    lint: LintConfig
+    chapters: tuple[ChapterRef, ...] | None
+    """The reading order, when book.yaml has a valid one."""
+
+
+def lint_settings(path: Path, diags: Collector) -> LintSettings:
+    """The linter settings and reading order of ``book.yaml``, with the build's parsers and defaults."""
+    doc = read_book_yaml(path, diags)
+    if doc is None:
+        return LintSettings(LintConfig(), None)
+    values = {}
+    for key in ("language", "direction", "lint", "chapters"):
+        if key in doc.value:
+            try:
+                values[key] = SCHEMA[key].parse(doc.value[key])
+            except Invalid as exc:
+                diags.error(path, doc.line(key), f"{key}: {exc}", "config.value")
+    tag = values.get("language", "")
+    language = Language(tag, values.get("direction") or default_direction(tag or "en"))
+    lint = book_lint(language, values.get("lint"), path, doc.line("lint"), diags)
+    chapters = _chapter_refs(values["chapters"], doc, path, diags) if "chapters" in values else None
+    return LintSettings(lint, chapters)
 
 
 def load_config(path: Path) -> tuple[BookConfig, list]:
     """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem."""
     diags = Collector()
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
-        diags.raise_if_errors()
-    text = decode_text(raw, path, diags)
+    doc = read_book_yaml(path, diags)
     diags.raise_if_errors()
-    try:
-        doc = yamlnodes.load(text)
-    except yamlnodes.YamlSyntaxError as exc:
-        diags.error(path, exc.line, exc.message, "config.syntax")
-        diags.raise_if_errors()
-    if not isinstance(doc.value, dict):
-        diags.error(path, 1, "book.yaml must be a mapping of keys to values", "config.type")
-        diags.raise_if_errors()
 
     values = {}
     for key, value in doc.value.items():
@@ -311,8 +387,8 @@ def _chapter_refs(entries, doc, path, diags) -> tuple[ChapterRef, ...]:
             except Invalid as exc:
                 diags.error(path, line, f"{entry['generate']}: {exc}", "config.value")
                 continue
-            if entry["generate"] == "chronology" and not data:
-                diags.error(path, line, "a chronology needs `data:` (a YAML file of events)", "config.value")
+            if entry["generate"] in ("chronology", "glossary", "abbreviations") and not data:
+                diags.error(path, line, f"a {entry['generate']} needs `data:` (a YAML file)", "config.value")
                 continue
             if data and (Path(data).is_absolute() or ".." in Path(data).parts or "\x00" in data):
                 diags.error(path, line, f"data path {data!r} must stay inside the manuscript folder", "config.path")

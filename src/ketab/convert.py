@@ -13,7 +13,7 @@ import html as htmllib
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pypandoc
@@ -25,13 +25,17 @@ from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
+from ketab.register import mark_names
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
 PANDOC_ARGS = ("--wrap=none", "--eol=lf", f"--lua-filter={FILTER}")
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
-_ALLOWED_TAGS_DROP = ("script", "iframe", "object", "embed", "form", "input", "button", "textarea", "select", "style", "link", "meta", "base", "frame", "frameset", "applet", "audio", "video", "source")
+_ALLOWED_TAGS_DROP = (
+    "script", "iframe", "object", "embed", "form", "input", "button", "textarea", "select", "style", "link", "meta", "base",
+    "frame", "frameset", "applet", "audio", "video", "source",
+)
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,9 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
             continue
         converted.append(read_html(chapter, body, result, manuscript, diags))
     check_references(converted, diags)
+    from ketab.generate import check_chronology_quotes  # generate imports this module
+
+    check_chronology_quotes(manuscript, converted, diags)
     diags.raise_if_errors()
     return tuple(converted), tuple(diags.items)
 
@@ -132,91 +139,123 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     language = manuscript.config.language
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _sanitize(root)
-    line = _line_finder(body, chapter.body_line)
-    style = pdates.DateStyle.for_language(language.tag)
-
-    headings, notes, marks, anchors, links, images, blocks, sections = [], 0, [], [], [], [], 0, 0
+    if not chapter.generate:
+        mark_names(root, manuscript.register)  # every mention of a registered name goes into the index
+    walk = _Walk(chapter, manuscript, diags, _line_finder(body, chapter.body_line), pdates.DateStyle.for_language(language.tag))
     for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+        if isinstance(el.tag, str):
+            walk.visit(el)
+    _separate_adjacent_notes(root, language.list_separator)
+    return _converted(chapter, root, walk, language.tag)
+
+
+BLOCKS = ("p", "li", "dt", "blockquote", "figure")
+"""Blocks that get an id (the EPUB's page-list anchors: where print pages begin)."""
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+@dataclass
+class _Walk:
+    """What one pass over a chapter's HTML numbers, rewrites and collects."""
+
+    chapter: Chapter
+    manuscript: Manuscript
+    diags: Collector
+    line: object
+    """Markdown text → its line in the chapter file."""
+    style: object
+    """How dates are written in the book's language."""
+    notes: int = 0
+    blocks: int = 0
+    sections: int = 0
+    marks: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+    images: list = field(default_factory=list)
+
+    def visit(self, el) -> None:
         classes = (el.get("class") or "").split()
         if el.tag == "pre":
             el.set("dir", "ltr")  # code reads left to right in any book
-        if el.tag in ("p", "li", "dt", "blockquote", "figure") and not el.get("id"):
-            blocks += 1
-            el.set("id", f"{chapter.id}-p{blocks}")  # page-list anchors: where print pages begin
-        if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            sections += 1
+        if el.tag in BLOCKS and not el.get("id"):
+            self.blocks += 1
+            el.set("id", f"{self.chapter.id}-p{self.blocks}")
+        if el.tag in HEADINGS:
+            self.sections += 1
             if not el.get("id"):
-                el.set("id", f"{chapter.id}-s{sections}")
+                el.set("id", f"{self.chapter.id}-s{self.sections}")
             el.set("data-level", el.tag[1])
         if el.tag == "span" and "note" in classes:
-            notes += 1
-            el.set("id", f"{chapter.id}-n{notes}")
-            el.set("data-n", str(notes))
-            kind = el.attrib.pop("kind", None) or el.get("data-kind") or "author"
-            el.set("data-kind", kind)
-            suffix = {"translator": language.labels.translator_note, "editor": language.labels.editor_note}.get(kind)
-            if suffix:
-                tail = etree.SubElement(el, "span", {"class": "note-sign"})
-                tail.text = suffix
-                tail.tail = None
-                # one space between the note's text and its sign
-                prev = tail.getprevious()
-                if prev is not None:
-                    prev.tail = (prev.tail or "").rstrip() + " "
-                else:
-                    el.text = (el.text or "").rstrip() + " "
+            self.note(el)
         elif el.tag == "span" and ("shamsi" in classes or "miladi" in classes):
-            kind = "shamsi" if "shamsi" in classes else "miladi"
-            text = el.text_content()
-            try:
-                rendered = pdates.render_date(text, kind, style)
-            except pdates.DateError as exc:
-                diags.error(chapter.path, line(text), f"date [{text}]{{.{kind}}}: {exc.message}", "date.invalid")
-                continue
-            new = lxml_html.fragment_fromstring(rendered.html())
-            new.tail = el.tail
-            el.getparent().replace(el, new)
+            self.date(el, "shamsi" if "shamsi" in classes else "miladi")
         elif el.tag == "span" and "idx" in classes:
-            mark_id = f"{chapter.id}-x{len(marks) + 1}"
-            entry = el.attrib.pop("entry", None) or el.get("data-entry") or el.text_content()
-            el.set("data-entry", entry)
-            el.set("id", el.get("id") or mark_id)
-            marks.append(IndexMark(el.get("id"), " ".join(entry.split())))
+            self.index_mark(el)
         elif el.tag == "img":
-            image = _check_image(el, chapter, manuscript, line, diags)
+            image = _check_image(el, self.chapter, self.manuscript, self.line, self.diags)
             if image:
-                images.append(image)
+                self.images.append(image)
         if el.tag == "a" and (el.get("href") or "").startswith("#"):
-            links.append(el.get("href")[1:])
+            self.links.append(el.get("href")[1:])
             el.set("class", " ".join(classes + ["xref"]))
-    _separate_adjacent_notes(root, "،" if language.is_rtl else ",")
-    anchors.extend([chapter.id, f"{chapter.id}-title"])  # the template's section and heading
-    for el in root.iter():
-        if isinstance(el.tag, str) and el.get("id"):
-            anchors.append(el.get("id"))
+
+    def note(self, el) -> None:
+        self.notes += 1
+        el.set("id", f"{self.chapter.id}-n{self.notes}")
+        el.set("data-n", str(self.notes))
+        kind = el.attrib.pop("kind", None) or el.get("data-kind") or "author"
+        el.set("data-kind", kind)
+        labels = self.manuscript.config.language.labels
+        suffix = {"translator": labels.translator_note, "editor": labels.editor_note}.get(kind)
+        if suffix:
+            tail = etree.SubElement(el, "span", {"class": "note-sign"})
+            tail.text = suffix
+            tail.tail = None
+            # one space between the note's text and its sign
+            prev = tail.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "").rstrip() + " "
+            else:
+                el.text = (el.text or "").rstrip() + " "
+
+    def date(self, el, kind: str) -> None:
+        text = el.text_content()
+        try:
+            rendered = pdates.render_date(text, kind, self.style, el.get("data-supplied"))
+        except pdates.DateError as exc:
+            self.diags.error(self.chapter.path, self.line(text), f"date [{text}]{{.{kind}}}: {exc.message}", "date.invalid")
+            return
+        new = lxml_html.fragment_fromstring(rendered.html())
+        new.tail = el.tail
+        el.getparent().replace(el, new)
+
+    def index_mark(self, el) -> None:
+        mark_id = f"{self.chapter.id}-x{len(self.marks) + 1}"
+        entry = el.attrib.pop("entry", None) or el.get("data-entry") or el.text_content()
+        el.set("data-entry", entry)
+        el.set("id", el.get("id") or mark_id)
+        self.marks.append(IndexMark(el.get("id"), " ".join(entry.split())))
+
+
+def _converted(chapter: Chapter, root, walk: _Walk, tag: str) -> ConvertedChapter:
+    """The walked chapter as a ConvertedChapter: its anchors, blocks and headings, localised."""
+    anchors = [chapter.id, f"{chapter.id}-title"]  # the template's section and heading
+    anchors += [el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")]
     blocks_in_order = [chapter.id] + [
-        el.get("id") for el in root.iter("p", "li", "dt", "blockquote", "figure", "h1", "h2", "h3", "h4", "h5", "h6")
+        el.get("id") for el in root.iter(*BLOCKS, *HEADINGS)
         if el.get("id") and not any("note" in (a.get("class") or "").split() for a in el.iterancestors())
     ]
-    for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
-        headings.append(Heading(int(h.tag[1]), h.get("id"), " ".join(h.text_content().split()), inner_html(h)))
-
-    body_html = inner_html(root)
-    body_html = bidi.localize_html(body_html, language.tag)
-    title_html = bidi.isolate_text(chapter.title, language.tag) if chapter.title else ""
+    headings = [Heading(int(h.tag[1]), h.get("id"), " ".join(h.text_content().split()), inner_html(h)) for h in root.iter(*HEADINGS)]
     return ConvertedChapter(
         chapter=chapter,
-        html=body_html,
-        headings=tuple(Heading(h.level, h.id, h.text, bidi.localize_html(h.html, language.tag)) for h in headings),
-        notes=notes,
-        index_marks=tuple(marks),
+        html=bidi.localize_html(inner_html(root), tag),
+        headings=tuple(Heading(h.level, h.id, h.text, bidi.localize_html(h.html, tag)) for h in headings),
+        notes=walk.notes,
+        index_marks=tuple(walk.marks),
         anchors=tuple(anchors),
         blocks=tuple(blocks_in_order),
-        links=tuple(links),
-        images=tuple(images),
-        title_html=title_html,
+        links=tuple(walk.links),
+        images=tuple(walk.images),
+        title_html=bidi.isolate_text(chapter.title, tag) if chapter.title else "",
     )
 
 

@@ -16,6 +16,7 @@ from ketab import yamlnodes
 from ketab.diagnostics import BuildError, Collector, Diagnostic
 from ketab.persian import dates as pdates
 from ketab.persian.lint import LintConfig, LintConfigError, lint_markdown
+from ketab.register import Register, parse_register
 
 FRONT_MATTER_KEYS = {
     "title": "The chapter's title (required).",
@@ -85,6 +86,8 @@ class Manuscript:
     chapters: tuple[Chapter, ...]
     sources: tuple[SourceRecord, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
+    register: Register = Register(None)
+    """The register of names that drives the index (``{generate: index, data: …}``), empty if none."""
 
     def source_number(self, source_id: str) -> int | None:
         """The source's number as the book shows it: its place (from 1) in id order.
@@ -101,11 +104,7 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
     config, warnings = cfg.load_config(root / "book.yaml")
     diags = Collector()
     diags.extend(warnings)
-    try:
-        book_lint = LintConfig.from_mapping(config.lint, base=_default_lint(config)) if config.lint else _default_lint(config)
-    except LintConfigError as exc:
-        diags.error(config.path, config.lines.get(("lint",), 1), f"lint: {exc}", "config.value")
-        book_lint = _default_lint(config)
+    book_lint = cfg.book_lint(config.language, config.lint, config.path, config.lines.get(("lint",), 1), diags)
     chapters = []
     for number, ref in enumerate(config.chapters, start=1):
         if ref.generate:
@@ -116,20 +115,67 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
             chapters.append(chapter)
     _check_unique_ids(chapters, diags)
     sources = _load_sources(root, diags)
+    register = load_register(root, config.chapters, config.path, diags)
+    _lint_book(chapters, register, book_lint, diags, strict)
     known = {s.id for s in sources}
     for ch in chapters:
         if ch.source and ch.source not in known:
             diags.error(ch.path, 1, f"source {ch.source!r} has no record in sources/", "chapter.source")
     diags.raise_if_errors()
-    return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items))
+    return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items), register)
 
 
-def _default_lint(config: cfg.BookConfig) -> LintConfig:
-    return LintConfig(profile="dari" if config.language.tag.lower() in ("fa-af", "prs") else "iranian")
+def _lint_book(chapters, register: Register, book_lint: LintConfig, diags: Collector, strict: bool) -> None:
+    """The linter's book-wide rules (one spelling per word, the register's spellings of names)."""
+    written = [ch for ch in chapters if not ch.generate]
+    texts = [(ch.path, "\n" * (ch.body_line - 1) + ch.body) for ch in written]  # lines as in the file
+    lint_book_texts(texts, register, book_lint, diags, strict)
+
+
+def lint_book_texts(texts, register: Register, book_lint: LintConfig, diags: Collector, strict: bool = False) -> None:
+    """The book-wide rules over ``(path, text)`` of every chapter, for the build and for ``ketab lint``."""
+    from ketab.persian.lint.book import book_findings
+
+    paths = {str(p): p for p, _ in texts}
+    report = diags.error if strict else diags.warning
+    for f in book_findings([(str(p), t) for p, t in texts], register.rejected(), book_lint.disabled):
+        report(paths[f.path], f.line, f"{f.message} (column {f.col})", f"lint.{f.code}")
+
+
+def load_data_file(root: Path, rel: str, diags: Collector, what: str, line_in_config: int = 1, config_path=None):
+    """A YAML data file of the manuscript (chronology, register, glossary…) as located YAML, or None with the
+    problem reported: ``what`` is the diagnostic code's prefix."""
+    path = safe_path(root, rel)
+    try:
+        found = path is not None and path.is_file()
+    except OSError:  # e.g. a file name too long
+        found = False
+    if not found:
+        diags.error(config_path or root / "book.yaml", line_in_config, f"{what} data {rel!r} not found", f"{what}.missing")
+        return None
+    before = len(diags.errors)
+    text = cfg.decode_text(path.read_bytes(), path, diags)
+    if len(diags.errors) > before:
+        return None
+    try:
+        return yamlnodes.load(text)
+    except yamlnodes.YamlSyntaxError as exc:
+        diags.error(path, exc.line, exc.message, f"{what}.syntax")
+        return None
+
+
+def load_register(root: Path, chapters, config_path: Path, diags: Collector) -> Register:
+    """The register of names the reading order's index names (``{generate: index, data: …}``), or an empty one."""
+    ref = next((r for r in chapters if r.generate == "index" and r.data), None)
+    if ref is None:
+        return Register(None)
+    doc = load_data_file(root, ref.data, diags, "register", ref.line, config_path)
+    return parse_register(doc, root / ref.data, diags) if doc is not None else Register(None)
 
 
 def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
-    default_title = {"chronology": labels.chronology, "sources": labels.sources, "index": labels.index}[ref.generate]
+    default_title = {"chronology": labels.chronology, "sources": labels.sources, "index": labels.index,
+                     "glossary": labels.glossary, "abbreviations": labels.abbreviations}[ref.generate]
     return Chapter(
         number=number,
         id=ref.generate,
@@ -177,16 +223,9 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
     chapter_id = str(meta.value.get("id") or _id_from_path(path))
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chapter_id):
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
-    lint = book_lint
-    if isinstance(meta.value.get("lint"), dict):
-        try:
-            lint = LintConfig.from_mapping(meta.value["lint"], base=book_lint)
-        except LintConfigError as exc:
-            diags.error(path, meta.line("lint"), f"lint: {exc}", "front-matter.value")
+    lint = chapter_lint(meta, book_lint, path, diags)
     check_body(body, body_line, path, config, diags)
-    report = diags.error if strict else diags.warning  # the editorial linter, on the text just read
-    for finding in lint_markdown(text, str(path), lint):
-        report(path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
+    lint_text(text, path, lint, diags, strict)
     source = meta.value.get("source")
     return Chapter(
         number=number,
@@ -225,6 +264,24 @@ def safe_path(root: Path, rel: str) -> Path | None:
     if not target.is_relative_to(base):
         return None
     return target
+
+
+def chapter_lint(meta: yamlnodes.LocatedYaml, book_lint: LintConfig, path: Path, diags: Collector) -> LintConfig:
+    """A chapter's linter settings: its front matter's ``lint:`` on top of the book's."""
+    if not isinstance(meta.value.get("lint"), dict):
+        return book_lint
+    try:
+        return LintConfig.from_mapping(meta.value["lint"], base=book_lint)
+    except LintConfigError as exc:
+        diags.error(path, meta.line("lint"), f"lint: {exc}", "front-matter.value")
+        return book_lint
+
+
+def lint_text(text: str, path: Path, lint: LintConfig, diags: Collector, strict: bool = False) -> None:
+    """The editorial linter's findings on a chapter's text: warnings (errors when ``strict``)."""
+    report = diags.error if strict else diags.warning
+    for finding in lint_markdown(text, str(path), lint):
+        report(path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
 
 
 def split_front_matter(text: str, path: Path, diags: Collector):

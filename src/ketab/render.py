@@ -98,13 +98,39 @@ def common_context(book: Book) -> dict:
         "labels": book.language.labels,
         "roles": creator_roles(book),
         "date_text": book.language.digits(book.config.date[:4]) if book.config.date else "",
-        "identifier_label": "شناسه" if book.language.primary in ("fa", "prs") else "Identifier",
+        "identifier_label": book.language.labels.identifier,
+        **identity_facts(book),
     }
+
+
+def identity_facts(book: Book) -> dict:
+    """What the identity page prints beyond book.yaml's plain texts: the edition with its year in both
+    calendars for a book in a solar-Hijri language («چاپ نخست، ۱۴۰۵ (۲۰۲۶)»), the ISBN hyphenated as
+    given, the print run in the book's digits, and the identifier only when it means something to a reader
+    (a UUID is the EPUB's business, not the reader's)."""
+    from persiantools.jdatetime import JalaliDate
+    from stdnum import isbn as stdnum_isbn
+
+    cfg, lang = book.config, book.language
+    sep = lang.list_separator + " "
+    year = ""
+    if cfg.date:
+        gregorian = cfg.date_value.year
+        try:
+            solar = JalaliDate.to_jalali(cfg.date_value).year if lang.solar_hijri else None
+        except (ValueError, OverflowError):  # a date before the solar Hijri era has no solar year
+            solar = None
+        year = lang.digits(f"{solar} ({gregorian})" if solar else str(gregorian))
+    edition = sep.join(x for x in (cfg.edition, year) if x)
+    identifier = None if cfg.identifier.lower().startswith("urn:uuid:") or cfg.isbn else cfg.identifier
+    isbn = stdnum_isbn.format(cfg.isbn) if cfg.isbn else None  # hyphenated by the registration-group ranges
+    return {"edition_text": edition, "isbn_text": isbn, "identifier_text": identifier,
+            "print_run_text": lang.digits(f"{cfg.print_run:,}".replace(",", "٬" if lang.is_rtl else ",")) if cfg.print_run else ""}
 
 
 def creator_roles(book: Book) -> list[tuple[str, str]]:
     """[(role, «name، name»)] in the order roles first appear in book.yaml."""
-    sep = "، " if book.language.primary in ("fa", "prs", "ar") else ", "
+    sep = book.language.list_separator + " "
     grouped: dict[str, list[str]] = {}
     for c in book.config.creators:
         grouped.setdefault(c.role, []).append(c.name)
@@ -141,8 +167,9 @@ def print_front_html(book: Book, templates: Path, contents: list[dict], bodies: 
 
 def print_index_html(book: Book, templates: Path, entries: list[dict], title: str, part_id: str) -> str:
     env = environment(templates)
-    sep = "،" if book.language.primary in ("fa", "prs", "ar") else ","
-    return env.get_template("print/index.html.j2").render(**common_context(book), entries=entries, title=title, sep=sep, part_id=part_id)
+    sep = book.language.list_separator
+    return env.get_template("print/index.html.j2").render(**common_context(book), entries=entries, title=title, sep=sep, part_id=part_id,
+                                                       see=book.language.labels.see)
 
 
 def blank_html(book: Book, templates: Path) -> str:

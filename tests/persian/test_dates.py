@@ -236,3 +236,51 @@ def test_gregorian_solar_round_trip(day):
     back = render_date(solar, "shamsi", DARI)
     assert back.iso == day.isoformat()
     assert back.gloss == there.text
+
+
+@pytest.mark.parametrize(
+    "body, text, gloss",
+    [
+        # The editorial review's three: a season or part of a year is the Gregorian year it falls in.
+        ("بهار 1358", "بهار ۱۳۵۸", "۱۹۷۹"),
+        ("خزان ۱۳۶۹", "خزان ۱۳۶۹", "۱۹۹۰"),
+        ("اواخر 1353", "اواخر ۱۳۵۳", "۱۹۷۵"),
+        ("پاییز 1369", "پاییز ۱۳۶۹", "۱۹۹۰"),
+        ("تابستان 1380", "تابستان ۱۳۸۰", "۲۰۰۱"),
+        # Winter runs 22 December to 20 March: nine tenths of it lie in the next Gregorian year.
+        ("زمستان 1358", "زمستان ۱۳۵۸", "۱۹۸۰"),
+        ("اوایل 1360", "اوایل ۱۳۶۰", "۱۹۸۱"),
+        ("خزان سال 1369", "خزان سال ۱۳۶۹", "۱۹۹۰"),
+        ("پایان سال 1349", "پایان سال ۱۳۴۹", "۱۹۷۱"),
+    ],
+)
+def test_seasons_and_parts_of_a_year_gloss_the_gregorian_year_they_fall_in(body, text, gloss):
+    r = render_date(body, "shamsi", DARI)
+    assert (r.text, r.gloss) == (text, gloss)
+    # Not the span of the whole solar year, which a bare year gives.
+    assert render_date(body.split()[-1], "shamsi", DARI).gloss != gloss
+
+
+def test_seasons_in_an_english_book():
+    r = render_date("Spring 1358", "shamsi", ENGLISH)
+    assert (r.text, r.gloss) == ("Spring 1358 SH", "1979")
+
+
+def test_an_unknown_word_before_a_year_is_still_an_error():
+    with pytest.raises(DateError, match="unknown month name"):
+        render_date("بهاری 1358", "shamsi", DARI)
+
+
+@pytest.mark.parametrize("body, supplied, text", [
+    ("11 جدی 1372", "year", "۱۱ جدی [۱۳۷۲]"),
+    ("11 جدی 1372", "day", "[۱۱] جدی ۱۳۷۲"),
+    ("11 جدی 1372", "month", "۱۱ [جدی] ۱۳۷۲"),
+])
+def test_a_part_the_editor_supplied_stands_in_brackets(body, supplied, text):
+    r = render_date(body, "shamsi", DARI, supplied)
+    assert r.text == text and r.gloss == render_date(body, "shamsi", DARI).gloss
+
+
+def test_the_supplied_markup_is_found_as_a_date():
+    (mark,) = find_date_markups("در [11 جدی 1372]{.shamsi supplied=year} بود")
+    assert mark.body == "11 جدی 1372"

@@ -1,6 +1,5 @@
 """The editorial linter: every rule flags what it should and only that; fixes are safe and idempotent."""
 
-import io
 import re
 
 import pytest
@@ -15,7 +14,6 @@ from ketab.persian.lint import (
     LintConfigError,
     fix_markdown,
     lint_markdown,
-    lint_paths,
 )
 
 ZWNJ = "\u200c"
@@ -39,6 +37,8 @@ FLAGGED = [
     ("fa-zwnj-double", "iranian", f"کتاب{ZWNJ}{ZWNJ}ها"),
     ("fa-zwnj-stray", "iranian", f"کتاب{ZWNJ} ها"),
     ("fa-zwnj-stray", "dari", f"{ZWNJ}کتاب و کتاب{ZWNJ}، و"),
+    ("fa-zwnj-nonjoining", "iranian", f"بار{ZWNJ}ها و نیرو{ZWNJ}ها"),
+    ("fa-zwnj-nonjoining", "dari", f"کشور{ZWNJ}های همسایه"),
     ("fa-zwnj-mi", "iranian", "او به خانه می رود"),
     ("fa-zwnj-mi", "dari", "تدریس می شد"),
     ("fa-zwnj-mi", "iranian", "این کار نمیشود"),
@@ -94,6 +94,7 @@ CLEAN = [
     ("fa-tatweel", "iranian", "سال ۱۳۳۲ هـ.ش. بود"),
     ("fa-zwnj-double", "iranian", f"کتاب{ZWNJ}ها"),
     ("fa-zwnj-stray", "iranian", f"کتاب{ZWNJ}ها و **خانه**{ZWNJ}ها"),
+    ("fa-zwnj-nonjoining", "iranian", f"بارها و نیروها و کتاب{ZWNJ}ها و خانه{ZWNJ}ها و می{ZWNJ}رود"),
     ("fa-zwnj-mi", "iranian", f"او می{ZWNJ}رود و نمی{ZWNJ}شود"),
     ("fa-zwnj-mi", "dari", "در ۱۵ می ۱۹۸۲ و ماه می گذشته و در می و جون"),
     ("fa-zwnj-mi", "iranian", "میدان و میوه و میز و میدانی بزرگ"),
@@ -292,7 +293,6 @@ def test_fix_never_changes_latin_runs_or_urls(before, latin, after):
 @settings(max_examples=100, deadline=None)
 @given(_SOUP)
 def test_positions_point_inside_the_text(text):
-    lines = text.splitlines() or [""]
     for f in lint_markdown(text, "x.md", LintConfig()):
         assert 1 <= f.line <= len(text.split("\n"))
         assert f.col >= 1
@@ -322,114 +322,6 @@ def test_config_errors_are_reported_together():
     assert len(caught.value.problems) == 4
     with pytest.raises(ValueError):
         LintConfig.from_mapping(["fa-yeh"])
-
-
-# ---------------------------------------------------------------------------------------------------------
-# lint_paths: the ``ketab lint`` command
-
-
-@pytest.fixture
-def book(tmp_path):
-    root = tmp_path / "manuscript"
-    (root / "chapters").mkdir(parents=True)
-    (root / "book.yaml").write_text("title: کتاب\nlint:\n  profile: dari\n  disable: [fa-repeat]\n", "utf-8")
-    (root / "chapters" / "02.md").write_text("---\ntitle: دو\n---\n\nنامه یی و زنده‌گی و که که.\n", "utf-8")
-    (root / "chapters" / "01.md").write_text("# یک\n\nمتن.\n", "utf-8")
-    return root
-
-
-def run(paths, **kw):
-    out = io.StringIO()
-    code = lint_paths([str(p) for p in paths], out=out, **kw)
-    return code, out.getvalue()
-
-
-def test_book_config_from_book_yaml(book):
-    assert run([book]) == (0, "")
-
-
-def test_profile_option_overrides_the_book(book):
-    code, out = run([book], profile="iranian")
-    assert code == 1
-    chapter = book / "chapters" / "02.md"
-    assert out.splitlines() == [
-        f"{chapter}:5:1: fa-zwnj-he: «نامه یی»: the Iranian profile writes «نامه‌ای»",
-        f"{chapter}:5:11: fa-he-gi: «زنده‌گی»: the Iranian profile writes «زندگی»",
-    ]
-
-
-def test_chapter_front_matter_overrides_the_book(book):
-    chapter = book / "chapters" / "03.md"
-    chapter.write_text("---\nlint:\n  profile: iranian\n  fa-repeat: true\n---\n\nنامه یی که که\n", "utf-8")
-    code, out = run([chapter])
-    assert code == 1
-    assert [line.split(": ")[1] for line in out.splitlines()] == ["fa-zwnj-he", "fa-repeat"]
-
-
-def test_explicit_book_config_wins(book):
-    code, out = run([book], book_config=LintConfig("iranian"))
-    assert code == 1 and "fa-repeat" in out
-
-
-def test_folders_are_linted_in_sorted_order(book):
-    for name in ("02.md", "01.md"):
-        (book / "chapters" / name).write_text("روستاي\n", "utf-8")
-    (book / "chapters" / "sub").mkdir()
-    (book / "chapters" / "sub" / "00.md").write_text("روستاي\n", "utf-8")
-    (book / "chapters" / ".hidden").mkdir()
-    (book / "chapters" / ".hidden" / "x.md").write_text("روستاي\n", "utf-8")
-    code, out = run([book / "chapters"])
-    names = [line.split(":")[0] for line in out.splitlines()]
-    assert code == 1
-    assert names == [str(book / "chapters" / n) for n in ("01.md", "02.md", "sub/00.md")]
-
-
-def test_a_book_folder_means_its_chapter_list(book):
-    (book / "book.yaml").write_text(
-        "language: fa-AF\nchapters:\n  - chapters/02.md\n  - {generate: index}\n  - chapters/01.md\n"
-        "  - chapters/09.md\n", "utf-8")
-    (book / "sources").mkdir()
-    (book / "sources" / "REPORT.md").write_text("روستاي 1\n", "utf-8")
-    (book / "chapters" / "01.md").write_text("روستاي\n", "utf-8")
-    code, out = run([book], fix=True)
-    assert code == 1
-    # language fa-AF: the Dari profile; listed chapters in reading order; the report is not touched.
-    assert [line.split(": ")[:2] for line in out.splitlines()] == [
-        [f"{book / 'chapters' / '02.md'}:5:24", "fa-repeat"],
-        [f"{book / 'chapters' / '09.md'}:1:1", "io"],
-    ]
-    assert (book / "chapters" / "01.md").read_text("utf-8") == "روستای\n"
-    assert (book / "sources" / "REPORT.md").read_text("utf-8") == "روستاي 1\n"
-
-
-def test_fix_writes_the_file_and_reports_only_what_remains(book):
-    chapter = book / "chapters" / "01.md"
-    chapter.write_text("سال 1953 در روستاي جنگلك\n", "utf-8")
-    assert run([chapter], fix=True) == (0, "")
-    assert chapter.read_text("utf-8") == "سال ۱۹۵۳ در روستای جنگلک\n"
-    chapter.write_text('سال 1953 گفت "سلام"\n', "utf-8")
-    code, out = run([chapter], fix=True)
-    assert code == 1
-    assert chapter.read_text("utf-8") == 'سال ۱۹۵۳ گفت "سلام"\n'
-    assert [line.split(": ")[1] for line in out.splitlines()] == ["fa-latin-quote", "fa-latin-quote"]
-
-
-def test_files_that_are_not_utf8_give_a_finding(book):
-    chapter = book / "chapters" / "01.md"
-    chapter.write_bytes("سطر\nمتن ".encode("utf-8") + b"\xff\xfe rest")
-    code, out = run([chapter], fix=True)
-    assert code == 1
-    assert out == f"{chapter}:2:5: encoding: not UTF-8: byte 0xff at offset 14\n"
-    assert chapter.read_bytes().endswith(b"\xff\xfe rest")
-
-
-def test_missing_path_and_bad_config(book, tmp_path):
-    code, out = run([tmp_path / "nope.md"])
-    assert code == 1 and out == f"{tmp_path / 'nope.md'}:1:1: io: no such file or folder\n"
-    (book / "book.yaml").write_text("title: x\n\nlint:\n  profile: afghan\n", "utf-8")
-    code, out = run([book])
-    assert code == 1
-    assert out.startswith(f"{book / 'book.yaml'}:3:1: config: lint.profile: unknown profile 'afghan'")
 
 
 def test_finding_str():

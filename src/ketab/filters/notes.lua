@@ -18,3 +18,13 @@ function Note(el)
   end
   return pandoc.Span(inlines, pandoc.Attr("", { "note" }, { { "kind", kind } }))
 end
+
+-- An editor's insertion, [words]{.ins}, stands in square brackets in every format (the brackets are text,
+-- so the PDFs, the EPUB and every other writer show them alike; bidi mirrors them in a right-to-left line).
+function Span(el)
+  if el.classes:includes("ins") then
+    el.content:insert(1, pandoc.Str("["))
+    el.content:insert(pandoc.Str("]"))
+    return el
+  end
+end

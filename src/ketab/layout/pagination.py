@@ -87,7 +87,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
         jobs.append((link_across_units(html, book, {part.id}), content_css))
     front_bodies = {p.id: with_xref_pages(p.converted.html, folios, lang) for p in book.front}
     html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
-    counter = "abjad" if lang.primary in ("fa", "prs") else "lower-roman"
+    counter = lang.front_counter
     style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
     jobs.append((link_across_units(html, book, {p.id for p in book.front}), render.print_css(book, templates, style)))
     jobs.append((render.blank_html(book, templates), content_css))
@@ -220,16 +220,36 @@ def contents(book: Book, folios: dict) -> list[dict]:
 
 
 def index_entries(book: Book, folios: dict) -> list[dict]:
-    lang = book.language
-    entries = []
-    for entry in book.index:
-        pages, seen = [], set()
-        for _, anchor in entry.places:
-            folio = folios.get(anchor)
-            if folio is None or folio in seen:
-                continue
-            seen.add(folio)
-            pages.append((lang.digits(folio), anchor))
-        entries.append({"heading_html": bidi.isolate_text(entry.heading, lang.tag), "pages": pages})
-    return entries
+    """The index as printed: letter groups of entries, each with its locators — page numbers, consecutive
+    pages joined into a range («۱۲–۱۴») linked to the first mention — or a see-reference."""
+    from ketab.assemble import index_letter
 
+    lang = book.language
+    groups: list[dict] = []
+    for entry in book.index:
+        letter = index_letter(entry.heading, lang)
+        if not groups or groups[-1]["letter"] != letter:
+            groups.append({"letter": letter, "entries": []})
+        groups[-1]["entries"].append({
+            "heading_html": bidi.isolate_text(entry.heading, lang.tag),
+            "pages": page_ranges(entry.places, folios, lang),
+            "see_html": bidi.isolate_text(entry.see, lang.tag) if entry.see else None,
+        })
+    return groups
+
+
+def page_ranges(places, folios: dict, lang) -> list[tuple[str, str]]:
+    """[(label, anchor of the first mention)] with runs of consecutive pages as one range."""
+    first_anchor: dict[int, str] = {}
+    for _, anchor in places:
+        folio = folios.get(anchor)
+        if folio is not None and folio not in first_anchor:
+            first_anchor[folio] = anchor
+    runs: list[list[int]] = []
+    for folio in sorted(first_anchor):
+        if runs and folio == runs[-1][-1] + 1:
+            runs[-1].append(folio)
+        else:
+            runs.append([folio])
+    return [(lang.digits(run[0]) if len(run) == 1 else f"{lang.digits(run[0])}–{lang.digits(run[-1])}",
+             first_anchor[run[0]]) for run in runs]

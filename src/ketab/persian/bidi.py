@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from .script import has_arabic_letter, has_ltr_letter, ltr_runs, script_subtag
 from .digits import is_persian_language, to_persian_digits
+from .script import has_arabic_letter, has_ltr_letter, ltr_runs, script_subtag
 
 __all__ = ["isolate_text", "localize_html"]
 
@@ -205,7 +205,7 @@ class _Localizer:
             if not isinstance(piece, _Text) or not _DIGITS.search(piece.value):
                 continue
             value = _DIGIT_GROUPS.sub(
-                lambda m: m[0] if m[0][0] <= "9" and in_run(piece.start + m.start()) else to_persian_digits(m[0]),
+                lambda m, start=piece.start: m[0] if m[0][0] <= "9" and in_run(start + m.start()) else to_persian_digits(m[0]),
                 piece.value,
             )
             if value != piece.value:

@@ -6,7 +6,13 @@ Markup (Markdown)::
     [سنبله 1332]{.shamsi}       month and year
     [1332]{.shamsi}             year
     [1332/6/11]{.shamsi}        numeric, year first (also 1332-06-11, 1332/6)
+    [بهار 1358]{.shamsi}        a season (بهار، تابستان، خزان/پاییز، زمستان) or a part of the year
+    [اواخر سال 1353]{.shamsi}   (اوایل/آغاز: its first three months, اواسط: the middle six, اواخر/پایان: the
+                                last three; «سال» may stand between)
     [2021-08-21]{.miladi}       Gregorian, ISO order (also 2021-08 and 2021)
+    [11 جدی 1372]{.shamsi supplied=year}
+                                a part the editor supplied (day, month or year) stands in square brackets:
+                                «۱۱ جدی [۱۳۷۲]»
 
 Solar month names may be Dari (حمل … حوت) or Iranian (فروردین … اسفند); digits may be Persian, Arabic-Indic
 or Latin; Arabic ي/ك, a ZWNJ, a kasra or the ezafe hamza (سنبلهٔ) in a month name are tolerated.
@@ -17,19 +23,22 @@ that its months followed the sun's passage through the zodiac signs (29 to 32 da
 Afghan day before 1336 can be a day off: such dates are ``approximate`` and their gloss says «حدود».
 Months and years convert exactly in both calendars (solar months never begin within a day of a Gregorian
 month boundary).
+
+A season or a part of a year is glossed with the Gregorian year it falls in — «بهار ۱۳۵۸ (۱۹۷۹)», «اواخر ۱۳۵۳
+(۱۹۷۵)»: a span that lies for at least :data:`_ONE_YEAR_SHARE` of its days in one Gregorian year is given that
+year alone (winter, 22 December to 20 March, is given the year of its January), any other with both years.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import html as _html
 import re
 from dataclasses import dataclass
 from typing import Callable, Literal
 
 from persiantools.jdatetime import JalaliDate
 
-from .markdown import DATE_MARKUP, LineIndex, code_spans, _Cover
+from .datemarks import DateError, DateMark, RenderedDate, find_date_markups
 from .digits import to_latin_digits, to_persian_digits
 
 __all__ = [
@@ -75,6 +84,17 @@ AFGHAN_ARITHMETIC_SINCE = 1336
 # that reckoning can produce (spring and summer signs take 30.4–31.5 days, autumn and winter 29.5–30.4).
 _AFGHAN_HISTORIC_MAX_DAYS = (31, 32, 32, 32, 32, 31, 31, 30, 30, 30, 30, 31)
 
+#: Words that name a season or part of the solar year, with the first and last month it covers.  English
+#: books may write them in English.
+SEASONS: dict[str, tuple[int, int]] = {
+    "بهار": (1, 3), "تابستان": (4, 6), "خزان": (7, 9), "پاییز": (7, 9), "زمستان": (10, 12),
+    "اوایل": (1, 3), "اوائل": (1, 3), "آغاز": (1, 3), "اواسط": (4, 9), "اواخر": (10, 12), "پایان": (10, 12),
+    "spring": (1, 3), "summer": (4, 6), "autumn": (7, 9), "fall": (7, 9), "winter": (10, 12),
+    "early": (1, 3), "mid": (4, 9), "late": (10, 12),
+}
+#: A span with at least this share of its days in one Gregorian year is glossed with that year alone.
+_ONE_YEAR_SHARE = 0.85
+
 _DIGITS = "0-9۰-۹٠-٩"
 _NUMBER = re.compile(f"[{_DIGITS}]+")
 _HAMZA_ABOVE = "\u0654"
@@ -110,16 +130,20 @@ class DateStyle:
     def for_language(cls, lang: str) -> "DateStyle":
         """The style of a BCP 47 language tag: ``fa-AF``/``prs`` → :data:`DARI`, ``fa``/``fa-IR`` →
         :data:`IRANIAN`; English and every other language → :data:`ENGLISH`."""
-        parts = (lang or "").strip().replace("_", "-").lower().split("-")
-        primary = parts[0]
-        if primary == "prs" or (primary in ("fa", "fas", "per") and "af" in parts[1:]):
+        if is_dari(lang):
             return DARI
-        if primary in ("fa", "fas", "per", "pes"):
+        if (lang or "").strip().replace("_", "-").lower().split("-")[0] in ("fa", "fas", "per", "pes"):
             return IRANIAN
         return ENGLISH
 
     def number(self, n: int) -> str:
         return self.digits(str(n))
+
+
+def is_dari(lang: str) -> bool:
+    """Afghan Persian: ``prs`` or Persian (``fa``, ``fas``, ``per``) with the region ``AF``."""
+    parts = (lang or "").strip().replace("_", "-").lower().split("-")
+    return parts[0] == "prs" or (parts[0] in ("fa", "fas", "per") and "af" in parts[1:])
 
 
 DARI = DateStyle(SOLAR_MONTHS_DARI, GREGORIAN_MONTHS_DARI, to_persian_digits, "afghan")
@@ -128,58 +152,6 @@ ENGLISH = DateStyle(
     SOLAR_MONTHS_ENGLISH, GREGORIAN_MONTHS_ENGLISH, str, "afghan",
     ezafe=False, approximate_prefix="c. ", solar_suffix=" SH",
 )
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Results
-
-
-class DateError(ValueError):
-    """A date markup that cannot be read or names a day that does not exist.
-
-    ``col`` is the 0-based offset inside the markup body of the part at fault (0 if unknown): with a
-    :class:`DateMark` ``m``, the file column of the fault is ``m.col + 1 + col``.
-    """
-
-    def __init__(self, message: str, col: int = 0):
-        super().__init__(message)
-        self.message = message
-        self.col = col
-
-
-@dataclass(frozen=True)
-class RenderedDate:
-    """A date ready for the page."""
-
-    #: The date as the author gave it, in the book's style: «۱۱ سنبلهٔ ۱۳۳۲».
-    text: str
-    #: The same date in the other calendar, without brackets: «۲ سپتمبر ۱۹۵۳», «حدود ۲ سپتمبر ۱۹۵۳».
-    gloss: str
-    #: True when a calendar conversion may be a day off (an Afghan day before 1336).
-    approximate: bool
-    #: The Gregorian date for machines: ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (a solar month or year is
-    #: given by the Gregorian month or year that holds its middle day).
-    iso: str
-    #: ``'shamsi'`` or ``'miladi'``: the calendar of the markup.
-    kind: str
-
-    def html(self) -> str:
-        """``<time datetime="1953-09-02" class="date shamsi">۱۱ سنبلهٔ ۱۳۳۲ <span class="gloss">(۲ سپتمبر
-        ۱۹۵۳)</span></time>``; an approximate date also has the class ``approximate``."""
-        classes = f"date {self.kind}" + (" approximate" if self.approximate else "")
-        gloss = f' <span class="gloss">({_html.escape(self.gloss)})</span>' if self.gloss else ""
-        return f'<time datetime="{self.iso}" class="{classes}">{_html.escape(self.text)}{gloss}</time>'
-
-
-@dataclass(frozen=True)
-class DateMark:
-    """One date markup found in a Markdown text."""
-
-    line: int  #: 1-based line of the opening ``[``
-    col: int  #: 1-based column (in characters) of the opening ``[``
-    body: str  #: what stands between the brackets: ``11 سنبله 1332``
-    kind: str  #: ``'shamsi'`` or ``'miladi'``
-    raw: str  #: the whole markup: ``[11 سنبله 1332]{.shamsi}``
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -207,6 +179,7 @@ class _Parsed:
     day: int | None
     calendar: str | None  # 'afghan' / 'iranian' when the month name tells; None otherwise
     cols: tuple[int, int, int]  # body offsets of year, month, day
+    season: str | None = None  # the season or part-of-year word as written (بهار، اواخر …)
 
 
 def _number(token: str, col: int, what: str) -> int:
@@ -230,6 +203,10 @@ def _parse_shamsi(body: str) -> _Parsed:
     month = day = None
     calendar = None
     mcol = dcol = 0
+    # «بهار 1358», «خزان سال 1369», «late 1353»: a season or part of the year, «سال» ("year") optional.
+    if len(tokens) in (2, 3) and _season_word(tokens[0][1]) is not None and (
+            len(tokens) == 2 or _normalize_name(tokens[1][1]) in ("سال", "of")):
+        return _Parsed(year, None, None, None, (ycol, tokens[0][0], 0), season=" ".join(t for _, t in tokens[:-1]))
     if len(tokens) >= 2:
         mcol, mtext = tokens[-2]
         found = _MONTH_LOOKUP.get(_normalize_name(mtext))
@@ -247,6 +224,14 @@ def _parse_shamsi(body: str) -> _Parsed:
     return _Parsed(year, month, day, calendar, (ycol, mcol, dcol))
 
 
+def _season_word(word: str) -> tuple[int, int] | None:
+    normal = _normalize_name(word).lower()
+    for name, span in SEASONS.items():
+        if _normalize_name(name).lower() == normal:
+            return span
+    return None
+
+
 def _parse_numeric(token: str, offset: int, what: str) -> _Parsed:
     """``Y-M-D``, ``Y/M/D``, ``Y-M``, ``Y`` with the year first."""
     parts = []
@@ -259,7 +244,7 @@ def _parse_numeric(token: str, offset: int, what: str) -> _Parsed:
         raise DateError(f"too many parts in «{token}» (expected year-month-day)", parts[3][0])
     names = ("year", "month", "day")
     values = [_number(text, col, names[i]) if text else None for i, (col, text) in enumerate(parts)]
-    for i, ((col, text), value) in enumerate(zip(parts, values)):
+    for i, ((col, _text), value) in enumerate(zip(parts, values)):
         if value is None:
             raise DateError(f"missing {names[i]} in «{token}»", col)
     if len(parts[0][1]) < 3 and what == "solar":
@@ -341,16 +326,31 @@ def _year_span_text(y1: int, y2: int, style: DateStyle, solar: bool) -> str:
     return style.number(y1) + style.dash + style.number(y2) + (style.solar_suffix if solar else "")
 
 
-def render_date(body: str, kind: Literal["shamsi", "miladi"], style: DateStyle) -> RenderedDate:
-    """Read the body of a date markup and write it in *style* with its gloss.
+def render_date(body: str, kind: Literal["shamsi", "miladi"], style: DateStyle, supplied: str | None = None) -> RenderedDate:
+    """Read the body of a date markup and write it in *style* with its gloss; the part named by
+    ``supplied`` (``day``, ``month`` or ``year``: the editor's addition) stands in square brackets.
 
     Raises :class:`DateError` for a body that cannot be read or a day that does not exist.
     """
     if kind == "shamsi":
-        return _render_shamsi(body, style)
-    if kind == "miladi":
-        return _render_miladi(body, style)
-    raise ValueError(f"unknown date kind {kind!r} (expected 'shamsi' or 'miladi')")
+        rendered = _render_shamsi(body, style)
+    elif kind == "miladi":
+        rendered = _render_miladi(body, style)
+    else:
+        raise ValueError(f"unknown date kind {kind!r} (expected 'shamsi' or 'miladi')")
+    return _bracket(rendered, supplied, style) if supplied else rendered
+
+
+def _bracket(rendered: RenderedDate, supplied: str, style: DateStyle) -> RenderedDate:
+    """The date with its supplied part in brackets: words are day, month, year in the shown text."""
+    words = rendered.text.split(" ")
+    numbers = [i for i, w in enumerate(words) if re.fullmatch(f"[{_DIGITS}]+.*", w)]
+    names = [i for i in range(len(words)) if i not in numbers]
+    target = {"year": numbers[-1:], "day": numbers[:-1][:1], "month": names[-1:]}.get(supplied, [])
+    if not target:
+        raise DateError(f"this date has no {supplied} to mark as supplied", 0)
+    words[target[0]] = f"[{words[target[0]]}]"
+    return RenderedDate(" ".join(words), rendered.gloss, rendered.approximate, rendered.iso, rendered.kind)
 
 
 def _render_shamsi(body: str, style: DateStyle) -> RenderedDate:
@@ -365,7 +365,26 @@ def _render_shamsi(body: str, style: DateStyle) -> RenderedDate:
         raise DateError(f"cannot convert this date: {e}", p.cols[0]) from None
 
 
+def _season_result(p: _Parsed, style: DateStyle) -> RenderedDate:
+    """«بهار ۱۳۵۸ (۱۹۷۹)»: the Gregorian year(s) the season or part of the year falls in."""
+    first_month, last_month = _season_word(p.season.split()[0])
+    first = _solar_month_span(p.year, first_month)[0]
+    last = _solar_month_span(p.year, last_month)[1]
+    days = (last - first).days + 1
+    in_first_year = (_dt.date(first.year, 12, 31) - first).days + 1
+    if first.year == last.year or in_first_year >= _ONE_YEAR_SHARE * days:
+        gloss, iso = style.number(first.year), f"{first.year:04d}"
+    elif days - in_first_year >= _ONE_YEAR_SHARE * days:
+        gloss, iso = style.number(last.year), f"{last.year:04d}"
+    else:
+        gloss, iso = _year_span_text(first.year, last.year, style, solar=False), f"{_middle(first, last).year:04d}"
+    text = f"{p.season} {style.number(p.year)}{style.solar_suffix}"
+    return RenderedDate(text, gloss, False, iso, "shamsi")
+
+
 def _shamsi_result(p: _Parsed, calendar: str, style: DateStyle) -> RenderedDate:
+    if p.season is not None:
+        return _season_result(p, style)
     month_name = style.solar_months[p.month - 1] if p.month else None
     text = _date_text(p.day, month_name, p.year, style, solar=True)
     if p.day is not None:
@@ -405,7 +424,7 @@ def _render_miladi(body: str, style: DateStyle) -> RenderedDate:
         raise DateError(f"there is no month {p.month} (months are 1–12)", mcol)
     if p.day is not None:
         try:
-            g = _dt.date(p.year, p.month, p.day)
+            _dt.date(p.year, p.month, p.day)  # a real Gregorian day?
         except ValueError:
             length = ((_dt.date(p.year + p.month // 12, p.month % 12 + 1, 1) - _dt.date(p.year, p.month, 1)).days)
             raise DateError(f"{GREGORIAN_MONTHS_ENGLISH[p.month - 1]} {p.year} has {length} days", dcol) from None
@@ -440,20 +459,3 @@ def _miladi_result(p: _Parsed, style: DateStyle) -> RenderedDate:
     text = style.number(p.year)
     return RenderedDate(text, _year_span_text(j1.year, j2.year, style, solar=True), False, f"{p.year:04d}",
                         "miladi")
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Finding markups
-
-
-def find_date_markups(markdown: str) -> list[DateMark]:
-    """Every ``[…]{.shamsi}`` and ``[…]{.miladi}`` in *markdown*, outside code blocks and inline code."""
-    code = _Cover(code_spans(markdown))
-    index = LineIndex(markdown)
-    marks = []
-    for m in DATE_MARKUP.finditer(markdown):
-        if code.covers(m.start()):
-            continue
-        line, col = index.position(m.start())
-        marks.append(DateMark(line, col, m.group(1), m.group(2), m.group()))
-    return marks

@@ -49,7 +49,7 @@ _SIMPLE = [
     re.compile(r"@[A-Za-z0-9_][A-Za-z0-9_:.#$%&+?~/-]*"),  # citation key
 ]
 # Bodies of date markups (the brackets themselves stay visible, their attribute block is matched above).
-DATE_MARKUP = re.compile(r"(?<!\\)\[([^\[\]\n]*)\]\{\s*\.(shamsi|miladi)\s*\}")
+DATE_MARKUP = re.compile(r"(?<!\\)\[([^\[\]\n]*)\]\{\s*\.(shamsi|miladi)(?:\s+supplied=\"?(?:day|month|year)\"?)?\s*\}")
 _SPAN_FOREIGN = re.compile(r"(?<![\\!])\[([^\[\]\n]*(?:\n[^\[\]\n]+)*)\]\{([^{}\n]*)\}")
 _LINK_TARGET = re.compile(r"\]\(")
 _BACKTICKS = re.compile(r"`+")

@@ -54,11 +54,12 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
     """Compare the manuscript in ``old_dir`` with ``new_dir``; write ``<out>/<slug>-proof.pdf``."""
     import pikepdf
 
-    from ketab.layout.pagination import paginate
-    from ketab.writers import print as pdf_writer
     from ketab import render
     from ketab.layout import Layouter
+    from ketab.layout.pagination import paginate
     from ketab.pipeline import pin_the_clock
+    from ketab.writers import print as pdf_writer
+    from ketab.writers import screen as screen_writer
 
     templates = Path(templates or render.default_templates())
     progress("reading and converting both versions")
@@ -73,7 +74,7 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
     try:
         pagination = paginate(marked, layouter, templates, bleed=0.0)
         pdf = pdf_writer.assemble_pdf(marked, pagination, 1)
-        pdf_writer.finish(pdf, marked, pagination, screen=True)
+        screen_writer.finish(pdf, marked, pagination)
         touched = draw_bars(pdf, pagination, {u.key: u.extra for u in layouter.memo.values()})
         html = summary_html(marked, templates, chapters, against, touched, pagination)
         summary = layouter.layout(html, render.print_css(marked, templates, render.PrintStyle("content")))

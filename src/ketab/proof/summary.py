@@ -6,7 +6,6 @@ import io
 import re
 from pathlib import Path
 
-
 LABELS = {
     "fa": {
         "title": "نمونهٔ بازبینی",
@@ -66,7 +65,7 @@ LABELS = {
 
 
 def proof_labels(language) -> dict:
-    return {**LABELS["fa" if language.primary in ("fa", "prs") else "en"], "digits": language.digits}
+    return {**LABELS.get(language.label_key, LABELS["en"]), "digits": language.digits}
 
 
 def prepend_summary(pdf, summary, pagination, title: str, keep: list) -> int:
@@ -128,7 +127,7 @@ def folio(index: int, pagination, lang) -> str:
     """The printed folio of page ``index`` of the book: a letter (or roman) in the front matter."""
     if index >= pagination.front_pages:
         return lang.digits(index - pagination.front_pages + 1)
-    if lang.primary in ("fa", "prs"):
+    if lang.front_counter == "abjad":
         from ketab.render import PERSIAN_LETTERS
 
         letters = re.findall(r'"([^"]+)"', PERSIAN_LETTERS)

@@ -319,6 +319,18 @@ def mark_words(old: _Block, el, part_id: str) -> tuple[int, int]:
         elif now.words:
             at = min(following, len(now.words) - 1)
             deletes.append((now.spans[at][0], False, gone))
+    touched_notes = _rewrite_segments(now, inserts, deletes, el)
+    for note, after, words in beside_notes:
+        struck = etree.Element("del", {"class": "proof-del"})
+        struck.text = f" {words}" if after else f"{words} "
+        (note.addnext if after else note.addprevious)(struck)
+    for note in touched_notes:
+        _mark(note, "proof-changed", part_id)  # a bar beside the footnote too
+    return added, removed
+
+
+def _rewrite_segments(now: _Words, inserts: list, deletes: list, el) -> set:
+    """Wrap added words in ``ins`` and put removed ones in ``del`` in every text segment; the notes touched."""
     offset = 0
     touched_notes = set()
     for node, attr, segment in now.segments:
@@ -337,13 +349,7 @@ def mark_words(old: _Block, el, part_id: str) -> tuple[int, int]:
         note = _enclosing_note(node if attr == "text" else node.getparent(), el)
         if note is not None:
             touched_notes.add(note)
-    for note, after, words in beside_notes:
-        struck = etree.Element("del", {"class": "proof-del"})
-        struck.text = f" {words}" if after else f"{words} "
-        (note.addnext if after else note.addprevious)(struck)
-    for note in touched_notes:
-        _mark(note, "proof-changed", part_id)  # a bar beside the footnote too
-    return added, removed
+    return touched_notes
 
 
 def _enclosing_note(node, block):

@@ -24,8 +24,10 @@ from lxml import html as lxml_html
 
 from ketab import render
 from ketab.assemble import Book, Part
+from ketab.layout import BookLayout
 from ketab.outputs import atomic_write
 from ketab.persian import bidi
+from ketab.writers.target import Target
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MARC_ROLES = {"author": "aut", "editor": "edt", "translator": "trl", "compiler": "com", "illustrator": "ill", "publisher": "pbl"}
@@ -48,12 +50,42 @@ class Note:
     html: str
 
 
+def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
+    """``<slug>.epub``, its page-list mapped to the print layout and its cover the front panel's picture."""
+    from ketab.writers.cover import front_cover_png
+
+    return write_epub(book, target.templates, target.out_dir, layout.page_breaks, front_cover_png(book, layout))
+
+
 def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | None = None, cover_png: bytes | None = None) -> Path:
     """Write ``<slug>.epub``.  ``page_breaks`` maps part id → [(anchor id, folio label)]."""
-    config = book.config
-    lang = book.language
-    labels = lang.labels
-    env = render.environment(templates)
+    eb = _package(book, page_breaks)
+    docs = _Documents(eb, book, render.environment(templates))
+    _add_style_and_fonts(eb, templates)
+    front = _add_front(docs, book, cover_png)
+    _add_images(eb, book)
+    chapters, markers = [], {}
+    for part in book.parts:
+        content, chapter_title, markers[part.id] = _chapter_content(book, docs.env, part, page_breaks or {})
+        item = docs.page(part.filename, part.id, part.title or book.language.labels.index, content)
+        children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
+        chapters.append({"href": part.filename, "title": chapter_title, "children": children, "part": part, "item": item})
+    _fill_nav(docs, front[-1], book, chapters, markers)
+    eb.toc = [epub.Link(t["href"], _plain(t["title"]), t["part"].id) for t in chapters]
+    eb.add_item(epub.EpubNcx())
+    eb.spine = front + [t["item"] for t in chapters]
+
+    buffer = io.BytesIO()
+    options = {"package_direction": True, "mtime": _modified(book.config), "epub3_pages": False, "epub3_landmark": False, "epub2_guide": False, "raise_exceptions": True}
+    epub.write_epub(buffer, eb, options)
+    path = out_dir / f"{book.config.slug}.epub"
+    atomic_write(path, _normalise_zip(buffer.getvalue(), book.language.tag))
+    return path
+
+
+def _package(book: Book, page_breaks: dict | None) -> epub.EpubBook:
+    """The package with the book's metadata (book.yaml, accessibility, reading direction, page source)."""
+    config, lang = book.config, book.language
     eb = epub.EpubBook()
     eb.set_identifier(config.identifier)
     eb.set_title(config.title)
@@ -61,37 +93,48 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     eb.set_direction(lang.direction)
     for i, creator in enumerate(config.creators):
         eb.add_author(creator.name, role=MARC_ROLES.get(creator.role, "aut"), uid=f"creator{i}")
-    if config.publisher:
-        eb.add_metadata("DC", "publisher", config.publisher)
-    if config.rights:
-        eb.add_metadata("DC", "rights", config.rights)
-    if config.date:
-        eb.add_metadata("DC", "date", config.date)
-    if config.description:
-        eb.add_metadata("DC", "description", config.description)
+    for name in ("publisher", "rights", "date", "description"):
+        if getattr(config, name):
+            eb.add_metadata("DC", name, getattr(config, name))
     _accessibility(eb, book)
     if lang.is_rtl:
         eb.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "horizontal-rl"})
     if page_breaks:
-        eb.add_metadata(None, "meta", f"{config.title} — {labels.print_edition} ({config.slug}-print.pdf)", {"property": "pageBreakSource"})
+        eb.add_metadata(None, "meta", f"{config.title} — {lang.labels.print_edition} ({config.slug}-print.pdf)", {"property": "pageBreakSource"})
+    return eb
 
-    css = epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=_css(templates).encode())
-    eb.add_item(css)
+
+class _Documents:
+    """Adds content documents rendered from ``epub/page.xhtml.j2`` in the book's language."""
+
+    def __init__(self, eb: epub.EpubBook, book: Book, env):
+        self.eb, self.book, self.env = eb, book, env
+        self.lang = book.language
+
+    def xhtml(self, file_name: str, title: str, content: str, body_type=None) -> bytes:
+        return self.env.get_template("epub/page.xhtml.j2").render(
+            lang=self.lang.tag, dir=self.lang.direction, title=title, css="css/book.css" if "/" not in file_name else "../css/book.css",
+            content=content, body_type=body_type,
+        ).encode("utf-8")
+
+    def page(self, file_name, uid, title, content, body_type=None, properties=()) -> Xhtml:
+        item = Xhtml(uid=uid, file_name=file_name, title=title, lang=self.lang.tag, direction=self.lang.direction)
+        item.content = self.xhtml(file_name, title, content, body_type)
+        item.properties = list(properties)
+        self.eb.add_item(item)
+        return item
+
+
+def _add_style_and_fonts(eb: epub.EpubBook, templates: Path) -> None:
+    eb.add_item(epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=_css(templates).encode()))
     for name in FONT_FILES:
         data = (templates / "fonts" / name).read_bytes()
         eb.add_item(epub.EpubItem(uid=Path(name).stem, file_name=f"fonts/{Path(name).name}", media_type="font/ttf", content=data))
 
-    def page(file_name, uid, title, content, body_type=None, properties=()):
-        xhtml = env.get_template("epub/page.xhtml.j2").render(
-            lang=lang.tag, dir=lang.direction, title=title, css="css/book.css" if "/" not in file_name else "../css/book.css",
-            content=content, body_type=body_type,
-        )
-        item = Xhtml(uid=uid, file_name=file_name, title=title, lang=lang.tag, direction=lang.direction)
-        item.content = xhtml.encode("utf-8")
-        item.properties = list(properties)
-        eb.add_item(item)
-        return item
 
+def _add_front(docs: _Documents, book: Book, cover_png: bytes | None) -> list:
+    """The cover (with its picture), the title page and the (still empty) nav: the spine's start."""
+    eb, env, labels = docs.eb, docs.env, book.language.labels
     common = {"book": book, "labels": labels, "roles": render.creator_roles(book)}
     cover_image = None
     if cover_png:
@@ -100,32 +143,32 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
         eb.get_item_with_id("cover-image").media_type = "image/png"
         eb.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
         cover_image = "images/cover.png"
-    cover = page("cover.xhtml", "cover", labels.cover, env.get_template("epub/cover.xhtml.j2").render(**common, image=cover_image), "cover")
-    title_page = page(
+    cover = docs.page("cover.xhtml", "cover", labels.cover, env.get_template("epub/cover.xhtml.j2").render(**common, image=cover_image), "cover")
+    title_page = docs.page(
         "titlepage.xhtml", "titlepage", labels.title_page, env.get_template("epub/titlepage.xhtml.j2").render(**render.common_context(book))
     )
-    nav_item = Xhtml(uid="nav", file_name="nav.xhtml", title=labels.contents, lang=lang.tag, direction=lang.direction)
+    nav_item = Xhtml(uid="nav", file_name="nav.xhtml", title=labels.contents, lang=book.language.tag, direction=book.language.direction)
     nav_item.properties = ["nav"]
     eb.add_item(nav_item)
+    return [cover, title_page, nav_item]
 
-    root = config.path.parent
+
+def _add_images(eb: epub.EpubBook, book: Book) -> None:
+    """The manuscript's images travel with the book, each once."""
+    root = book.config.path.parent
     added = set()
     for part in book.parts:
-        for image in part.converted.images:  # the manuscript's images travel with the book
+        for image in part.converted.images:
             if image.src not in added:
                 added.add(image.src)
                 uid = "img-" + re.sub(r"[^A-Za-z0-9_-]", "-", image.src)
                 eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type,
                                           content=(root / image.src).read_bytes()))
 
-    chapter_items, toc, markers = [], [], {}
-    for part in book.parts:
-        content, chapter_title, markers[part.id] = _chapter_content(book, env, part, page_breaks or {})
-        item = page(part.filename, part.id, part.title or labels.index, content)
-        chapter_items.append((part, item))
-        children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
-        toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part, "item": item})
 
+def _fill_nav(docs: _Documents, nav_item: Xhtml, book: Book, toc: list, markers: dict) -> None:
+    """The nav document: contents, landmarks and the page-list of the print edition."""
+    labels = book.language.labels
     landmarks = [
         {"type": "cover", "href": "cover.xhtml", "title": labels.cover},
         {"type": "titlepage", "href": "titlepage.xhtml", "title": labels.title_page},
@@ -141,23 +184,10 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
         for part in book.parts
         for marker_id, label in markers.get(part.id, ())
     ]
-    nav_body = env.get_template("epub/nav.xhtml.j2").render(
+    nav_body = docs.env.get_template("epub/nav.xhtml.j2").render(
         toc=toc, landmarks=landmarks, page_list=page_list, labels=labels, page_list_title=labels.pages,
     )
-    nav_item.content = env.get_template("epub/page.xhtml.j2").render(
-        lang=lang.tag, dir=lang.direction, title=labels.contents, css="css/book.css", content=nav_body, body_type=None
-    ).encode("utf-8")
-
-    eb.toc = [epub.Link(t["href"], _plain(t["title"]), t["part"].id) for t in toc]
-    eb.add_item(epub.EpubNcx())
-    eb.spine = [cover, title_page, nav_item] + [item for _, item in chapter_items]
-
-    modified = _modified(config)
-    buffer = io.BytesIO()
-    epub.write_epub(buffer, eb, {"package_direction": True, "mtime": modified, "epub3_pages": False, "epub3_landmark": False, "epub2_guide": False, "raise_exceptions": True})
-    path = out_dir / f"{config.slug}.epub"
-    atomic_write(path, _normalise_zip(buffer.getvalue(), lang.tag))
-    return path
+    nav_item.content = docs.xhtml("nav.xhtml", labels.contents, nav_body)
 
 
 def _css(templates: Path) -> str:
@@ -171,20 +201,10 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
     """The chapter's XHTML, its title, and its pagebreak markers [(id, label)].
 
     Notes become popup footnotes, links cross files, print page breaks are marked."""
+    if part is book.index_part:
+        return _index_content(book, env, part, page_breaks)
     lang = book.language
     cc = part.converted
-    if part is book.index_part:
-        entries = []
-        for entry in book.index:
-            places = []
-            for n, (pid, anchor) in enumerate(entry.places, start=1):
-                places.append((f"{book.part(pid).filename}#{anchor}", lang.digits(n)))
-            entries.append({"heading_html": bidi.isolate_text(entry.heading, lang.tag), "places": places})
-        sep = "،" if lang.primary in ("fa", "prs", "ar") else ","
-        title = part.title or lang.labels.index
-        marker = next(({"id": f"page-{a}", "label": label} for a, label in page_breaks.get(part.id, ())), None)
-        html = env.get_template("epub/index.xhtml.j2").render(entries=entries, part_id=part.id, title=title, sep=sep, start_marker=marker)
-        return html.replace("data-epub-type=", "epub:type="), bidi.isolate_text(title, lang.tag), [(marker["id"], marker["label"])] if marker else []
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
     for img in root.iter("img"):
         img.set("src", f"media/{img.get('src')}")  # manuscript-relative → the EPUB's media folder
@@ -194,19 +214,7 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
             owner = book.anchor_part.get(href[1:])
             if owner and owner != part.id:
                 a.set("href", f"{book.part(owner).filename}{href}")
-    notes = []
-    for span in list(root.iter("span")):
-        if "note" not in (span.get("class") or "").split():
-            continue
-        n = span.get("data-n")
-        number = lang.digits(n)
-        note_id, ref_id = f"{part.id}-fn{n}", f"{part.id}-fnref{n}"
-        inner = _inner_xml(span)
-        notes.append(Note(note_id, ref_id, number, span.get("data-kind", "author"), inner))
-        ref = lxml_html.Element("a", {"href": f"#{note_id}", "id": ref_id, "class": "noteref", "data-epub-type": "noteref", "role": "doc-noteref"})
-        ref.text = number
-        ref.tail = span.tail
-        span.getparent().replace(span, ref)
+    notes = _popup_notes(root, part, lang)
     start_marker, inserted = None, []
     for anchor, label in page_breaks.get(part.id, ()):
         if anchor in (part.id, f"{part.id}-title"):
@@ -218,17 +226,53 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
     byline = render.byline(book, part)
     if byline:
         byline = _fix_links(book, byline)
-    kind = cc.chapter.kind
-    section_type = {"frontmatter": "preface", "appendix": "appendix", "backmatter": "backmatter"}.get(kind, "chapter")
-    section_role = {"preface": "doc-preface", "appendix": "doc-appendix", "chapter": "doc-chapter"}.get(section_type, "region")
-    if cc.chapter.generate == "chronology":
-        section_type, section_role = "appendix", "doc-appendix"
+    section_type, section_role = _section_kind(cc.chapter)
     html = env.get_template("epub/chapter.xhtml.j2").render(
         part=part, chapter=cc.chapter, title_html=_xml_fragment(cc.title_html), body=body, byline=byline,
         notes=notes, labels=lang.labels, section_type=section_type, section_role=section_role,
         start_marker=start_marker,
     )
     return html.replace("data-epub-type=", "epub:type="), cc.title_html, inserted
+
+
+def _section_kind(chapter) -> tuple[str, str]:
+    """The chapter's ``epub:type`` and ARIA role."""
+    section_type = {"frontmatter": "preface", "appendix": "appendix", "backmatter": "backmatter"}.get(chapter.kind, "chapter")
+    section_role = {"preface": "doc-preface", "appendix": "doc-appendix", "chapter": "doc-chapter"}.get(section_type, "region")
+    if chapter.generate == "chronology":
+        section_type, section_role = "appendix", "doc-appendix"
+    return section_type, section_role
+
+
+def _popup_notes(root, part: Part, lang) -> list[Note]:
+    """Every note span replaced by a noteref link; the notes, to be set as asides after the text."""
+    notes = []
+    for span in list(root.iter("span")):
+        if "note" not in (span.get("class") or "").split():
+            continue
+        n = span.get("data-n")
+        number = lang.digits(n)
+        note_id, ref_id = f"{part.id}-fn{n}", f"{part.id}-fnref{n}"
+        notes.append(Note(note_id, ref_id, number, span.get("data-kind", "author"), _inner_xml(span)))
+        ref = lxml_html.Element("a", {"href": f"#{note_id}", "id": ref_id, "class": "noteref", "data-epub-type": "noteref", "role": "doc-noteref"})
+        ref.text = number
+        ref.tail = span.tail
+        span.getparent().replace(span, ref)
+    return notes
+
+
+def _index_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[str, str, list]:
+    """The index: every entry with numbered links to its places (the EPUB has no pages)."""
+    lang = book.language
+    entries = []
+    for entry in book.index:
+        places = [(f"{book.part(pid).filename}#{anchor}", lang.digits(n)) for n, (pid, anchor) in enumerate(entry.places, start=1)]
+        entries.append({"heading_html": bidi.isolate_text(entry.heading, lang.tag), "places": places})
+    sep = lang.list_separator
+    title = part.title or lang.labels.index
+    marker = next(({"id": f"page-{a}", "label": label} for a, label in page_breaks.get(part.id, ())), None)
+    html = env.get_template("epub/index.xhtml.j2").render(entries=entries, part_id=part.id, title=title, sep=sep, start_marker=marker)
+    return html.replace("data-epub-type=", "epub:type="), bidi.isolate_text(title, lang.tag), [(marker["id"], marker["label"])] if marker else []
 
 
 def _fix_links(book: Book, html: str) -> str:
@@ -289,17 +333,11 @@ def _accessibility(eb: epub.EpubBook, book: Book) -> None:
         ("schema:accessibilityFeature", "pageNavigation"),
         ("schema:accessibilityFeature", "index" if book.index_part else "alternativeText"),
         ("schema:accessibilityHazard", "none"),
-        ("schema:accessibilitySummary", _summary(lang)),
+        ("schema:accessibilitySummary", lang.labels.accessibility_summary),
     ]
     for prop, value in meta:
         eb.add_metadata(None, "meta", value, {"property": prop})
     eb.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA", {"property": "dcterms:conformsTo"})
-
-
-def _summary(lang) -> str:
-    if lang.primary in ("fa", "prs"):
-        return "متن کامل کتاب با ساختار سرفصل‌ها، فهرست، یادداشت‌های پانویس با پیوند بازگشت و جهت راست‌به‌چپ؛ بدون محتوای صوتی یا تصویری ضروری."
-    return "Full text with structured headings, a table of contents, footnotes with back-links, and a logical reading order; no essential audio or visual content."
 
 
 def _modified(config) -> dt.datetime:

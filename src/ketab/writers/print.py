@@ -1,9 +1,9 @@
-"""The print PDF and the screen PDF, from one layout.
+"""The print PDF, from the book's layout.
 
-Assemble the laid-out units (see :mod:`ketab.layout.pagination`) with pikepdf
-into the print PDF (bleed, crop marks, signature padding, right-to-left viewer
-preference, outline, page labels, metadata) and derive the screen PDF from the
-same pages (trimmed, no padding).
+Assemble the laid-out units (see :mod:`ketab.layout`) with pikepdf into the
+print PDF: bleed, crop marks, signature padding, right-to-left viewer
+preference, outline, page labels, metadata.  The screen PDF
+(:mod:`ketab.writers.screen`) is made of the same pages.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 import pikepdf
 
 from ketab.assemble import Book
-from ketab.layout.engine import Layouter
-from ketab.layout.pagination import UNIT_LINK, Pagination, paginate
+from ketab.layout import BookLayout
+from ketab.layout.pagination import UNIT_LINK, Pagination
+from ketab.writers.target import Target
 
 
 def _resolve_unit_links(pdf: pikepdf.Pdf) -> None:
@@ -140,20 +141,12 @@ def finish_simple(pdf: pikepdf.Pdf, book: Book, title: str) -> None:
     pdf.trailer.Info = pdf.make_indirect(info)
 
 
-def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool) -> None:
-    """Metadata, direction, outline, page labels; boxes for the screen variant."""
+def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination, screen: bool = False) -> None:
+    """Metadata, direction, outline, page labels (two pages side by side in print, one column on screen)."""
     finish_simple(pdf, book, book.config.title)
     pdf.Root.PageLayout = pikepdf.Name.TwoPageRight if not screen else pikepdf.Name.OneColumn
     _outline(pdf, book, pagination)
     _page_labels(pdf, book, pagination)
-    if screen:
-        for page in pdf.pages:
-            trim = page.obj.get("/TrimBox", page.obj.MediaBox)
-            page.obj.MediaBox = trim
-            page.obj.CropBox = trim
-            for box in ("/BleedBox", "/TrimBox", "/ArtBox"):
-                if box in page.obj:
-                    del page.obj[box]
 
 
 def _outline(pdf, book: Book, pagination: Pagination) -> None:
@@ -172,7 +165,7 @@ def _outline(pdf, book: Book, pagination: Pagination) -> None:
 
 def _page_labels(pdf, book: Book, pagination: Pagination) -> None:
     """Viewers show the printed folios: letters (or roman) in front, numbers from the text."""
-    front_style = pikepdf.Name.r if not book.language.primary in ("fa", "prs") else None
+    front_style = pikepdf.Name.r if book.language.front_counter == "lower-roman" else None
     nums = pikepdf.Array()
     nums.append(0)
     nums.append(pikepdf.Dictionary(S=front_style) if front_style else pikepdf.Dictionary(P=pikepdf.String("")))
@@ -202,30 +195,11 @@ def save(pdf: pikepdf.Pdf, path: Path) -> None:
     atomic_write(path, buffer.getvalue())
 
 
-def remove_padding(pdf: pikepdf.Pdf, pagination: Pagination) -> None:
-    while len(pdf.pages) > pagination.total_pages:
-        del pdf.pages[-1]
-
-
-def write_pdfs(book: Book, layouter: Layouter, templates: Path, out_dir: Path, formats: set[str]):
-    """Lay the book out once; write the print and/or screen PDF from it: (outputs, Pagination).
-
-    The layout is always the print one (with bleed): the screen PDF and the EPUB's
-    page-list are derived from it, so every output shares the cached layout units."""
+def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
+    """``<slug>-print.pdf``: every unit's pages, blanks, furniture, padded to whole signatures."""
     config = book.config
-    pagination = paginate(book, layouter, templates, config.bleed)
-    written = {}
-    pdf = assemble_pdf(book, pagination, config.signature if "print" in formats else 1)
-    if "print" in formats:
-        finish(pdf, book, pagination, screen=False)
-        path = out_dir / f"{config.slug}-print.pdf"
-        save(pdf, path)
-        written["print"] = path
-        pdf = pikepdf.open(io.BytesIO(path.read_bytes()))
-        remove_padding(pdf, pagination)
-    if "screen" in formats:
-        finish(pdf, book, pagination, screen=True)
-        path = out_dir / f"{config.slug}-screen.pdf"
-        save(pdf, path)
-        written["screen"] = path
-    return written, pagination
+    pdf = assemble_pdf(book, layout.pagination, config.signature)
+    finish(pdf, book, layout.pagination)
+    path = target.out_dir / f"{config.slug}-print.pdf"
+    save(pdf, path)
+    return path

@@ -16,7 +16,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-
 BACKGROUND = (88, 88, 88)
 PAGE_EDGE = (40, 40, 40)
 LABEL = (235, 235, 235)

@@ -1,7 +1,7 @@
 """The Persian editorial linter behind ``ketab lint`` and the build's warnings.
 
 * :mod:`ketab.persian.lint.rules` -- the rules and the profiles (Iranian, Dari) that select them;
-* :mod:`ketab.persian.lint.runner` -- linting and fixing a text, a file, a manuscript;
+* :mod:`ketab.persian.lint.runner` -- linting and fixing a text (the files: :mod:`ketab.commands.lint`);
 * :mod:`ketab.persian.lint.verbs` -- the verb forms the joined-prefix rule must not split.
 """
 
@@ -14,7 +14,6 @@ from ketab.persian.lint.runner import (
     Rule,
     fix_markdown,
     lint_markdown,
-    lint_paths,
     prose_view,
 )
 
@@ -27,6 +26,5 @@ __all__ = [
     "Rule",
     "fix_markdown",
     "lint_markdown",
-    "lint_paths",
     "prose_view",
 ]

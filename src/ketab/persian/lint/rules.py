@@ -13,6 +13,7 @@ code, URLs, Latin runs and the rest; an issue whose span would touch such text i
 | fa-tatweel         | yes     | iranian, dari  |
 | fa-zwnj-double     | yes     | iranian, dari  |
 | fa-zwnj-stray      | yes     | iranian, dari  |
+| fa-zwnj-nonjoining | yes     | iranian, dari  |
 | fa-zwnj-mi         | partly  | iranian, dari  |
 | fa-zwnj-ha         | yes     | iranian, dari  |
 | fa-zwnj-tar        | partly  | iranian, dari  |
@@ -33,6 +34,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from ketab.persian.dates import DARI, IRANIAN, DateError, render_date
+from ketab.persian.digits import to_persian_digits
 from ketab.persian.lint import verbs as _verbs
 from ketab.persian.markdown import (
     DATE_MARKUP,
@@ -45,8 +48,6 @@ from ketab.persian.markdown import (
     protected_spans,
 )
 from ketab.persian.script import ARABIC_LETTER, ARABIC_MARK, has_arabic_letter, ltr_runs
-from ketab.persian.dates import DARI, IRANIAN, DateError, render_date
-from ketab.persian.digits import to_persian_digits
 
 __all__ = ["PROFILES", "RULES", "RULES_BY_CODE", "Rule", "prose_view"]
 
@@ -176,6 +177,15 @@ def _check_zwnj_stray(v: _View) -> Iterator[_Issue]:
     pattern = f"(?:(?<=[{_STRAY_NEIGHBOUR}])|(?<![^\\n]))\u200c+|\u200c+(?=[{_STRAY_NEIGHBOUR}]|$)"
     for m in re.finditer(pattern, v.prose, re.M):
         yield _Issue(m.start(), m.end(), "ZWNJ next to a space, a punctuation mark or a line end: remove it", "")
+
+
+#: Letters that never join the letter after them: a ZWNJ after one separates nothing («بار‌ها», «نیرو‌ها»).
+_NON_JOINING = "اآأإٱدذرزژوؤء"
+
+def _check_zwnj_nonjoining(v: _View) -> Iterator[_Issue]:
+    for m in re.finditer(f"(?<=[{_NON_JOINING}])\u200c+(?={_L})", v.prose):
+        letter = v.prose[m.start() - 1]
+        yield _Issue(m.start(), m.end(), f"ZWNJ after «{letter}», which never joins the next letter: remove it", "")
 
 
 def _check_space_punct(v: _View) -> Iterator[_Issue]:
@@ -376,6 +386,8 @@ RULES: tuple[Rule, ...] = (
     Rule("fa-tatweel", "tatweel (kashida) stretching a word", True, _BOTH, _check_tatweel),
     Rule("fa-zwnj-double", "two or more ZWNJs in a row", True, _BOTH, _check_zwnj_double),
     Rule("fa-zwnj-stray", "ZWNJ next to a space, punctuation or a line end", True, _BOTH, _check_zwnj_stray),
+    Rule("fa-zwnj-nonjoining", "ZWNJ after a letter that never joins the next (ا د ذ ر ز ژ و)", True, _BOTH,
+         _check_zwnj_nonjoining),
     Rule("fa-zwnj-mi", "می/نمی not joined to its verb with a ZWNJ (fixed for known verbs)", True, _BOTH,
          _check_zwnj_mi),
     Rule("fa-zwnj-ha", "plural ها/های written apart", True, _BOTH, _check_zwnj_ha),
@@ -393,3 +405,10 @@ RULES: tuple[Rule, ...] = (
          _check_dates),
 )
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
+
+#: The rules that need the whole book (:mod:`ketab.persian.lint.book`): code → description.  They are turned
+#: off and on like any rule.
+BOOK_RULES = {
+    "fa-spelling": "a word written two ways in the book (ZWNJ, آ/ا, Arabic letters, known pairs)",
+    "fa-name-variant": "a spelling of a name that the register of names rejects",
+}

@@ -1,0 +1,45 @@
+"""The screen PDF: the print PDF's pages, trimmed, without padding or marks, for reading."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pikepdf
+
+from ketab.assemble import Book
+from ketab.layout import BookLayout
+from ketab.layout.pagination import Pagination
+from ketab.writers import print as print_writer
+from ketab.writers.target import Target
+
+
+def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
+    """``<slug>-screen.pdf``: from the print PDF just written, or assembled from the layout."""
+    pagination = layout.pagination
+    if "print" in written:
+        pdf = pikepdf.open(io.BytesIO(Path(written["print"]).read_bytes()))
+        remove_padding(pdf, pagination)
+    else:
+        pdf = print_writer.assemble_pdf(book, pagination, 1)
+    finish(pdf, book, pagination)
+    path = target.out_dir / f"{book.config.slug}-screen.pdf"
+    print_writer.save(pdf, path)
+    return path
+
+
+def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination) -> None:
+    """The print finish for one column, and every page cut to its trim box."""
+    print_writer.finish(pdf, book, pagination, screen=True)
+    for page in pdf.pages:
+        trim = page.obj.get("/TrimBox", page.obj.MediaBox)
+        page.obj.MediaBox = trim
+        page.obj.CropBox = trim
+        for box in ("/BleedBox", "/TrimBox", "/ArtBox"):
+            if box in page.obj:
+                del page.obj[box]
+
+
+def remove_padding(pdf: pikepdf.Pdf, pagination: Pagination) -> None:
+    while len(pdf.pages) > pagination.total_pages:
+        del pdf.pages[-1]

@@ -1,0 +1,37 @@
+"""The recipe: every stage once, each writer only for the formats asked for."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketab import pipeline
+from ketab.writers import print as print_writer
+from support import Epub
+
+
+def _no_pdf(*args, **kwargs):
+    raise AssertionError("an EPUB-only build assembled a PDF")
+
+
+def test_an_epub_only_build_lays_out_but_assembles_no_pdf(project, tmp_path, monkeypatch):
+    monkeypatch.setattr(print_writer, "assemble_pdf", _no_pdf)
+    result = pipeline.build(project("english-small"), tmp_path / "out", formats=("epub",), use_cache=False)
+    assert set(result.outputs) == {"epub"}
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == []
+    # the layout still ran: the EPUB's page-list maps to the print pages
+    nav = Epub(result.outputs["epub"]).nav()
+    page_list = nav.find(".//{*}nav[@{http://www.idpf.org/2007/ops}type='page-list']")
+    assert page_list is not None and len(page_list.findall(".//{*}a")) >= 2
+    assert result.pages > 0
+
+
+@pytest.mark.parametrize(("formats", "written"), [
+    (("print",), {"print", "cover"}),
+    (("screen",), {"screen"}),
+    (("screen", "epub"), {"screen", "epub"}),
+])
+def test_each_writer_runs_only_for_its_format(project, tmp_path, formats, written):
+    result = pipeline.build(project("english-small"), tmp_path / "out", formats=formats, use_cache=False)
+    assert set(result.outputs) == written
+    files = {p.name for p in (tmp_path / "out").iterdir() if p.suffix in (".pdf", ".epub")}
+    assert files == {f"small-test-{f}.pdf" if f != "epub" else "small-test.epub" for f in written}
