@@ -77,9 +77,9 @@ def s3_server(tmp_path):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
-            except OSError:
+            except OSError as exc:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto server did not start: " + (tmp_path / "moto.log").read_text())
+                    raise RuntimeError("moto server did not start: " + (tmp_path / "moto.log").read_text()) from exc
                 time.sleep(0.2)
         import fsspec
 

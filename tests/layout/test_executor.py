@@ -4,14 +4,12 @@ reads nothing from its own disk."""
 
 from __future__ import annotations
 
-import base64
 import io
 import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pikepdf
 import pytest
