@@ -52,7 +52,7 @@ def test_a_worker_serves_only_the_bytes_that_came_with_the_unit(tmp_path):
     html = (f'<html><body><p>a</p><img src="images/figure.png"><img src="{outside.as_uri()}">'
             f'<img src="file:///etc/passwd"></body></html>')
     job = UnitJob("k", book, (book,), html, "@page { size: 100mm 100mm } img { width: 20mm }", "0", None,
-                  ("images/figure.png", outside.as_uri(), "file:///etc/passwd"))
+                  ("images/figure.png", outside.as_uri(), "file:///etc/passwd"), Engine)
     payload, blobs = pack(job)
     assert list(payload.files) == [str(book / "images" / "figure.png")]  # the sandbox left the others out
     assert not payload.assets and not blobs
@@ -118,9 +118,10 @@ def test_a_killed_workers_units_are_laid_out_again(dask_cluster, local_catalogue
 def test_a_worker_with_other_versions_refuses_the_unit(tmp_path):
     """Other versions would lay out other bytes under the client's cache salt: refused, with the reason."""
     from ketab.cache import tool_versions
+    from ketab.layout.engine import Engine
     from ketab.layout.executor import UnitJob, VersionMismatch, _render_remote, pack, versions_digest
 
-    job = UnitJob("k", tmp_path, (tmp_path,), "<p>x</p>", "", "0", None, ())
+    job = UnitJob("k", tmp_path, (tmp_path,), "<p>x</p>", "", "0", None, (), Engine)
     payload, _ = pack(job, versions_digest(dict(tool_versions(), weasyprint="69.0")))
     with pytest.raises(VersionMismatch, match="other versions"):
         _render_remote(payload)

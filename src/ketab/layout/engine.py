@@ -176,7 +176,7 @@ class Layouter:
 
     def _job(self, key: str, html: str, css: str) -> UnitJob:
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-        return UnitJob(key, self.base, self.allowed, html, css, epoch, self.probe, tuple(_references(html + css)))
+        return UnitJob(key, self.base, self.allowed, html, css, epoch, self.probe, tuple(_references(html + css)), Engine)
 
     def close(self) -> None:
         if self._own_executor:

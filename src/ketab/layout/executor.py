@@ -51,6 +51,9 @@ class UnitJob:
     probe: Callable | None = None
     references: tuple[str, ...] = ()
     """The local files the unit names (``src=``, ``url()``), as written."""
+    engine: type | None = None
+    """What lays the unit out: :class:`ketab.layout.engine.Engine` (named here, not imported:
+    it travels to the worker by reference)."""
 
 
 RenderResult = tuple
@@ -87,7 +90,7 @@ class LocalPool:
 
             context = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_local_worker)
-        return self._pool.submit(_render_local, job.base, job.allowed, job.html, job.css, job.epoch, job.probe)
+        return self._pool.submit(_render_local, job.engine, job.base, job.allowed, job.html, job.css, job.epoch, job.probe)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -106,12 +109,10 @@ def _init_local_worker():
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _render_local(base, allowed, html, css, epoch, probe=None) -> RenderResult:
-    from ketab.layout.engine import Engine
-
+def _render_local(engine_class, base, allowed, html, css, epoch, probe=None) -> RenderResult:
     if epoch:
         os.environ["SOURCE_DATE_EPOCH"] = epoch
-    engine = _LOCAL_ENGINES.pop((base, allowed), None) or Engine(base, allowed)
+    engine = _LOCAL_ENGINES.pop((base, allowed), None) or engine_class(base, allowed)
     _LOCAL_ENGINES[(base, allowed)] = engine
     while len(_LOCAL_ENGINES) > 8:
         _LOCAL_ENGINES.popitem(last=False)
@@ -136,6 +137,8 @@ class Payload:
     """Requested path (normalised) → (resolved URL, digest of a file shipped to every worker)."""
     versions: str = ""
     """Digest of the client's tool versions (the cache salt): a worker with others refuses the unit."""
+    engine: type | None = None
+    """:class:`ketab.layout.engine.Engine`, by reference."""
 
 
 class SchedulerUnreachable(RuntimeError):
@@ -214,7 +217,7 @@ def pack(job: UnitJob, versions: str = "") -> tuple[Payload, dict[str, bytes]]:
             d = digest(data)
             assets[where] = (resolved.as_uri(), d)
             blobs[d] = data
-    return Payload(base.as_uri() + "/", job.html, job.css, job.epoch, job.probe, files, assets, versions), blobs
+    return Payload(base.as_uri() + "/", job.html, job.css, job.epoch, job.probe, files, assets, versions, job.engine), blobs
 
 
 def versions_digest(salt: dict) -> str:
@@ -315,8 +318,6 @@ _REMOTE_ENGINES: OrderedDict = OrderedDict()
 
 
 def _render_remote(payload: Payload) -> RenderResult:
-    from ketab.layout.engine import Engine
-
     with _REMOTE_LOCK:
         _check_versions(payload.versions)
         if payload.epoch:
@@ -325,7 +326,7 @@ def _render_remote(payload: Payload) -> RenderResult:
         engine = _REMOTE_ENGINES.pop(engine_key, None)
         if engine is None:
             base = PurePosixPath(unquote(urlsplit(payload.base_uri).path))
-            engine = Engine(base, (), fetcher=payload_fetcher())
+            engine = payload.engine(base, (), fetcher=payload_fetcher())
         _REMOTE_ENGINES[engine_key] = engine
         while len(_REMOTE_ENGINES) > 8:
             _REMOTE_ENGINES.popitem(last=False)
