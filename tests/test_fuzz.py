@@ -90,7 +90,9 @@ date_markup = mostly(
 image_ok = st.sampled_from(["ok.png", "ok.svg", "sub%20dir/ok.png", "./ok.png"])
 image_bad = st.sampled_from(
     ["missing.png", "../x.png", "/etc/hostname", "http://127.0.0.1:9/x.png", "text.png", "%2e%2e/x.png", "ok.png?x#y", "",
-     "data:image/png;base64,iVBORw0KGgo=", "notes.txt", "clip.mp4", "a%00b.png", "x" * 300 + ".png"]
+     "data:image/png;base64,iVBORw0KGgo=", "notes.txt", "clip.mp4", "a%00b.png", "x" * 300 + ".png",
+     # pictures that cannot be drawn safely (issue 17): script, handler, foreignObject, remote image, <use> bomb; broken, huge
+     "script.svg", "onload.svg", "foreign.svg", "remote.svg", "bomb.svg", "cut.png", "huge.png", "fifo.png", "link-out.png"]
 )
 SAFE_HTML = [
     "<b>bold</b>", "<span dir=\"ltr\">ltr</span>", "<br>", "<div>\n", "\n</div>", "<p style=\"color: red\">p</p>", "</p>", "<sup>1</sup>",
@@ -99,7 +101,11 @@ SAFE_HTML = [
     "&bogus;", "<", ">", "</", "<x-y>", "<a rel=\"attachment\" href=\"ok.png\">a</a>", "<span style=\"background: url(ok.png)\">s</span>",
 ]
 TROUBLE_HTML = ["<math><mi>x</mi></math>", "<script>1</script>", "<iframe></iframe>", "<p onclick=\"x()\">", "<svg><image href=\"ok.png\"/></svg>",
-                "<image src=\"ok.png\">", "<object data=\"ok.svg\"></object>", "<base href=\"/\">"]
+                "<image src=\"ok.png\">", "<object data=\"ok.svg\"></object>", "<base href=\"/\">",
+                # namespace-prefixed elements (issue 17): an XHTML reader would read them as what they name
+                '<h:script xmlns:h="http://www.w3.org/1999/xhtml">1</h:script>', '<x:svg xmlns:x="http://www.w3.org/2000/svg"><x:script>1</x:script></x:svg>',
+                '<h:meta xmlns:h="http://www.w3.org/1999/xhtml" http-equiv="refresh" content="0"/>', '<H:IFRAME xmlns:H="http://www.w3.org/1999/xhtml"/>',
+                '<span id="x&quot; onmouseover&#61;&quot;y">entity-hidden handler</span>', "> " * 80 + "too deep\n\n", "<div>" * 80 + "deep" + "</div>" * 80]
 STRUCTURE = [
     "\n\n", "\n", "\n\n> ", "\n- ", "\n1. ", "\n\n```\ncode <script>\n```\n\n", "\n\n~~~\n```\n~~~\n\n", "\n| a | b |\n|---|---|\n| 1 | 2 |\n",
     "\n\n***\n\n", "\n\n    code\n\n", "*", "**", "_", "\\", "$x^2$", "::: chronology\n", ":::\n", "\n\nterm\n:   definition\n\n",
@@ -167,7 +173,7 @@ front_matter = mostly(
         optional={
             "kind": mostly_key(st.sampled_from(["frontmatter", "chapter", "appendix", "backmatter"]), st.sampled_from(["Chapter", ""]), yaml_value),
             "subtitle": mostly_key(words, text, yaml_value), "author": mostly_key(words, yaml_value), "translator": mostly_key(words, yaml_value),
-            "source": mostly_key(st.just("001"), st.sampled_from(["002", 1]), yaml_value),
+            "source": mostly_key(st.just("001"), st.sampled_from(["002", 1, 'x" onmouseover="y', "<b>x</b>"]), yaml_value),
             "id": mostly_key(st.sampled_from(["intro", "x-1", "Chapter_2"]), st.sampled_from(["b", "1x", "ä", ""]), yaml_value),
             "lint": mostly_key(
                 st.fixed_dictionaries({}, optional={"profile": st.sampled_from(["dari", "iranian"]), "disable": st.lists(st.sampled_from(["fa-yeh", "fa-digits"]), max_size=2)}),
@@ -206,7 +212,8 @@ chapter_ref = mostly(
     st.sampled_from(["a.md", "b.md", "c.md"]),
     st.fixed_dictionaries({"generate": st.sampled_from(["index", "sources", "chronology"])},
                           optional={"title": mostly(words, yaml_value), "data": mostly(st.just("data/c.yaml"), st.sampled_from(["missing.yaml", "../c.yaml"]), yaml_value)}),
-    st.sampled_from(["missing.md", "../a.md", "/etc/hostname", "sub/../a.md", "./a.md", "a.md\x00", "", "x" * 300, "data/c.yaml", "ok.png"]),
+    st.sampled_from(["missing.md", "../a.md", "/etc/hostname", "sub/../a.md", "./a.md", "a.md\x00", "", "x" * 300, "data/c.yaml", "ok.png",
+                     "nav.md", "cover.md", "link-out.md", "fifo.md", "odd\nname.md", "bidi\u202e.md"]),
     st.fixed_dictionaries({"generate": st.sampled_from(["toc", 5])}, optional={"extra": yaml_value}),
     yaml_value,
     ratio=14,
@@ -226,7 +233,8 @@ book_values = st.fixed_dictionaries(
                            yaml_value),
         "publisher": mostly_key(words, yaml_value), "rights": mostly_key(words, text, yaml_value), "edition": mostly_key(words, yaml_value),
         "description": mostly_key(words, text, yaml_value),
-        "date": mostly_key(st.sampled_from(["2026-11-01", "2026", "1400-01-01", "0001-01-01", "9999-12-31"]), st.dates(), st.just("2026-02-30"), yaml_value),
+        "date": mostly_key(st.sampled_from(["2026-11-01", "2026", "1400-01-01", "0001-01-01", "9999-12-31"]), st.dates(),
+                           st.sampled_from(["2026-02-30", "2024-13-01", "0000-01-01"]), yaml_value),
         "trim": mostly_key(
             st.one_of(st.sampled_from(["raqi", "vaziri", "jibi", "a5", "a4", "b5", "us-trade", "RAQI"]),
                       st.fixed_dictionaries({"width": st.floats(50, 400), "height": st.floats(50, 400)})),
@@ -277,10 +285,19 @@ class Workspace:
             "data/c.yaml": '- {date: "11 سنبله 1332", calendar: shamsi, event: رویداد}\n- {date: "2021-08-21", calendar: miladi, event: event}\n'.encode(),
             "sources/001.yaml": 'id: "001"\ntitle: منبع\nfile: raw/001.txt\n'.encode(),
         }
-        for rel, data in {**assets, **files}.items():
+        for rel, data in {**assets, **HOSTILE_ASSETS, **files}.items():
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+        # what lies outside the manuscript, and ways to it (issue 17): a build must never read them
+        outside = self.root.parent / "outside"
+        outside.mkdir(exist_ok=True)
+        (outside / "secret.md").write_bytes(b"---\ntitle: " + SECRET + b"\n---\n\n" + SECRET + b"\n")
+        (outside / "secret.png").write_bytes(ASSETS_PNG)
+        (self.root / "link-out.md").symlink_to(outside / "secret.md")
+        (self.root / "link-out.png").symlink_to(outside / "secret.png")
+        os.mkfifo(self.root / "fifo.md")
+        os.mkfifo(self.root / "fifo.png")
         return self.root
 
     def build(self, formats=("epub",), cheap=False):
@@ -293,6 +310,39 @@ class Workspace:
         check_outputs(result, formats)
         note("built")
         return result
+
+
+SECRET = b"KETAB-FUZZ-SECRET-7f3a"
+ASSETS_PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415478da63f8cfc000000301010018dd8db40000000049454e44ae426082")
+_SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="8" height="8">{}</svg>'
+HOSTILE_ASSETS = {
+    "script.svg": _SVG.format("<script>alert(1)</script>").encode(),
+    "onload.svg": _SVG.format('<rect width="8" height="8" onload="alert(1)"/>').encode(),
+    "foreign.svg": _SVG.format('<foreignObject width="8" height="8"><iframe xmlns="http://www.w3.org/1999/xhtml" src="https://example.org/"/></foreignObject>').encode(),
+    "remote.svg": _SVG.format('<image xlink:href="http://127.0.0.1:9/x.png" width="8" height="8"/>').encode(),
+    "bomb.svg": _SVG.format('<defs><rect id="l0" width="1" height="1"/>' + "".join(
+        f'<g id="l{i}">' + f'<use href="#l{i - 1}"/>' * 10 + "</g>" for i in range(1, 10)) + '</defs><use href="#l9"/>').encode(),
+    "cut.png": ASSETS_PNG[:40],
+    "huge.png": ASSETS_PNG[:16] + (20000).to_bytes(4, "big") * 2 + ASSETS_PNG[24:],  # IHDR says 20000 × 20000 (its CRC is wrong too)
+    "nav.md": "---\ntitle: nav\n---\n\nThe chapter called nav.\n".encode(),
+    "cover.md": "---\ntitle: cover\n---\n\nThe chapter called cover.\n".encode(),
+    "odd\nname.md": "---\ntitle: odd\n---\n\nx[^u]\n".encode(),
+    "bidi\u202e.md": "---\ntitle: bidi\n---\n\ny[^u]\n".encode(),
+}
+"""Files each example's manuscript also holds, for the hostile cases of issue 17 (named by some strategies)."""
+
+
+def active_content(data: bytes) -> list[str]:
+    """What in an XHTML or SVG document would run code or load something in a reading system."""
+    found = []
+    for el in etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True)).iter():
+        if not isinstance(el.tag, str):
+            continue
+        local = etree.QName(el).localname
+        if local in ("script", "iframe", "object", "embed", "foreignObject", "base", "form", "frame") or (local == "meta" and el.get("http-equiv")):
+            found.append(local)
+        found += [f"{local}/@{a}" for a in el.attrib if etree.QName(a).localname.lower().startswith("on")]
+    return found
 
 
 def note(outcome: str) -> None:
@@ -328,6 +378,7 @@ def check_diagnostics(exc: BuildError) -> None:
     assert any(d.is_error for d in exc.diagnostics), "a BuildError without an error"
     for d in exc.diagnostics:
         assert DIAGNOSTIC.match(str(d)), str(d)
+        assert not re.search("[\r\n\u202a-\u202e\u2066-\u2069]", str(d)), f"a diagnostic that forges or reorders lines: {str(d)!r}"
         path = Path(d.path)
         if d.line is not None and path.is_file():
             lines = path.read_bytes().count(b"\n") + 1
@@ -341,10 +392,17 @@ def check_outputs(result, formats) -> None:
         if path.suffix == ".epub":
             with zipfile.ZipFile(path) as z:
                 assert z.testzip() is None
-                for name in z.namelist():
-                    if name.endswith((".xhtml", ".opf", ".ncx", ".xml")):
-                        etree.fromstring(z.read(name))  # well-formed, or this raises
+                names = z.namelist()
+                assert len(names) == len(set(names)), "two members of one name (a chapter replaced the nav?)"
+                for name in names:
+                    data = z.read(name)
+                    assert SECRET not in data, f"{name} holds what lies outside the manuscript"
+                    if name.endswith((".xhtml", ".opf", ".ncx", ".xml", ".svg")):
+                        etree.fromstring(data)  # well-formed, or this raises
+                    if name.endswith((".xhtml", ".svg")):
+                        assert active_content(data) == [], (name, active_content(data))
         elif path.suffix == ".pdf":
+            assert SECRET not in path.read_bytes()
             with pikepdf.open(path) as pdf:
                 assert len(pdf.pages) > 0
 
@@ -376,7 +434,8 @@ def test_front_matter(workspace, fm_a, fm_b, a, how):
 
 @FUZZ
 @given(values=book_values, drop=mostly(st.just([]), st.lists(st.sampled_from(list(GOOD_BOOK)), max_size=2), ratio=8), cut=st.integers(0, 10**4),
-       junk=mostly(st.just(""), st.sampled_from(["\t", ": ", "[", "{", "- ", "&a ", "*a", "!!binary ", "'", "\n  x", "%"]), text, ratio=8),
+       junk=mostly(st.just(""), st.sampled_from(["\t", ": ", "[", "{", "- ", "&a ", "*a", "!!binary ", "'", "\n  x", "%", "\x01", "\x7f", "\x1b[2J",
+                                                 "[" * 3000, "x: " + "[" * 200 + "]" * 200 + "\n", "!!timestamp 2024-02-30"]), text, ratio=8),
        how=encoding)
 def test_book_yaml(workspace, values, drop, cut, junk, how):
     book = encode(spoil(book_yaml(values, drop), cut, junk), how)

@@ -497,7 +497,8 @@ def test_svg_image_that_reaches_out(check, secret, server):
         "<style>@import url('" + server.url + "/svg.css');</style>"
         "<text>&leak;</text></svg>"
     )
-    check("![drawing](drawing.svg)", setup=lambda ms: (ms / "chapters" / "drawing.svg").write_text(svg))
+    # refused with a diagnostic (it declares an entity and refers outside): it is neither drawn nor copied
+    check("![drawing](drawing.svg)", "image.type", setup=lambda ms: (ms / "chapters" / "drawing.svg").write_text(svg))
 
 
 # Attachments ---------------------------------------------------------------------------------------------------

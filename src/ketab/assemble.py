@@ -78,13 +78,19 @@ class Book:
         return next(p for p in self.parts if p.id == part_id)
 
 
+RESERVED_NAMES = frozenset({"nav", "cover", "titlepage", "toc", "style", "ncx", "cover-image"})
+"""File names and manifest ids the EPUB writer uses for its own documents (a chapter id cannot hold a dot,
+so ``<id>.chapter.xhtml`` is never another chapter's name)."""
+
+
 def assemble(manuscript: Manuscript, converted: tuple[ConvertedChapter, ...]) -> Book:
     parts = []
     index_part = None
     for cc in converted:
         ch = cc.chapter
         section = "front" if ch.kind == "frontmatter" else ("back" if ch.kind == "backmatter" else "body")
-        part = Part(cc, section, f"{ch.id}.xhtml")
+        # a chapter called nav, cover or titlepage must not replace the EPUB's own document of that name
+        part = Part(cc, section, f"{ch.id}.xhtml" if ch.id not in RESERVED_NAMES else f"{ch.id}.chapter.xhtml")
         if ch.generate == "index":
             index_part = part
         parts.append(part)

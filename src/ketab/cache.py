@@ -4,23 +4,28 @@ Every cached item is keyed by the content hash of everything it depends on; the
 cache as a whole is salted with its format version and the versions of ketab,
 pandoc, WeasyPrint, ebooklib and pikepdf.  A foreign, unreadable or outdated
 cache is discarded and the build starts clean — never a crash, never a stale
-output.  Entries are written atomically and carry a checksum, so an interrupted
-build leaves entries that are either whole or ignored.
+output.  Entries are written atomically and signed with a key kept outside the
+output folder (HMAC), so an interrupted build leaves entries that are either whole
+or ignored, and nobody who can only write the output folder can plant one.
 
 The entries live in a *store* (:mod:`ketab.cachestore`): by default the files
 under ``<out>/.ketab-cache``, or a store several machines share
-(``ketab build --cache URL``); the manifest of the last build stays in the
-output folder either way.
+(``ketab build --cache URL``: they then share the key too, ``KETAB_CACHE_KEY``);
+the manifest of the last build stays in the output folder either way.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
+import tempfile
 from pathlib import Path
 
+from ketab import safeio
 from ketab.cachestore import DirStore
 from ketab.outputs import atomic_write as _atomic
 
@@ -97,7 +102,76 @@ def _checked_state(state) -> dict:
     return state
 
 
+def _key_file() -> Path:
+    if os.environ.get("KETAB_CACHE_KEY"):
+        return Path(os.environ["KETAB_CACHE_KEY"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ketab" / "cache-key"
+
+
+_KEY: bytes | None = None
+
+
+def secret_key() -> bytes:
+    """This user's cache key: 32 random bytes kept outside every output folder (``~/.cache/ketab/cache-key``,
+    mode 0600), made on first use.  Whoever can write an output folder — a committed ``build/``, a shared
+    disk — cannot sign an entry with it.  When it cannot be kept, a key for this process only (the cache is
+    then not reused by the next build)."""
+    global _KEY
+    if _KEY is None:
+        path = _key_file()
+        try:
+            _KEY = _read_key(path)
+        except OSError:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache-key.")
+                try:
+                    os.write(fd, secrets.token_bytes(32))
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                try:
+                    os.link(tmp, path)  # atomic: the first build to get here makes the key, the others read it
+                except FileExistsError:
+                    pass
+                finally:
+                    os.unlink(tmp)
+                _KEY = _read_key(path)
+            except OSError:
+                _KEY = secrets.token_bytes(32)
+    return _KEY
+
+
+def _read_key(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        key = os.read(fd, 64)
+    finally:
+        os.close(fd)
+    if len(key) < 32:
+        raise OSError("short key")
+    return key
+
+
+def _mac(*parts: bytes | str) -> str:
+    h = hmac.new(secret_key(), digestmod=hashlib.sha256)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def _canonical(salt, state) -> bytes:
+    return json.dumps({"salt": salt, "state": state}, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 class BuildCache:
+    """Entries and manifest are signed with :func:`secret_key` (HMAC-SHA256): an entry written by anything
+    but a build of this user is a miss, a manifest the cache is discarded for — a planted layout unit (a PDF
+    with a JavaScript action) or a forged state never reaches an output."""
+
     def __init__(self, root: Path, salt: dict, store=None):
         """``store``: where the entries are (default: the files under ``root``)."""
         self.root = Path(root)
@@ -106,16 +180,24 @@ class BuildCache:
         self.reset_reason: str | None = None
         self.state: dict = {}
         manifest = self.root / "manifest.json"
+        if self.root.is_symlink() or (self.root.exists() and not self.root.is_dir()):
+            self.root.unlink()  # the link (or file) itself, never where it points
+            self.reset_reason = "the cache folder was not a folder (a symbolic link or a file)"
         try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-            if data.get("salt") != salt:
-                changed = sorted(k for k in set(salt) | set(data.get("salt", {})) if salt.get(k) != data.get("salt", {}).get(k))
-                self.reset_reason = f"the cache was made by other versions ({', '.join(changed)})"
-            else:
-                self.state = _checked_state(data.get("state", {}))
+            if self.reset_reason is None:
+                if manifest.is_symlink():
+                    raise ValueError("a symlinked manifest")
+                data = json.loads(manifest.read_text(encoding="utf-8"))
+                if data.get("salt") != salt:
+                    changed = sorted(k for k in set(salt) | set(data.get("salt", {})) if salt.get(k) != data.get("salt", {}).get(k))
+                    self.reset_reason = f"the cache was made by other versions ({', '.join(changed)})"
+                elif not hmac.compare_digest(str(data.get("mac", "")), _mac("manifest", _canonical(data.get("salt"), data.get("state")))):
+                    self.reset_reason = "the cache was unreadable (not signed by this user's ketab)"
+                else:
+                    self.state = _checked_state(data.get("state", {}))
         except FileNotFoundError:
             self.reset_reason = "there is no cache yet"
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, TypeError):
             self.reset_reason = "the cache was unreadable"
         if self.reset_reason:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -129,37 +211,32 @@ class BuildCache:
         if blob is None:
             return None
         check, _, payload = blob.partition(b"\n")
-        if check.decode("ascii", "replace") != hashlib.sha256(payload).hexdigest():
-            return None  # torn or tampered: treat as a miss
+        if not hmac.compare_digest(check.decode("ascii", "replace"), _mac(kind, key, payload)):
+            return None  # torn, tampered or planted: treat as a miss
         return payload
 
     def put(self, kind: str, key: str, payload: bytes) -> None:
-        self.store.put(self._name(kind, key), hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        self.store.put(self._name(kind, key), _mac(kind, key, payload).encode() + b"\n" + payload)
 
     def save_state(self, state: dict) -> None:
         """Record what the last successful build was made of (for 'nothing to do' and -v)."""
         self.state = state
-        _atomic(self.root / "manifest.json", json.dumps({"salt": self.salt, "state": state}, indent=1).encode())
+        if self.root.is_symlink():
+            return
+        mac = _mac("manifest", _canonical(self.salt, json.loads(json.dumps(state))))
+        _atomic(self.root / "manifest.json", json.dumps({"salt": self.salt, "state": state, "mac": mac}, indent=1).encode())
 
 
 # --- the last build: what it was made of and what it wrote -------------------------
 
-BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*")
+BUILD_TEMPLATES = ("*.j2", "*.css", "print/*", "epub/*", "cover/*", "icc/*")
 """The templates a build reads (not the proof's or the preview's)."""
 
 
 def input_digests(manuscript_dir: Path, templates: Path, formats, out_dir: Path) -> dict:
     """Digests of every input, per kind, to decide 'nothing to do' and to say why."""
-    files = {}
-    skip = out_dir.resolve()
-    if manuscript_dir.is_dir():
-        for path in sorted(p for p in manuscript_dir.rglob("*") if p.is_file()):
-            if path.resolve().is_relative_to(skip):
-                continue  # the outputs are not inputs (ketab build . --out build)
-            file_hash = file_digest(path)
-            if path.is_symlink():  # a link is an input of its own: where it points matters
-                file_hash = f"symlink:{os.readlink(path)}:{file_hash}"
-            files[path.relative_to(manuscript_dir).as_posix()] = file_hash
+    # nothing followed out of the folder, FIFOs and devices named, not read; the outputs are not inputs
+    files = safeio.tree_digests(manuscript_dir, skip=out_dir) if manuscript_dir.is_dir() else {}
     return {
         "manuscript": files,
         "templates": "".join(tree_digest(templates, g) for g in BUILD_TEMPLATES) if templates.is_dir() else "",
@@ -169,7 +246,8 @@ def input_digests(manuscript_dir: Path, templates: Path, formats, out_dir: Path)
 
 
 def file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of a regular file, streamed."""
+    return safeio.file_digest(Path(path))
 
 
 class LastBuild:
@@ -224,7 +302,7 @@ class LastBuild:
                 lines.append(f"{name}: removed")
             elif old[name] != new[name]:
                 lines.append(f"{name}: changed")
-        for kind in ("templates", "fonts", "formats"):
+        for kind in ("templates", "fonts", "formats", "strict"):
             if before.get(kind) != now.get(kind):
                 lines.append(f"{kind} changed")
         if not lines:

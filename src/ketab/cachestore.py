@@ -33,19 +33,33 @@ _OBJECT_STORES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memor
 
 
 class DirStore:
-    """Blobs as files below ``root`` (each written to a temporary file, then renamed)."""
+    """Blobs as files below ``root`` (each written to a temporary file, then renamed).
+    A symbolic link on the way to a blob (planted: not followed) makes it a miss and unwritable."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
 
+    def _path(self, name: str) -> Path | None:
+        folder = self.root
+        for part in (None, *Path(name).parts[:-1]):
+            folder = folder / part if part else folder
+            if folder.is_symlink():
+                return None
+        return self.root / name
+
     def get(self, name: str) -> bytes | None:
+        path = self._path(name)
+        if path is None or path.is_symlink():
+            return None
         try:
-            return (self.root / name).read_bytes()
+            return path.read_bytes()
         except OSError:
             return None
 
     def put(self, name: str, data: bytes) -> None:
-        atomic_write(self.root / name, data)
+        path = self._path(name)
+        if path is not None:
+            atomic_write(path, data)
 
 
 class StoreError(ValueError):

@@ -7,13 +7,14 @@ unknown keys warn.  The result is a frozen :class:`BookConfig`.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ketab import yamlnodes
+from ketab import safeio, yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import Language, default_direction, known_languages, label_key
 from ketab.persian.lint import LintConfig, LintConfigError
@@ -63,6 +64,23 @@ class ChapterRef:
     """Line of this entry in book.yaml."""
 
 
+PRINT_STANDARDS = ("x-4", "x-1a")
+PRINT_PROFILES = ("pso-uncoated",)
+PRINT_MARKS = ("none", "crop")
+
+
+@dataclass(frozen=True)
+class PrintSettings:
+    """``print:`` — what the printer receives."""
+
+    standard: str = "x-4"
+    """PDF/X variant: ``x-4`` (PDF/X-4) or ``x-1a`` (PDF/X-1a:2003)."""
+    profile: str = "pso-uncoated"
+    """Output intent: a CMYK profile vendored under templates/icc/."""
+    marks: str = "none"
+    """``none`` (TrimBox and BleedBox say it all) or ``crop``: marks outside the bleed, with a slug line."""
+
+
 @dataclass(frozen=True)
 class BookConfig:
     """A validated ``book.yaml``."""
@@ -84,6 +102,8 @@ class BookConfig:
     bleed: float = 3.0
     signature: int = 16
     caliper: float = 0.1
+    print: PrintSettings = PrintSettings()
+    toc_depth: int = 1
     lint: dict = field(default_factory=dict)
     isbn: str | None = None
     """ISBN-13 (digits only), checked; None when the book has none (nothing is invented)."""
@@ -237,6 +257,29 @@ def _lint(v):
     return dict(v)
 
 
+def _print(v):
+    if not isinstance(v, dict):
+        raise Invalid("expected {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop}")
+    choices = {"standard": PRINT_STANDARDS, "profile": PRINT_PROFILES, "marks": PRINT_MARKS}
+    unknown = set(v) - set(choices)
+    if unknown:
+        raise Invalid(f"unknown keys {sorted(unknown)}; print takes standard, profile, marks")
+    values = {}
+    for key, allowed in choices.items():
+        if key in v:
+            value = str(v[key]).strip().lower()
+            if value not in allowed:
+                raise Invalid(f"{key}: {v[key]!r} is not one of {', '.join(allowed)}")
+            values[key] = value
+    return PrintSettings(**values)
+
+
+def _toc_depth(v):
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 3:
+        raise Invalid("expected 1, 2 or 3 (heading levels shown in the contents)")
+    return v
+
+
 def _chapters(v):
     if not isinstance(v, list) or not v:
         raise Invalid("expected a non-empty list of chapter files")
@@ -260,6 +303,8 @@ SCHEMA: dict[str, Key] = {
     "bleed": Key("Bleed in mm around the trim of the print PDF (default 3).", _number(0, 10)),
     "signature": Key("Print page count is padded to a multiple of this (default 16).", _signature),
     "caliper": Key("Paper thickness per leaf in mm, for the spine width (default 0.1).", _number(0.03, 1)),
+    "print": Key("The print PDF: {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop} (defaults x-4, pso-uncoated, none).", _print),
+    "toc_depth": Key("Heading levels in the contents: 1 (chapters, default), 2 or 3.", _toc_depth),
     "lint": Key("Linter settings for the whole book: {profile: dari|iranian, disable: [codes]}.", _lint),
     "isbn": Key("ISBN-13 of this edition, when it has one (the identity page and the back cover's barcode).", _isbn),
     "place": Key("Place of publication, for the identity page.", _text),
@@ -273,9 +318,17 @@ def read_book_yaml(path: Path, diags: Collector) -> yamlnodes.LocatedYaml | None
 
     The one reader of the file: the build (:func:`load_config`) and ``ketab lint`` (:func:`lint_settings`)."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
+        # regular file inside the manuscript, bounded: never a symlink out, a FIFO or /dev/zero
+        raw = safeio.read_bytes(path.parent, path.name, "config")
+    except safeio.Refused as exc:
+        if exc.reason == "missing" and not os.path.lexists(path):
+            diags.error(path, None, "book.yaml not found: a manuscript folder needs one", "config.missing")
+        elif exc.reason == "too-large":
+            diags.error(path, None, f"book.yaml is too large: {exc.message}", "config.too-large")
+        elif exc.reason == "outside":
+            diags.error(path, None, f"book.yaml is not read: {exc.message}", "config.outside")
+        else:
+            diags.error(path, None, f"book.yaml cannot be read: {exc.message}", "config.unreadable")
         return None
     before = len(diags.errors)
     text = decode_text(raw, path, diags)
@@ -332,8 +385,14 @@ def lint_settings(path: Path, diags: Collector) -> LintSettings:
     return LintSettings(lint, chapters)
 
 
-def load_config(path: Path) -> tuple[BookConfig, list]:
-    """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem."""
+REQUIRED_FOR_A_BOOK = ("title", "language", "slug", "identifier", "chapters")
+
+
+def load_config(path: Path, partial: bool = False) -> tuple[BookConfig, list]:
+    """Read and validate ``book.yaml``: (config, warnings), or BuildError listing every problem.
+
+    ``partial``: when only optional keys are wrong, their defaults stand in and their errors come back with
+    the warnings (the chapters are then checked in the same run)."""
     diags = Collector()
     doc = read_book_yaml(path, diags)
     diags.raise_if_errors()
@@ -353,7 +412,8 @@ def load_config(path: Path) -> tuple[BookConfig, list]:
             diags.error(path, 1, f"missing required key {key!r}: {spec.doc}", "config.required")
     if "chapters" in values:
         values["chapters"] = _chapter_refs(values["chapters"], doc, path, diags)
-    diags.raise_if_errors()
+    if not (partial and all(key in values for key in REQUIRED_FOR_A_BOOK)):
+        diags.raise_if_errors()
 
     tag = values.pop("language")
     language = Language(tag, values.pop("direction", None) or default_direction(tag))

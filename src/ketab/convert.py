@@ -12,6 +12,10 @@ from __future__ import annotations
 import html as htmllib
 import os
 import re
+import signal
+import subprocess
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,17 +29,15 @@ from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
+from ketab import safeio
 from ketab.register import mark_names
+from ketab.sanitize import UnsafeSvg, clean_svg, sanitize_html
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
 PANDOC_ARGS = ("--wrap=none", "--eol=lf", f"--lua-filter={FILTER}")
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
-_ALLOWED_TAGS_DROP = (
-    "script", "iframe", "object", "embed", "form", "input", "button", "textarea", "select", "style", "link", "meta", "base",
-    "frame", "frameset", "applet", "audio", "video", "source",
-)
 
 
 @dataclass(frozen=True)
@@ -103,14 +105,24 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
             htmls[i] = blob.decode("utf-8") if blob is not None else None
     missing = [i for i, h in enumerate(htmls) if h is None]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        for i, html in zip(missing, pool.map(_run_pandoc_safely, [bodies[i] for i in missing])):
-            htmls[i] = html
-            if cache is not None and isinstance(html, str):
-                cache.put("pandoc", keys[i], html.encode("utf-8"))
+        try:
+            for i, html in zip(missing, pool.map(_run_pandoc_safely, [bodies[i] for i in missing])):
+                htmls[i] = html
+                if cache is not None and isinstance(html, str):
+                    cache.put("pandoc", keys[i], html.encode("utf-8"))
+        except BaseException:  # Ctrl-C, SIGTERM: the pandoc processes go with the build, at once
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_pandoc()
+            raise
     if stats is not None:
         stats["converted"] = [manuscript.chapters[i].id for i in missing]
     converted = []
     for chapter, body, result in zip(manuscript.chapters, bodies, htmls):
+        if isinstance(result, PandocTimeout):
+            diags.error(chapter.path, chapter.body_line,
+                        f"pandoc did not finish this chapter in {result.seconds:g} s (long runs of unmatched brackets or "
+                        "emphasis marks make it search for ever); simplify or escape them", "pandoc.timeout")
+            continue
         if isinstance(result, Exception):
             diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result}", "pandoc.error")
             continue
@@ -130,8 +142,76 @@ def _run_pandoc_safely(markdown: str):
         return exc
 
 
-def run_pandoc(markdown: str) -> str:
-    return pypandoc.convert_text(markdown, "html5", format=PANDOC_FROM, extra_args=list(PANDOC_ARGS))
+PANDOC_TIMEOUT = 60.0
+"""Seconds pandoc may take on one chapter (``KETAB_PANDOC_TIMEOUT`` overrides); a long book's chapter takes
+well under one."""
+PANDOC_MEMORY = "2g"
+"""Heap limit of one pandoc (its runtime's ``-M``)."""
+
+
+class PandocTimeout(RuntimeError):
+    def __init__(self, seconds: float):
+        super().__init__(f"pandoc took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+_RUNNING: set = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """pandoc is killed when the build dies, even by SIGKILL (Linux)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+try:
+    import ctypes
+
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+except (OSError, AttributeError):
+    _PRCTL = None
+
+
+def kill_pandoc() -> None:
+    """Kill every pandoc this process is running (an interrupted build stops at once)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for proc in running:
+        try:
+            proc.kill()
+        except OSError:
+            pass
+
+
+def run_pandoc(markdown: str, timeout: float | None = None) -> str:
+    """pandoc on one chapter's Markdown, bounded in time and memory; PandocTimeout or RuntimeError."""
+    if timeout is None:
+        try:
+            timeout = float(os.environ.get("KETAB_PANDOC_TIMEOUT", PANDOC_TIMEOUT))
+        except ValueError:
+            timeout = PANDOC_TIMEOUT
+    command = [pypandoc.get_pandoc_path(), "+RTS", f"-M{PANDOC_MEMORY}", "-RTS", f"--from={PANDOC_FROM}", "--to=html5", *PANDOC_ARGS]
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_die_with_parent if _PRCTL is not None else None)
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+    try:
+        try:
+            out, err = proc.communicate(markdown.encode("utf-8"), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise PandocTimeout(timeout) from None
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if proc.returncode != 0:
+        raise RuntimeError(err.decode("utf-8", "replace").strip() or f"pandoc exited with status {proc.returncode}")
+    return out.decode("utf-8")
 
 
 def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, diags: Collector) -> ConvertedChapter:
@@ -139,9 +219,16 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
     language = manuscript.config.language
     root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
     _sanitize(root)
+    line = _line_finder(body, chapter.body_line)
+    depth, deepest = _deepest(root)
+    if depth > MAX_NESTING:
+        text = " ".join(deepest.text_content().split())[:40]
+        diags.error(chapter.path, line(text) if text else chapter.body_line,
+                    f"the text is nested {depth} levels deep (blockquotes, lists, <div>s…); a book can lay out {MAX_NESTING}", "chapter.nesting")
+        root = lxml_html.fragment_fromstring("<p></p>", create_parent="div")  # reported: nothing deeper is processed
     if not chapter.generate:
         mark_names(root, manuscript.register)  # every mention of a registered name goes into the index
-    walk = _Walk(chapter, manuscript, diags, _line_finder(body, chapter.body_line), pdates.DateStyle.for_language(language.tag))
+    walk = _Walk(chapter, manuscript, diags, line, pdates.DateStyle.for_language(language.tag))
     for el in root.iter():
         if isinstance(el.tag, str):
             walk.visit(el)
@@ -259,6 +346,22 @@ def _converted(chapter: Chapter, root, walk: _Walk, tag: str) -> ConvertedChapte
     )
 
 
+MAX_NESTING = 64
+"""Deepest nesting of elements in a chapter (WeasyPrint and the passes over the tree recurse per level; 3000
+nested blockquotes would exhaust Python's stack)."""
+
+
+def _deepest(root) -> tuple[int, object]:
+    """(depth, element) of the most deeply nested element under ``root``, without recursion."""
+    best, stack = (0, root), [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > best[0]:
+            best = (depth, el)
+        stack.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
+    return best
+
+
 def _separate_adjacent_notes(root, comma: str) -> None:
     """Two note calls with no text between them read as one number («۱۷۱۸»): put a comma between."""
     adjacent, previous, text_since = [], None, ""
@@ -294,51 +397,17 @@ def inner_html(el) -> str:
 
 
 def _sanitize(root) -> None:
-    """Defence in depth: nothing that could run code or fetch a resource reaches an output.
+    """Nothing that could run code or fetch a resource reaches an output (:func:`ketab.sanitize.sanitize_html`).
 
     ``check_body`` refuses the raw HTML it sees on Markdown lines; this pass makes the HTML safe whatever got
     past it.  Media pandoc writes for ``![…](file)`` when the file is not an image (``embed``, ``video``,
-    ``audio``) become ``img``, so that :func:`_check_image` checks and reports them.  Refused elements, and
-    ``svg``, ``math``, ``image`` (an HTML5 parser's alias of ``img``) and the like, are dropped with their
-    content; so are comments and processing instructions (an HTML5 parser may end a comment where lxml does
-    not).  Removed attributes: event handlers; ``javascript:``, ``vbscript:``, ``data:`` and ``file:`` URLs;
-    ``rel=attachment`` (WeasyPrint would embed the target in the PDF); any other attribute naming a resource
-    (``srcset``, ``poster``, ``background``, ``xlink:href``…); inline styles that could load something.
-    ``img/@src`` is left to :func:`_check_image`.
-    """
+    ``audio``) become ``img`` first, so that :func:`_check_image` checks and reports them."""
     for el in list(root.iter("embed", "video", "audio")):
         if el.get("src") is not None and el.getparent() is not None:
             img = el.makeelement("img", {"src": el.get("src"), "alt": ""})
             img.tail = el.tail
             el.getparent().replace(el, img)
-    dropped = _ALLOWED_TAGS_DROP + (
-        "svg", "math", "image", "noscript", "template", "noembed", "noframes", "xmp", "plaintext", "track", "param", "portal", "keygen",
-    )
-    for el in list(root.iter(*dropped, etree.Comment, etree.ProcessingInstruction)):
-        if el.getparent() is not None:
-            el.drop_tree()
-    resource_attributes = {
-        "src", "srcset", "imagesrcset", "href", "xlink:href", "data", "poster", "background", "action", "formaction",
-        "codebase", "classid", "archive", "longdesc", "lowsrc", "dynsrc", "usemap", "manifest", "ping", "profile", "icon",
-    }
-    loads_something = re.compile(r"url\(|image|attr\(|\\|expression|@import|/\*|src\s*\(|behavior|binding", re.I)
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        for attr in list(el.attrib):
-            name = attr.lower()
-            if (el.tag, name) == ("img", "src"):
-                continue
-            value = el.get(attr) or ""
-            scheme = re.sub(r"[\x00-\x20]+", "", value).lower()
-            if name.startswith("on") or scheme.startswith(("javascript:", "vbscript:", "data:", "file:")):
-                del el.attrib[attr]
-            elif name in resource_attributes and (el.tag, name) != ("a", "href"):
-                del el.attrib[attr]
-            elif name == "rel" and "attachment" in value.lower():
-                del el.attrib[attr]
-            elif name == "style" and loads_something.search(value):
-                del el.attrib[attr]
+    sanitize_html(root)
 
 
 def _line_finder(body: str, body_line: int):
@@ -357,7 +426,9 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
     if not el.get("alt"):
         el.set("alt", "")
     name = unquote(src).strip()  # pandoc writes a space in a file name as %20
-    where = line(src) if src in chapter.body else line(name)
+    # the picture's own line: its Markdown or HTML form first, a mere mention of the name last
+    needles = (f"]({src}", f"]({name}", f'"{src}"', f"'{src}'", f"={src}", src, name)
+    where = line(next((n for n in needles if n and n in chapter.body), name))
     if re.match(r"^[a-z][a-z0-9+.-]*:", name, re.I):
         diags.error(chapter.path, where, f"image {src!r}: only files inside the manuscript can be used", "image.remote")
         return None
@@ -373,16 +444,16 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
         diags.error(chapter.path, where, f"image {src!r} is outside the manuscript folder", "image.outside")
         return None
     media = IMAGE_TYPES.get(path.suffix.lower())
-    head = None
+    rel_to_root = path.relative_to(manuscript.root.resolve()).as_posix()
     try:
-        if path.is_file():  # not a folder, a device or a FIFO
-            with open(path, "rb") as f:
-                head = f.read(65536)
-    except OSError:  # unreadable, or a name too long
-        head = None
-    if head is None:
-        diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
+        data = safeio.read_bytes(manuscript.root, rel_to_root, "image")
+    except safeio.Refused as exc:
+        if exc.reason == "too-large":
+            diags.error(chapter.path, where, f"image {src!r}: {exc.message}", "image.too-large")
+        else:  # a folder, a FIFO, a device, unreadable
+            diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
         return None
+    head = data[:65536]
     magic = {
         "image/png": head.startswith(_IMAGE_MAGIC[0]),
         "image/jpeg": head.startswith(_IMAGE_MAGIC[1]),
@@ -393,9 +464,52 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
     if media is None or not magic[media]:
         diags.error(chapter.path, where, f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)", "image.type")
         return None
-    rel_to_root = path.relative_to(manuscript.root.resolve()).as_posix()
+    problem = picture_problem(data, media)
+    if problem is not None:
+        code, message = problem
+        diags.error(chapter.path, where, f"image {src!r}: {message}", code)
+        return None
     el.set("src", quote(rel_to_root))
     return Image(rel_to_root, media)
+
+
+MAX_PIXELS = 60_000_000
+"""Largest picture, in pixels, that a book may hold (a 20000 × 20000 PNG is 400 million: 1.6 GB decoded)."""
+
+
+def picture_problem(data: bytes, media: str) -> tuple[str, str] | None:
+    """(code, message) when a picture cannot be drawn safely — broken, too large, an SVG with active
+    content or too much to draw — else None.  Raster pictures are decoded whole (a truncated file only
+    shows at its end); SVG goes through :func:`ketab.sanitize.clean_svg`."""
+    if media == "image/svg+xml":
+        try:
+            clean_svg(data)
+        except UnsafeSvg as exc:
+            return "image.type", f"the SVG picture is refused: {exc}"
+        return None
+    import io
+    import warnings
+
+    from PIL import Image as PILImage
+    from PIL import ImageFile
+
+    lenient = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint turns it on for the whole process when imported
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with PILImage.open(io.BytesIO(data)) as picture:
+                width, height = picture.size
+                if width * height > MAX_PIXELS:
+                    return "image.too-large", f"{width} × {height} pixels is more than a book can hold ({MAX_PIXELS // 1_000_000} million)"
+                picture.load()
+    except PILImage.DecompressionBombError:
+        return "image.too-large", "the picture is larger than a book can hold"
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        return "image.broken", f"the picture cannot be drawn: it is truncated or corrupt ({exc})"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = lenient
+    return None
 
 
 def check_references(converted, diags: Collector) -> None:

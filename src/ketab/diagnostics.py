@@ -10,6 +10,7 @@ problem of a run together.  Only real bugs print a traceback.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,12 +34,23 @@ class Diagnostic:
     """Stable machine-readable code such as ``note.undefined``."""
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.severity.value}: {self.message} [{self.code}]"
+        path = printable(self.path)
+        where = path if self.line is None else f"{path}:{self.line}"
+        return f"{where}: {self.severity.value}: {printable(self.message)} [{self.code}]"
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with the characters that could forge or reorder a diagnostic line written as escapes: line
+    breaks and other control characters, and the bidi embeddings, overrides and isolates (a file named
+    «a\u202e…» would otherwise print its line number backwards).  ZWNJ and the marks Persian needs stay."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}" if ord(m.group()) > 0xff else f"\\x{ord(m.group()):02x}", str(text))
 
 
 class ExitCode(enum.IntEnum):

@@ -9,6 +9,11 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ketab.sanitize import UnsafeSvg, clean_svg
+
+MAX_RESOURCE = 256 << 20
+"""Largest file WeasyPrint may read (pictures, fonts, style sheets)."""
+
 
 class RefusedResource(ValueError):
     pass
@@ -31,7 +36,17 @@ class SandboxFetcher(URLFetcher):
         if path is None:
             self.refused.append(url)
             raise RefusedResource(f"refused to read {url!r}: only files inside the manuscript and templates are allowed")
-        return URLFetcherResponse(path.as_uri(), body=path.read_bytes())
+        if path.stat().st_size > MAX_RESOURCE:
+            self.refused.append(url)
+            raise RefusedResource(f"refused to read {url!r}: larger than {MAX_RESOURCE >> 20} MiB")
+        body = path.read_bytes()
+        if path.suffix.lower() == ".svg":
+            try:
+                body = clean_svg(body)  # what convert checked, written again (no script, no reference out, no bomb)
+            except UnsafeSvg as exc:
+                self.refused.append(url)
+                raise RefusedResource(f"refused to draw {url!r}: {exc}") from None
+        return URLFetcherResponse(path.as_uri(), body=body)
 
     def local_path(self, url: str) -> Path | None:
         """The allowed regular file ``url`` names, resolved, or None."""

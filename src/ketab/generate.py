@@ -8,6 +8,7 @@ is made at assembly: see :mod:`ketab.assemble`.)
 from __future__ import annotations
 
 from ketab import config as cfg
+from ketab import safeio
 from ketab import yamlnodes
 from ketab.diagnostics import Collector
 from ketab.language import label_key
@@ -35,7 +36,12 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
     if not found:
         diags.error(manuscript.config.path, chapter.body_line, f"chronology data {chapter.rel!r} not found", "chronology.missing")
         diags.raise_if_errors()
-    text = cfg.decode_text(path.read_bytes(), path, diags)
+    try:
+        raw = safeio.read_bytes(manuscript.root, chapter.rel, "data")
+    except safeio.Refused as exc:
+        diags.error(manuscript.config.path, chapter.body_line, f"chronology data {chapter.rel!r} cannot be read: {exc.message}", "chronology.missing")
+        diags.raise_if_errors()
+    text = cfg.decode_text(raw, path, diags)
     diags.raise_if_errors()
     try:
         doc = yamlnodes.load(text)
@@ -47,6 +53,7 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
         diags.error(path, 1, "the chronology is a list of {date, calendar, event}", "chronology.type")
         diags.raise_if_errors()
     lines = []
+    has_sources = any(ch.generate == "sources" for ch in manuscript.chapters)
     for i, item in enumerate(events):
         if not isinstance(item, dict) or not {"date", "event"} <= set(item):
             diags.error(path, doc.line(i), "each event needs `date` and `event`", "chronology.type")
@@ -57,7 +64,11 @@ def chronology_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
             continue
         event = " ".join(str(item["event"]).split())
         number = manuscript.source_number(str(item["source"])) if item.get("source") else None
-        source = f" [({manuscript.config.language.labels.source_of} {number})]{{.source-ref}}" if number else ""
+        label = f"({manuscript.config.language.labels.source_of} {number})"
+        if number and has_sources:  # a link to the source's entry in the book's list of sources
+            source = f" [{label}](#source-{item['source']}){{.source-ref .xref-source}}"
+        else:
+            source = f" [{label}]{{.source-ref}}" if number else ""
         lines.append(f"[{item['date']}]{{.{calendar}}}\n:   {event}{source}\n")
     diags.raise_if_errors()
     return "::: chronology\n" + "\n".join(lines) + ":::\n"

@@ -54,6 +54,8 @@ class Labels:
     place: str = "Place"
     print_run: str = "Print run"
     isbn: str = "ISBN"
+    landmarks: str = "Landmarks"
+    """The EPUB nav's landmarks (its main parts), distinct from the contents and the page list."""
 
 
 LABELS = {
@@ -94,6 +96,7 @@ LABELS = {
         place="محل نشر",
         print_run="شمارگان",
         isbn="شابک",
+        landmarks="بخش‌های اصلی کتاب",
     ),
     "en": Labels(
         contents="Contents",
@@ -129,6 +132,7 @@ LABELS = {
             "Full text with structured headings, a table of contents, footnotes with back-links, and a logical reading order; "
             "no essential audio or visual content."
         ),
+        landmarks="Landmarks",
     ),
 }
 

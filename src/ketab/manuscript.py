@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ketab import config as cfg
+from ketab import safeio
 from ketab import yamlnodes
 from ketab.diagnostics import BuildError, Collector, Diagnostic
 from ketab.persian import dates as pdates
@@ -35,7 +36,10 @@ _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 _RAW_DANGER = re.compile(
     r"<\s*(script|iframe|object|embed|form|input|button|textarea|select|style|link|meta|base|frame|frameset|svg|math|audio|video|source|applet)\b"
-    r"|[\s/\"']on[a-z]+\s*=|javascript:|<\s*image\b",
+    r"|[\s/\"']on[a-z]+\s*=|javascript:|<\s*image\b"
+    # an element with a namespace prefix (<h:script xmlns:h=…>) or a namespace declaration: the XHTML of the
+    # EPUB would read it as the element it names (autolinks such as <https://…> and <mailto:…> are not tags)
+    r"|<\s*/?\s*(?!(?:https?|ftp|mailto|tel|urn|file|data|news|irc):)[a-z][\w.-]*:[a-z]|\bxmlns\b",
     re.I,
 )
 
@@ -66,6 +70,8 @@ class Chapter:
     """For a generated part (chronology, sources, index), what to generate."""
     running_head: str | None = None
     """Short title for the running heads, when the title is too long for them."""
+    source_line: int = 1
+    """Line of the ``source:`` key in the front matter."""
 
 
 @dataclass(frozen=True)
@@ -96,12 +102,15 @@ class Manuscript:
         return ids.index(source_id) + 1 if source_id in ids else None
 
 
-def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
+def load_manuscript(root: Path, strict: bool = False, collect: list | None = None) -> Manuscript:
     """Read ``root/book.yaml`` and its chapters; raise BuildError with every error found.
 
-    The editorial linter's findings are warnings (errors when ``strict``)."""
+    The editorial linter's findings are warnings (errors when ``strict``).  With ``collect`` (a list), the
+    errors of chapters and of book.yaml's optional keys are added to it instead and the manuscript is
+    returned without the chapters that could not be read (so that the conversion can report its own errors
+    in the same run); BuildError is still raised when book.yaml cannot give a book at all."""
     root = Path(root)
-    config, warnings = cfg.load_config(root / "book.yaml")
+    config, warnings = cfg.load_config(root / "book.yaml", partial=collect is not None)
     diags = Collector()
     diags.extend(warnings)
     book_lint = cfg.book_lint(config.language, config.lint, config.path, config.lines.get(("lint",), 1), diags)
@@ -120,7 +129,10 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
     known = {s.id for s in sources}
     for ch in chapters:
         if ch.source and ch.source not in known:
-            diags.error(ch.path, 1, f"source {ch.source!r} has no record in sources/", "chapter.source")
+            diags.error(ch.path, ch.source_line, f"source {ch.source!r} has no record in sources/", "chapter.source")
+    if collect is not None:
+        collect.extend(d for d in diags.items if d.is_error)
+        return Manuscript(root, config, tuple(chapters), sources, tuple(d for d in diags.items if not d.is_error))
     diags.raise_if_errors()
     return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items), register)
 
@@ -154,7 +166,12 @@ def load_data_file(root: Path, rel: str, diags: Collector, what: str, line_in_co
         diags.error(config_path or root / "book.yaml", line_in_config, f"{what} data {rel!r} not found", f"{what}.missing")
         return None
     before = len(diags.errors)
-    text = cfg.decode_text(path.read_bytes(), path, diags)
+    try:
+        raw = safeio.read_bytes(root, rel, "data")  # regular, inside, bounded
+    except safeio.Refused as exc:
+        diags.error(config_path or root / "book.yaml", line_in_config, f"{what} data {rel!r} cannot be read: {exc.message}", f"{what}.missing")
+        return None
+    text = cfg.decode_text(raw, path, diags)
     if len(diags.errors) > before:
         return None
     try:
@@ -203,7 +220,13 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         diags.error(config.path, ref.line, f"chapter file {ref.path!r} does not exist", "chapter.missing")
         return None
     before = len(diags.errors)
-    text = cfg.decode_text(path.read_bytes(), path, diags)
+    try:
+        raw = safeio.read_bytes(root, ref.path, "chapter")
+    except safeio.Refused as exc:
+        code = {"outside": "chapter.outside", "too-large": "chapter.too-large"}.get(exc.reason, "chapter.missing")
+        diags.error(config.path, ref.line, f"chapter {ref.path!r} cannot be read: {exc.message}", code)
+        return None
+    text = cfg.decode_text(raw, path, diags)
     if len(diags.errors) > before:
         return None
     meta, body, body_line = split_front_matter(text, path, diags)
@@ -225,7 +248,8 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
     lint = chapter_lint(meta, book_lint, path, diags)
     check_body(body, body_line, path, config, diags)
-    lint_text(text, path, lint, diags, strict)
+    # check_body has reported every date markup that cannot be read, as an error: not again as fa-date
+    lint_text(text, path, lint, diags, strict, skip={"fa-date"})
     source = meta.value.get("source")
     return Chapter(
         number=number,
@@ -242,6 +266,7 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         translator=_opt(meta.value.get("translator")),
         lint=lint,
         running_head=_opt(meta.value.get("running_head")),
+        source_line=meta.line("source"),
     )
 
 
@@ -277,10 +302,13 @@ def chapter_lint(meta: yamlnodes.LocatedYaml, book_lint: LintConfig, path: Path,
         return book_lint
 
 
-def lint_text(text: str, path: Path, lint: LintConfig, diags: Collector, strict: bool = False) -> None:
-    """The editorial linter's findings on a chapter's text: warnings (errors when ``strict``)."""
+def lint_text(text: str, path: Path, lint: LintConfig, diags: Collector, strict: bool = False, skip=()) -> None:
+    """The editorial linter's findings on a chapter's text: warnings (errors when ``strict``); the rules
+    in ``skip`` are left to the build's own checks."""
     report = diags.error if strict else diags.warning
     for finding in lint_markdown(text, str(path), lint):
+        if finding.code in skip:
+            continue
         report(path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
 
 
@@ -387,9 +415,14 @@ def _load_sources(root: Path, diags: Collector) -> tuple[SourceRecord, ...]:
         if resolved is None:
             diags.error(path, 1, "this source record points outside the manuscript folder", "source.outside")
             continue
-        if not resolved.is_file():  # a folder, a FIFO
+        try:
+            raw = safeio.read_bytes(root, path.relative_to(root).as_posix(), "data")
+        except safeio.Refused as exc:
+            if exc.reason == "not-file":  # a folder, a FIFO: not a record
+                continue
+            diags.error(path, None, f"this source record cannot be read: {exc.message}", "source.outside" if exc.reason == "outside" else "source.unreadable")
             continue
-        text = cfg.decode_text(resolved.read_bytes(), path, diags)
+        text = cfg.decode_text(raw, path, diags)
         try:
             doc = yamlnodes.load(text)
         except yamlnodes.YamlSyntaxError as exc:

@@ -11,8 +11,11 @@ successful one does nothing at all (:class:`ketab.cache.LastBuild`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,9 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from ketab import cache as cachemod
-from ketab.diagnostics import Diagnostic, Severity
+from ketab import outputs as outputs_mod
+from ketab.diagnostics import BuildError, Diagnostic, Severity, display_path
+from ketab.layout.engine import LayoutTimeout
 from ketab.render import default_templates
 from ketab.writers import FORMATS
 
@@ -58,30 +63,89 @@ def build(
     pool of this build's own); ``cache_url`` keeps the cache's entries in a shared
     fsspec store (:mod:`ketab.cachestore`) instead of the output folder.
     One build of an output folder at a time: a second one waits for the first."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(out_dir / ".ketab.lock")
+    out_dir, manuscript_dir = Path(out_dir), Path(manuscript_dir)
+    _check_output_folder(manuscript_dir, out_dir)
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        progress("waiting for another build of this book to finish")
-        lock.acquire()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if (out_dir / ".ketab.lock").is_symlink():  # opening it would truncate the file it points to
+            (out_dir / ".ketab.lock").unlink()
+        lock = FileLock(out_dir / ".ketab.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            progress("waiting for another build of this book to finish")
+            lock.acquire()
+    except OSError as exc:
+        raise BuildError([_output_error(out_dir, exc)]) from None
     try:
+        outputs_mod.recover(out_dir)  # a publication a killed build left half done is undone first
         _remove_stale_temporaries(out_dir)
-        return _build(Path(manuscript_dir), out_dir, formats, templates, progress, use_cache, strict, executor, cache_url)
+        with _private_temporary_folder():
+            return _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict, executor, cache_url)
     finally:
         lock.release()
 
 
-def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict, executor=None, cache_url=None) -> BuildResult:
-    templates = Path(templates or default_templates())
-    cache = None
-    if use_cache:
+def _check_output_folder(manuscript_dir: Path, out_dir: Path) -> None:
+    """The outputs go next to or inside the manuscript folder, never onto it (every later build would then
+    see no input at all and say "nothing to do")."""
+    try:
+        ms, out = manuscript_dir.resolve(), out_dir.resolve()
+    except (OSError, RuntimeError):
+        return
+    if ms == out or ms.is_relative_to(out):
+        raise BuildError([Diagnostic(display_path(out_dir), None, Severity.ERROR,
+                                     "the output folder is the manuscript folder or holds it; choose another --out (default build/)",
+                                     "output.manuscript")])
+
+
+def _output_error(out_dir: Path, exc: OSError) -> Diagnostic:
+    return Diagnostic(display_path(out_dir), None, Severity.ERROR,
+                      f"the output folder cannot be written: {exc.strerror or exc}", "output.unwritable")
+
+
+@contextlib.contextmanager
+def _private_temporary_folder():
+    """A temporary folder of this build, removed after it (WeasyPrint leaves a font folder per
+    configuration in the temporary directory; forked layout workers inherit the setting)."""
+    private = tempfile.mkdtemp(prefix="ketab-build-")
+    before = tempfile.tempdir
+    tempfile.tempdir = private
+    try:
+        yield Path(private)
+    finally:
+        tempfile.tempdir = before
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _open_cache(out_dir: Path, cache_url: str | None):
+    """The build cache: its entries in ``<out>/.ketab-cache``, or in the shared store at ``cache_url``."""
+    salt = cachemod.tool_versions()
+    store = None
+    if cache_url:
         from ketab.cachestore import open_store
 
-        salt = cachemod.tool_versions()
-        cache = cachemod.BuildCache(out_dir / ".ketab-cache", salt, open_store(cache_url, salt) if cache_url else None)
-    last = cachemod.LastBuild(cache, out_dir, cachemod.input_digests(manuscript_dir, templates, formats, out_dir))
+        store = open_store(cache_url, salt)
+    return cachemod.BuildCache(out_dir / ".ketab-cache", salt, store)
+
+
+def _unique(diagnostics) -> list[Diagnostic]:
+    """One diagnostic per (file, line, code): a stage that checks again does not say it twice."""
+    seen, out = set(), []
+    for d in diagnostics:
+        key = (d.path, d.line, d.code, d.severity)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict, executor=None, cache_url=None) -> BuildResult:
+    templates = Path(templates or default_templates()).resolve()  # a relative --templates too (file: URIs)
+    cache = _open_cache(out_dir, cache_url) if use_cache else None
+    inputs = cachemod.input_digests(manuscript_dir, templates, formats, out_dir)
+    inputs["strict"] = bool(strict)  # a --strict build after a lenient one checks again
+    last = cachemod.LastBuild(cache, out_dir, inputs)
     if last.up_to_date():
         kept = tuple(Diagnostic(p, l, Severity(s), m, c) for p, l, s, m, c in last.warnings())
         return BuildResult(last.outputs(), kept, last.pages(), {}, True, ("nothing to do",))
@@ -96,13 +160,20 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     from ketab.writers import Target, writers_for
 
     progress("reading the manuscript")
-    manuscript = load_manuscript(manuscript_dir, strict=strict)
+    early: list[Diagnostic] = []
+    manuscript = load_manuscript(manuscript_dir, strict=strict, collect=early)
     pin_the_clock(manuscript.config)
     clock.lap("load")
 
     progress("converting chapters with pandoc")
     stats: dict = {}
-    converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
+    # every error of the run together: those of the manuscript's text and those of its conversion
+    try:
+        converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
+    except BuildError as exc:
+        raise BuildError(_unique(early + list(exc.diagnostics))) from None
+    if any(d.is_error for d in early):
+        raise BuildError(_unique(early + list(warnings)))
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
@@ -116,20 +187,48 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     layouter = Layouter(manuscript_dir, [manuscript_dir, templates], cache, last.inputs["fonts"], executor=executor)
     try:
         layout = lay_out(book, layouter, templates)
+    except LayoutTimeout as exc:
+        raise BuildError([Diagnostic(display_path(manuscript.config.path), None, Severity.ERROR,
+                                     f"WeasyPrint did not finish laying out a part of the book in {exc.seconds:g} s "
+                                     "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
     finally:
         layouter.close()
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
     clock.lap("layout")
 
-    outputs: dict = {}
-    target = Target(templates, out_dir)
-    for name, write in writers_for(formats):
-        progress(WRITING[name])
-        outputs[name] = write(book, layout, target, dict(outputs))
-        clock.lap(name)
-
-    all_warnings = tuple(manuscript.warnings) + tuple(warnings)
-    last.record(all_warnings, layout.total_pages, outputs)
+    # Every output is written into a staging folder, then the set is published together: a failure or an
+    # interrupt at any point leaves the whole previous set (ketab.outputs).
+    try:
+        stage = outputs_mod.staging_folder(out_dir)
+    except OSError as exc:
+        raise BuildError([_output_error(out_dir, exc)]) from None
+    try:
+        staged: dict = {}
+        target = Target(templates, stage)
+        try:
+            for name, write in writers_for(formats):
+                progress(WRITING[name])
+                staged[name] = write(book, layout, target, dict(staged))
+                clock.lap(name)
+        except OSError as exc:  # the disk is full, a file cannot be made: nothing was published
+            raise BuildError([_output_error(out_dir, exc)]) from None
+        all_warnings = tuple(manuscript.warnings) + tuple(warnings) + tuple(target.warnings)
+        outputs = {name: out_dir / Path(path).name for name, path in staged.items()}
+        published = False
+        try:
+            with outputs_mod.signals_deferred():
+                try:
+                    outputs_mod.publish(stage, out_dir, [Path(p).name for p in staged.values()])
+                except OSError as exc:
+                    raise BuildError([_output_error(out_dir, exc)]) from None
+                published = True
+                last.record(all_warnings, layout.total_pages, outputs)
+        except KeyboardInterrupt:
+            if published:
+                raise outputs_mod.InterruptedAfterPublishing() from None
+            raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
     return BuildResult(outputs, all_warnings, layout.total_pages, clock.laps, False, tuple(report))
 
 

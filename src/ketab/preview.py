@@ -51,6 +51,13 @@ _NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "x": "http://www.w3.org/1999/xhtml",
 }
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+"""What a served page may do: run the preview's own script (``/_ketab/live.js``) and nothing else — no inline
+script, no handler, nothing from another origin — whatever got into a book's pages; load the book's CSS,
+fonts and pictures from the preview; open the PDFs."""
 _EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -379,6 +386,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Frame-Options", "DENY")
         self.end_headers()
         if not self.head_only:
             self.wfile.write(body)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from ketab.assemble import Book, Part
 from ketab.persian import bidi
@@ -46,6 +47,11 @@ def css_string(value) -> str:
     """A CSS string literal (for running heads)."""
     s = str(value or "").replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
     return jinja2.utils.markupsafe.Markup(f'"{s}"')
+
+
+TEXT_BLOCK = (20.0, 15.0, 22.0, 20.0)
+"""Page margins in mm: top, outer, bottom, inner (binding) — the print stylesheet's and
+the text block ``ketab check`` holds the text to."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
         verso="right" if rtl else "left",
         recto_break="recto",
         end_side="left" if rtl else "right",
+        margin=dict(zip(("top", "outer", "bottom", "inner"), TEXT_BLOCK)),
     )
     return css
 
@@ -148,8 +155,10 @@ def byline(book: Book, part: Part) -> str:
         bits.append(f"{labels.translator_of}: {bidi.isolate_text(ch.translator, book.language.tag)}")
     if ch.source:
         shown = f"{labels.source_of} {book.language.digits((book.source_numbers or {}).get(ch.source, ch.source))}"
-        bits.append(f'<a href="#source-{ch.source}">{shown}</a>' if f"source-{ch.source}" in book.anchor_part else shown)
-    return " · ".join(bits)
+        # Markup.format escapes what it is given: an id is text, whatever characters it holds
+        link = markupsafe.Markup('<a href="#source-{}">{}</a>').format(ch.source, shown)
+        bits.append(link if f"source-{ch.source}" in book.anchor_part else markupsafe.escape(shown))
+    return markupsafe.Markup(" · ").join(markupsafe.Markup(b) if not isinstance(b, markupsafe.Markup) else b for b in bits)
 
 
 def print_chapter_html(book: Book, templates: Path, part: Part, body: str) -> str:

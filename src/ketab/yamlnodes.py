@@ -39,17 +39,34 @@ class _Loader(yaml.SafeLoader):
     """SafeLoader without aliases: ``&a [*a]`` recurses forever and nested aliases multiply a small
     file into millions of nodes; ketab's files have no use for them."""
 
+    depth = 0
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, f"aliases (*{event.anchor}) are not supported", event.start_mark)
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:  # the composer recurses: [[[[…]]]] of 5000 levels would exhaust Python's stack
+                raise yaml.composer.ComposerError(None, None, f"collections nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+# Dates stay text: book.yaml's `date` is checked by its own schema (2024-02-30 is then a diagnostic with its
+# line, not a ValueError from the YAML library), and nothing else in a manuscript means a timestamp.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def load(text: str, first_line: int = 1) -> LocatedYaml:
     """Parse ``text`` (one YAML document) that starts at ``first_line`` of its file."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # a control character is refused here already (ReaderError)
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -60,13 +77,43 @@ def load(text: str, first_line: int = 1) -> LocatedYaml:
             problem = f"{exc.context}: {problem}"
         raise YamlSyntaxError(f"malformed YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(f"malformed YAML: {exc}", first_line) from None
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + first_line if mark is not None else _reader_line(text, exc, first_line)
+        raise YamlSyntaxError(f"malformed YAML: {_one_line(exc)}", line) from None
+    except RecursionError:
+        raise YamlSyntaxError(f"malformed YAML: nested more than {MAX_DEPTH} levels deep", first_line) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a value its tag cannot construct (!!timestamp 2024-02-30)
+        raise YamlSyntaxError(f"malformed YAML: a value cannot be read ({exc})", _node_line(loader, first_line)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict = {}
     if node is not None:
-        _walk(node, (), lines, first_line - 1)
+        try:
+            _walk(node, (), lines, first_line - 1)
+        except RecursionError:
+            raise YamlSyntaxError(f"malformed YAML: nested more than {MAX_DEPTH} levels deep", first_line) from None
     return LocatedYaml(value, lines, first_line)
+
+
+MAX_DEPTH = 100
+"""Deepest nesting of collections accepted (deeper ones would exhaust the recursion of the parser)."""
+
+
+def _one_line(exc) -> str:
+    return " ".join(str(exc).split())
+
+
+def _reader_line(text: str, exc, first_line: int) -> int:
+    """The line of a ReaderError (a control character: it has a position, not a mark)."""
+    position = getattr(exc, "position", None)
+    if isinstance(position, int):
+        return text.count("\n", 0, position) + first_line
+    return first_line
+
+
+def _node_line(loader, first_line: int) -> int:
+    return first_line
 
 
 def _walk(node, path, lines, offset):

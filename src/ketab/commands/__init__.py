@@ -1,6 +1,6 @@
 """The ``ketab`` command line: one module per subcommand, one group here.
 
-``ketab build`` (:mod:`.build`), ``ketab lint`` (:mod:`.lint`), ``ketab watch``
+``ketab build`` (:mod:`.build`), ``ketab check`` (:mod:`.check`), ``ketab lint`` (:mod:`.lint`), ``ketab watch``
 (:mod:`.watch`), ``ketab proof`` (:mod:`.proof`), ``ketab thumbnails``
 (:mod:`.thumbnails`); the console and exit codes they share are in
 :mod:`.console` and :class:`ketab.diagnostics.ExitCode`.
@@ -29,8 +29,10 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            err.print("interrupted; previous outputs left as they were", style="bold red")
+        except KeyboardInterrupt as exc:
+            from ketab.commands.build import interrupted_message
+
+            err.print(interrupted_message(exc), style="bold red")
             sys.exit(ExitCode.INTERRUPTED)
 
 
@@ -43,9 +45,9 @@ def main() -> None:
 
 def _register() -> None:
     """Each subcommand lives in its own module (each imports only click at load time)."""
-    from ketab.commands import build, lint, proof, thumbnails, watch
+    from ketab.commands import build, check, lint, proof, thumbnails, watch
 
-    for module in (build, lint, proof, thumbnails, watch):
+    for module in (build, check, lint, proof, thumbnails, watch):
         main.add_command(module.command)
 
 

@@ -18,6 +18,13 @@ from ketab.commands.console import err, print_diagnostic
 from ketab.diagnostics import BuildError, ExitCode
 
 
+def interrupted_message(exc: BaseException) -> str:
+    from ketab.outputs import InterruptedAfterPublishing
+
+    if isinstance(exc, InterruptedAfterPublishing):
+        return "interrupted after the new outputs were in place (the outputs are those of this build)"
+    return "interrupted; previous outputs left as they were"
+
 @click.command("build")
 @click.argument("manuscripts", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -31,8 +38,9 @@ from ketab.diagnostics import BuildError, ExitCode
 @click.option("-v", "--verbose", is_flag=True, help="Say what was rebuilt and why.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the build cache.")
 @click.option("--strict", is_flag=True, help="Treat the editorial linter's findings as errors.")
+@click.option("--check", "then_check", is_flag=True, help="Then preflight the outputs (ketab check).")
 def command(manuscripts: tuple[Path, ...], out_dir: Path | None, catalogue: Path | None, formats: str, templates: Path | None,
-            scheduler: str | None, cache_url: str | None, verbose: bool, no_cache: bool, strict: bool) -> None:
+            scheduler: str | None, cache_url: str | None, verbose: bool, no_cache: bool, strict: bool, then_check: bool) -> None:
     """Build MANUSCRIPTS (default manuscript/) into print PDF, screen PDF and EPUB."""
     from ketab import pipeline
 
@@ -59,12 +67,18 @@ def command(manuscripts: tuple[Path, ...], out_dir: Path | None, catalogue: Path
     executor = _executor(scheduler, several=len(books) > 1 or catalogue is not None)
     try:
         if len(books) <= 1 and catalogue is None:
-            _build_one(books[0] if books else Path("manuscript"), out_dir or Path("build"), options, executor, verbose)
+            built = [(books[0] if books else Path("manuscript"), out_dir or Path("build"))]
+            _build_one(*built[0], options, executor, verbose)
         else:
-            _build_many(books, out_dir, options, executor, verbose)
+            built = _build_many(books, out_dir, options, executor, verbose, exit_on_failure=not then_check)
     finally:
         if executor is not None:
             executor.close()
+    if then_check:
+        from ketab.commands.check import run_check
+
+        status = max((run_check(book, out, templates) for book, out in built), default=ExitCode.MANUSCRIPT)
+        sys.exit(max(status, ExitCode.MANUSCRIPT if len(built) < max(1, len(books)) else ExitCode.OK))
 
 
 def _executor(scheduler: str | None, several: bool):
@@ -94,8 +108,8 @@ def _build_one(manuscript: Path, out_dir: Path, options: dict, executor, verbose
         n = sum(1 for d in exc.diagnostics if d.is_error)
         err.print(f"build failed: {n} error{'s' if n != 1 else ''}; previous outputs left as they were", style="bold red")
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted; previous outputs left as they were", style="bold red")
+    except KeyboardInterrupt as exc:
+        err.print(interrupted_message(exc), style="bold red")
         sys.exit(ExitCode.INTERRUPTED)
     for d in result.warnings:
         print_diagnostic(d)
@@ -111,7 +125,8 @@ def _build_one(manuscript: Path, out_dir: Path, options: dict, executor, verbose
     err.print(f"built {result.pages} pages in {elapsed:.1f} s", style="green")
 
 
-def _build_many(books: list[Path], out_dir: Path | None, options: dict, executor, verbose: bool) -> None:
+def _build_many(books: list[Path], out_dir: Path | None, options: dict, executor, verbose: bool, exit_on_failure: bool = True) -> list:
+    """Build every book; [(book, output folder)] of those built (exit 1 after the table if any failed)."""
     from rich.table import Table
 
     from ketab.catalogue import build_catalogue, totals
@@ -120,8 +135,8 @@ def _build_many(books: list[Path], out_dir: Path | None, options: dict, executor
     try:
         with err.status("starting…", spinner="dots") as status:
             outcomes = build_catalogue(books, out_dir, executor, options, progress=lambda e, s: status.update(f"{e.slug}: {s}…"))
-    except KeyboardInterrupt:
-        err.print("interrupted; previous outputs left as they were", style="bold red")
+    except KeyboardInterrupt as exc:
+        err.print(interrupted_message(exc), style="bold red")
         sys.exit(ExitCode.INTERRUPTED)
     for o in outcomes:
         for d in o.diagnostics:
@@ -142,5 +157,8 @@ def _build_many(books: list[Path], out_dir: Path | None, options: dict, executor
     elapsed = time.perf_counter() - started
     if t.failed:
         err.print(f"{t.failed} of {t.books} books failed; {t.pages} pages built in {elapsed:.1f} s", style="bold red")
-        sys.exit(ExitCode.MANUSCRIPT)
-    err.print(f"built {t.books} books, {t.pages} pages in {elapsed:.1f} s", style="green")
+        if exit_on_failure:
+            sys.exit(ExitCode.MANUSCRIPT)
+    else:
+        err.print(f"built {t.books} books, {t.pages} pages in {elapsed:.1f} s", style="green")
+    return [(o.entry.manuscript, o.entry.out) for o in outcomes if not o.failed]

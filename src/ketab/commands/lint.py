@@ -9,6 +9,7 @@ same findings from ``ketab lint`` as from ``ketab build``, printed in the same
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,6 +19,7 @@ import click
 
 from ketab import config as cfg
 from ketab import manuscript as ms
+from ketab import safeio
 from ketab.diagnostics import Collector
 from ketab.persian.lint import PROFILES, LintConfig, fix_markdown
 
@@ -58,7 +60,7 @@ def lint_paths(
             continue
         settings = books.at(target if target.is_dir() else target.parent)
         base = book_config or (settings.lint if settings else LintConfig())
-        files = _files(target, settings)
+        files = [f for f in _files(target, settings) if _inside(target, f, diags)]
         for file in files:
             lint_file(file, base, profile, fix, diags)
         if target.is_dir() and (target / "book.yaml").is_file() and settings is not None and settings.chapters:
@@ -95,6 +97,19 @@ def _files(target: Path, settings: cfg.LintSettings | None) -> list[Path]:
     )
 
 
+def _inside(target: Path, file: Path, diags: Collector) -> bool:
+    """A folder's files stay inside it: a ../, absolute or symlinked chapter path of its book.yaml (which
+    ``build`` refuses) is reported, neither read nor fixed."""
+    if not target.is_dir():
+        return True
+    try:
+        safeio.inside(target, os.path.relpath(file, target))
+        return True
+    except (safeio.Refused, ValueError) as exc:
+        diags.error(file, None, f"not linted: {getattr(exc, 'message', exc)}", "lint.outside")
+        return False
+
+
 def _book_yaml_for(directory: Path) -> Path | None:
     for d in [directory, *directory.parents]:
         candidate = d / "book.yaml"
@@ -110,7 +125,7 @@ def _lint_book(root: Path, files: list[Path], settings: cfg.LintSettings, base: 
     texts = []
     for file in files:
         try:
-            texts.append((file, file.read_bytes().decode("utf-8")))
+            texts.append((file, safeio.read_bytes(file.parent, file.name, "chapter").decode("utf-8")))
         except (OSError, UnicodeDecodeError):
             continue  # reported by the file's own pass
     register = ms.load_register(root, settings.chapters, root / "book.yaml", Collector())
@@ -120,10 +135,16 @@ def _lint_book(root: Path, files: list[Path], settings: cfg.LintSettings, base: 
 def lint_file(file: Path, base: LintConfig, profile: str | None, fix: bool, diags: Collector) -> None:
     """Lint one Markdown file (fixing it first with ``fix``); front matter is optional here."""
     try:
-        raw = file.read_bytes()
-    except OSError as e:
-        diags.error(file, None, e.strerror or str(e), "lint.io")
-        return
+        raw = safeio.read_bytes(file.parent, file.name, "chapter")  # a regular file, bounded: never a FIFO
+    except safeio.Refused as e:
+        if e.reason != "outside":
+            diags.error(file, None, e.message, "lint.io")
+            return
+        try:  # a symlink the user named on the command line: read where it points, never written through
+            raw, fix = file.read_bytes(), False
+        except OSError as e2:
+            diags.error(file, None, e2.strerror or str(e2), "lint.io")
+            return
     before = len(diags.errors)
     text = cfg.decode_text(raw, file, diags)
     if len(diags.errors) > before:

@@ -44,8 +44,19 @@ def command(pdf: Path | None, manuscript: Path, out_dir: Path | None, per_row: i
         out_dir = out_dir or pdf.parent
         slug = pdf.stem.removesuffix("-print")
     path = out_dir / f"{slug}-thumbnails.png"
-    said = pdf_direction(pdf)
-    rtl = said if said is not None else bool(book_rtl)
-    sheet = contact_sheet(pdf, path, per_row, height, rtl=rtl)
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    try:
+        said = pdf_direction(pdf)
+        rtl = said if said is not None else bool(book_rtl)
+        sheet = contact_sheet(pdf, path, per_row, height, rtl=rtl)
+    except (pikepdf.PdfError, pdfium.PdfiumError, OSError, ValueError) as exc:
+        from ketab.diagnostics import display_path
+
+        detail = " ".join(str(getattr(exc, "strerror", None) or exc).replace(str(pdf), "").strip(": ").split())
+        err.print(f"{display_path(pdf)}: error: not a PDF that can be read ({detail}) [thumbnails.not-pdf]",
+                  style="bold red", markup=False, soft_wrap=True)
+        sys.exit(1)
     err.print(f"  thumbnails {sheet.path} ({sheet.pages} pages, {len(sheet.spreads)} spreads, {'right to left' if sheet.rtl else 'left to right'})", markup=False)
 

@@ -9,7 +9,7 @@ unit, the EPUB maps its page-list to its folios.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ketab.assemble import Book
@@ -23,8 +23,6 @@ class BookLayout:
     """The print layout of a book (with bleed): every writer's input."""
 
     pagination: Pagination
-    page_breaks: dict = field(compare=False)
-    """Part id → ((anchor, printed folio), …): the first element on each print page (the EPUB's page-list)."""
     cover: LaidOutUnit
     """The cover wrap (back, spine, front) for this page count."""
     cover_geometry: CoverGeometry
@@ -51,24 +49,4 @@ def lay_out(book: Book, layouter: Layouter, templates: Path) -> BookLayout:
     pagination = paginate(book, layouter, templates, bleed)
     geo = geometry(book, pagination.total_pages)
     cover = layouter.layout(*cover_html_css(book, templates, geo, bleed))
-    return BookLayout(pagination, page_breaks(book, pagination), cover, geo)
-
-
-def page_breaks(book: Book, pagination: Pagination) -> dict:
-    """Part id → [(anchor, printed folio)]: the first element that starts on each print page."""
-    lang = book.language
-    breaks: dict = {}
-    for placed in pagination.placed:
-        if placed.name == "front":
-            continue
-        part = book.part(placed.name)
-        # only blocks: a note's text floats to the page foot and says nothing of where a page begins
-        order = {a: i for i, a in enumerate(part.converted.blocks)}
-        first_on_page: dict[int, str] = {}
-        for anchor, index in placed.unit.anchors.items():
-            if anchor not in order:
-                continue
-            if index not in first_on_page or order[anchor] < order[first_on_page[index]]:
-                first_on_page[index] = anchor
-        breaks[part.id] = [(first_on_page[i], lang.digits(placed.folio + i)) for i in sorted(first_on_page)]
-    return breaks
+    return BookLayout(pagination, cover, geo)

@@ -42,29 +42,38 @@ def _collect_slots(box, index, origin, slots) -> None:
 FOOTNOTE_SAFE_CSS = "\nhtml { orphans: 1; widows: 1; }\n"
 
 
-def footnotes_intact(document) -> bool:
-    """Every footnote is set exactly once, in order, on the page of its call or a later one."""
-    call_page, body_page = {}, {}
-    calls, bodies = [], []
-    for index, page in enumerate(document.pages):
-        page_calls, page_bodies = [], []
-        _collect_footnotes(page._page_box, page_calls, page_bodies)
-        for c in page_calls:
-            call_page.setdefault(c, index)
-        for b in page_bodies:
-            body_page.setdefault(b, index)
-        calls += page_calls
-        bodies += page_bodies
-    return calls == bodies and all(body_page[n] >= call_page[n] for n in calls)
+def note_placement(document) -> list[tuple[list, list]]:
+    """Per page: (ids of the notes called there, ids of the notes printed there), in order."""
+    pages = []
+    for page in document.pages:
+        calls, bodies = [], []
+        _collect_footnotes(page._page_box, calls, bodies)
+        pages.append((calls, bodies))
+    return pages
+
+
+def notes_in_place(document) -> list[str]:
+    """Ids of the notes not printed exactly once, in order, on the page of their call."""
+    placement = note_placement(document)
+    wrong = []
+    called = [c for calls, _ in placement for c in calls]
+    printed = [b for _, bodies in placement for b in bodies]
+    for calls, bodies in placement:
+        wrong += [c for c in calls if c not in bodies]
+        wrong += [b for b in bodies if b not in calls]
+    if printed != called:
+        wrong += [c for c in called if printed.count(c) != 1]
+        wrong += [b for b, c in zip(printed, called) if b != c]
+    return list(dict.fromkeys(wrong))
 
 
 def _collect_footnotes(box, calls: list, bodies: list) -> None:
     tag = getattr(box, "element_tag", "") or ""
     if tag.endswith("::footnote-call") and type(box).__name__ == "InlineBox":
-        calls.append(id(box.element))
+        calls.append(box.element.get("id") or str(id(box.element)))
     elif type(box).__name__ == "FootnoteAreaBox":
         for child in box.children:
-            bodies.append(id(child.element))
+            bodies.append(child.element.get("id") or str(id(child.element)))
         return
     for child in getattr(box, "children", ()):
         _collect_footnotes(child, calls, bodies)
@@ -107,3 +116,62 @@ def _find_marks(box, classes, found: list) -> None:
     for child in getattr(box, "children", ()):
         _find_marks(child, classes, found)
 
+
+
+def page_starts(document) -> tuple:
+    """Where the text of each page begins, for the EPUB's page-list: per page, ``[block id,
+    letters before]`` — the innermost block-level element with an id around the page's first
+    letter, and how many letters of that block were set on the pages before (so a page that
+    begins inside a paragraph is placed inside it) — or None for a page without text.
+
+    Letters (Unicode ``L*``) are counted, not characters: they are what the EPUB's text shares with
+    the print's (digits, spaces and punctuation differ: note calls, page slots, collapsed spaces).
+    A page whose running text has ended begins in a footnote: its block is ``note:<data-n>``.
+    Margin boxes, generated content (``::before``, note calls, list markers) and the print-only
+    page numbers of cross-references (``.xref-page``) are not text."""
+    seen: dict[str, int] = {}
+    starts = []
+    for page in document.pages:
+        flow: list = []
+        notes: list = []
+        _text_boxes(page._page_box, (), flow, notes)
+        first = next((item for item in flow + notes if _letters(item[1])), None)
+        starts.append([first[0][-1], seen.get(first[0][-1], 0)] if first and first[0] else None)
+        for stack, text in flow + notes:
+            n = _letters(text)
+            for key in stack:
+                seen[key] = seen.get(key, 0) + n
+    return tuple(starts)
+
+
+_INLINE = frozenset({"InlineBox", "TextBox", "InlineBlockBox", "LineBox", "InlineReplacedBox"})
+
+
+def _text_boxes(box, stack: tuple, flow: list, notes: list, ids: bool = True) -> None:
+    name = type(box).__name__
+    if name == "MarginBox" or "::" in (getattr(box, "element_tag", "") or ""):
+        return
+    if name == "FootnoteAreaBox":
+        for child in box.children:
+            element = getattr(child, "element", None)
+            key = f"note:{element.get('data-n')}" if element is not None and element.get("data-n") else None
+            _text_boxes(child, (key,) if key else (), notes, notes, ids=False)  # a note is known by its number
+        return
+    element = getattr(box, "element", None)
+    if element is not None and hasattr(element, "get") and "xref-page" in (element.get("class") or "").split():
+        return
+    if ids and element is not None and name not in _INLINE and hasattr(element, "get"):
+        ident = element.get("id")
+        if ident and (not stack or stack[-1] != ident):
+            stack = stack + (ident,)
+    if name == "TextBox":
+        flow.append((stack, box.text))
+        return
+    for child in getattr(box, "children", ()):
+        _text_boxes(child, stack, flow, notes, ids)
+
+
+def _letters(text: str) -> int:
+    import unicodedata
+
+    return sum(1 for c in text if unicodedata.category(c)[0] == "L")

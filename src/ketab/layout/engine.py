@@ -10,16 +10,23 @@ cluster's (:mod:`ketab.layout.executor`).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import re
+import signal
+import threading
+import time
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ketab import safeio
 from ketab.cache import BuildCache, digest
-from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, footnotes_intact
+from ketab.layout import weasyfix
+from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place, page_starts
 from ketab.layout.executor import LocalPool, UnitJob, local_path
 
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
@@ -43,16 +50,18 @@ class LaidOutUnit:
     """Places kept for page numbers drawn later (see :func:`ketab.layout.boxes.find_slots`)."""
     extra: object = field(default=None, compare=False)
     """What the layouter's ``probe`` noted about the laid-out document (not cached)."""
+    starts: tuple = field(default=(), compare=False)
+    """Where each page's text begins (see :func:`ketab.layout.boxes.page_starts`)."""
 
     def to_bytes(self) -> bytes:
-        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots)}
+        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "starts": list(self.starts)}
         return json.dumps(meta, ensure_ascii=False).encode() + b"\n" + self.pdf
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes) -> "LaidOutUnit":
         head, _, pdf = blob.partition(b"\n")
         meta = json.loads(head)
-        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]))
+        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), starts=tuple(meta["starts"]))
 
 
 @dataclass
@@ -101,7 +110,7 @@ class Layouter:
         files = self._referenced_files(html + css)
         # Where the manuscript and templates lie is not part of the key (files are keyed by
         # their digests, and no path reaches the PDF): other machines share the layouts.
-        return digest("unit", self.fonts_digest, epoch, probe, *map(self._portable, (html, css, *files)))
+        return digest("unit", self.fonts_digest, epoch, weasyfix.VERSION, probe, *map(self._portable, (html, css, *files)))
 
     def _portable(self, text: str) -> str:
         for i, root in enumerate((self.base, *self.allowed)):
@@ -118,8 +127,11 @@ class Layouter:
                 continue  # data: URLs are in the text itself; remote ones are refused by the fetcher
             if path not in self._file_digests:
                 try:
-                    self._file_digests[path] = digest(path.read_bytes())
-                except OSError:
+                    resolved = path.resolve()
+                    inside = any(resolved.is_relative_to(root) for root in self.allowed)
+                    # streamed, regular files inside the allowed folders only (the fetcher reads nothing else)
+                    self._file_digests[path] = safeio.file_digest(resolved) if inside else "outside"
+                except (OSError, RuntimeError, ValueError):
                     self._file_digests[path] = "missing"
             out += [ref, self._file_digests[path]]
         return out
@@ -157,12 +169,24 @@ class Layouter:
             # longest first, so that the cores finish together
             order = sorted(todo.items(), key=lambda item: -len(item[1][0]))
             futures = {key: self.executor.submit(self._job(key, html, css)) for key, (html, css) in order}
-            laid = {key: f.result() for key, f in futures.items()}
-            del futures  # a cluster keeps a result while a future holds it
+            deadline = time.monotonic() + layout_timeout() * max(1, -(-len(futures) // self.jobs))
+            try:
+                laid = {}
+                for key, f in futures.items():
+                    try:
+                        laid[key] = f.result(timeout=max(0.1, deadline - time.monotonic()))
+                    except FutureTimeout:
+                        raise LayoutTimeout(layout_timeout()) from None
+            except BaseException:  # Ctrl-C, SIGTERM, a worker's failure: the workers stop now, not after their unit
+                self.executor.abort(list(futures.values()))
+                raise
+            finally:
+                del futures  # a cluster keeps a result while a future holds it
         else:
-            laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, slots, extra) in laid.items():
-            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra)
+            with _time_limit(layout_timeout()):
+                laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
+        for key, (pdf, pages, anchors, slots, extra, starts) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, starts)
             self.memo[key] = results[key] = unit
             self.stats.laid_out += 1
             if self.cache is not None:
@@ -183,6 +207,44 @@ class Layouter:
             self.executor.close()
 
 
+LAYOUT_TIMEOUT = 600.0
+"""Seconds WeasyPrint may take on one unit (``KETAB_LAYOUT_TIMEOUT`` overrides)."""
+
+
+def layout_timeout() -> float:
+    try:
+        return float(os.environ.get("KETAB_LAYOUT_TIMEOUT", LAYOUT_TIMEOUT))
+    except ValueError:
+        return LAYOUT_TIMEOUT
+
+
+class LayoutTimeout(Exception):
+    """WeasyPrint did not finish a unit in time (the pipeline reports it as a diagnostic)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"a layout unit took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """LayoutTimeout after ``seconds`` of in-process layout (main thread only: elsewhere, no limit)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise LayoutTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class Engine:
     """WeasyPrint with ketab's sandboxed fetcher and one font configuration."""
 
@@ -193,21 +255,28 @@ class Engine:
 
         from ketab.fetcher import SandboxFetcher
 
+        weasyfix.apply()
         self.base_url = base.as_uri() + "/"
         self.fetcher = fetcher if fetcher is not None else SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
 
     def document(self, html: str, css: str):
-        """The laid-out WeasyPrint Document, with every footnote in place."""
+        """The laid-out WeasyPrint Document, with every footnote on its call's page.
+
+        :mod:`.weasyfix` corrects the cause; should a note still be off its page (another
+        WeasyPrint, a line whose notes outgrow a page), the unit is laid out once more
+        without widows/orphans, and the better of the two is kept (``ketab check`` reports
+        what remains)."""
         document = self._document(html, css)
-        if not footnotes_intact(document):
-            # WeasyPrint 70 can drop or misplace a footnote when widows/orphans push the
-            # line holding its call to the next page: lay out again without that rule.
-            document = self._document(html, css + FOOTNOTE_SAFE_CSS)
+        misplaced = notes_in_place(document)
+        if misplaced:
+            second = self._document(html, css + FOOTNOTE_SAFE_CSS)
+            if len(notes_in_place(second)) < len(misplaced):
+                document = second
         return document
 
     def render(self, html: str, css: str, probe=None):
-        """(PDF bytes, page count, anchor → page index, slots, probe's note) of one unit."""
+        """(PDF bytes, page count, anchor → page index, slots, probe's note, page starts) of one unit."""
         document = self.document(html, css)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
@@ -215,7 +284,7 @@ class Engine:
                 anchors.setdefault(anchor, index)
         out = io.BytesIO()
         document.write_pdf(out)
-        return out.getvalue(), len(document.pages), anchors, find_slots(document), probe(document) if probe else None
+        return out.getvalue(), len(document.pages), anchors, find_slots(document), probe(document) if probe else None, page_starts(document)
 
 
     def _document(self, html: str, css: str):

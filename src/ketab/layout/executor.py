@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
+import sys
+import tempfile
 import threading
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
@@ -74,13 +77,15 @@ def local_path(reference: str, base: Path) -> Path | None:
 
 
 class LocalPool:
-    """Forked worker processes on this machine (``jobs`` of them)."""
+    """Forked worker processes on this machine (``jobs`` of them), with a temporary folder of
+    their own (WeasyPrint leaves a font folder per book in it), removed with the pool."""
 
     remote = False
 
     def __init__(self, jobs: int | None = None):
         self.jobs = jobs or min(os.cpu_count() or 1, 4)
         self._pool: ProcessPoolExecutor | None = None
+        self._tmp: str | None = None
 
     def submit(self, job: UnitJob):
         if self._pool is None:
@@ -89,20 +94,55 @@ class LocalPool:
             import weasyprint  # noqa: F401
 
             context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_local_worker)
+            self._tmp = tempfile.mkdtemp(prefix="ketab-pool-")
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_local_worker, initargs=(os.getpid(), self._tmp))
         return self._pool.submit(_render_local, job.engine, job.base, job.allowed, job.html, job.css, job.epoch, job.probe)
+
+    def abort(self, futures=()) -> None:
+        """Kill the workers at once (an interrupted build stops within a second); the next
+        unit submitted starts a new pool."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            for process in processes:
+                try:
+                    process.kill()
+                except (OSError, AttributeError):
+                    pass
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.join(timeout=2)
+        self._remove_tmp()
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+        self._remove_tmp()
+
+    def _remove_tmp(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
 
 
 _LOCAL_ENGINES: OrderedDict = OrderedDict()
 """(manuscript, allowed folders) → Engine, in a local worker: one per book it serves (the last few)."""
 
 
-def _init_local_worker():
+def _init_local_worker(parent: int | None = None, tmp: str | None = None):
+    # A worker dies with the build, even a SIGKILLed one (it would otherwise wait for work for ever).
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent is not None and os.getppid() != parent:  # the build died before the line above
+        os._exit(1)
+    if tmp is not None:
+        tempfile.tempdir = tmp  # not the folder of the build that happened to start the pool
     # Ctrl-C reaches the whole process group: the parent handles it and shuts the pool down.  A worker
     # neither prints a KeyboardInterrupt traceback nor runs the CLI's SIGTERM handler (inherited by fork).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -164,6 +204,7 @@ class DaskExecutor:
         from ketab.cache import tool_versions
 
         self.versions = versions_digest(tool_versions())
+        self.jobs = max(1, sum(self.client.nthreads().values()))
         self._shipped: set[str] = set()
         self._lock = threading.Lock()
         self.bytes_shipped = 0
@@ -185,6 +226,13 @@ class DaskExecutor:
             self.client.register_plugin(AssetPlugin(new), name=name)
             self._shipped |= set(new)
             self.bytes_shipped += sum(len(b) for b in new.values())
+
+    def abort(self, futures=()) -> None:
+        """Give up the units of an interrupted build (a unit another client wants goes on)."""
+        try:
+            self.client.cancel(list(futures))
+        except Exception:  # noqa: BLE001 - the build is stopping anyway
+            pass
 
     def close(self) -> None:
         self.client.close()

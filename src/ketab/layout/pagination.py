@@ -70,7 +70,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
     # A unit's layout does not depend on its place in the book: cross-reference page
     # numbers are slots filled in with the furniture.  One pass lays the text out.
     htmls = [
-        link_across_units(render.print_chapter_html(book, templates, p, with_xref_pages(p.converted.html, None, lang, digits)), book, {p.id})
+        link_across_units(render.print_chapter_html(book, templates, p, with_note_calls(with_xref_pages(p.converted.html, None, lang, digits))), book, {p.id})
         for p in parts
     ]
     units = layouter.layout_many([(html, content_css) for html in htmls])
@@ -85,7 +85,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
         folios[f"{part.id}-title"] = next_folio + (next_folio - 1) % 2  # where the index will open
         html = render.print_index_html(book, templates, index_entries(book, folios), part.title or lang.labels.index, part.id)
         jobs.append((link_across_units(html, book, {part.id}), content_css))
-    front_bodies = {p.id: with_xref_pages(p.converted.html, folios, lang) for p in book.front}
+    front_bodies = {p.id: with_note_calls(with_xref_pages(p.converted.html, folios, lang)) for p in book.front}
     html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
     counter = lang.front_counter
     style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
@@ -153,6 +153,18 @@ def _place(bodies: list[_Body]):
             folios[anchor] = folio + index
         folio += body.unit.pages
     return placed, folios, folio
+
+
+NOTE_CALL = "-call"
+"""``<note id>-call``: the anchor left at a note's call (the note's own id marks its text)."""
+_NOTE_SPAN = re.compile(r'<span class="note" id="([^"]+)"')
+
+
+def with_note_calls(body: str) -> str:
+    """An empty anchor at each note's call, so that the PDF says on which page each call
+    fell (a named destination) as it says where each note's text fell: ``ketab check``
+    compares the two."""
+    return _NOTE_SPAN.sub(lambda m: f'<span class="note-call" id="{m.group(1)}{NOTE_CALL}"></span>{m.group(0)}', body)
 
 
 UNIT_LINK = "ketab-anchor:"

@@ -28,7 +28,7 @@ def manuscript_at(revision: str, manuscript_dir: Path, dest: Path) -> tuple[Path
     if archive.returncode != 0:
         raise _git_error(manuscript_dir, f"{rel} does not exist at {revision}: {archive.stderr.decode(errors='replace').strip()}")
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(dest, filter="data")
+        tar.extractall(dest, filter=_manuscript_member)
     described = _git(top, "show", "-s", "--format=%h %cs %s", commit, what=revision)
     return (dest / rel if rel != "." else dest), f"{revision} ({described})" if not described.startswith(revision) else described
 
@@ -44,6 +44,19 @@ def _git(cwd: Path, *args: str, what: str) -> str:
         reason = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"unknown {what}"
         raise _git_error(cwd, f"git: {reason}")
     return proc.stdout.strip()
+
+
+def _manuscript_member(member, path):
+    """What of the old revision is written out: regular files and folders inside ``dest``.  Links are left
+    out (a committed symlink may point anywhere; the old book then reports a missing chapter, if any)."""
+    import tarfile
+
+    if member.issym() or member.islnk():
+        return None
+    try:
+        return tarfile.data_filter(member, path)
+    except tarfile.FilterError:
+        return None
 
 
 def _git_error(path, message: str) -> BuildError:

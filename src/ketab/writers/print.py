@@ -186,20 +186,56 @@ def _pdf_date_string(stamp: dt.datetime) -> str:
     return stamp.strftime("D:%Y%m%d%H%M%S+00'00'")
 
 
-def save(pdf: pikepdf.Pdf, path: Path) -> None:
+def save(pdf: pikepdf.Pdf, path: Path, version: str | None = None, object_streams: bool = True) -> None:
     """Deterministic bytes, written atomically."""
     from ketab.outputs import atomic_write
 
     buffer = io.BytesIO()
-    pdf.save(buffer, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate, linearize=False)
+    mode = pikepdf.ObjectStreamMode.generate if object_streams else pikepdf.ObjectStreamMode.disable
+    extra = {"force_version": version} if version else {}
+    pdf.save(buffer, deterministic_id=True, compress_streams=True, object_stream_mode=mode, linearize=False, **extra)
     atomic_write(path, buffer.getvalue())
 
 
 def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
-    """``<slug>-print.pdf``: every unit's pages, blanks, furniture, padded to whole signatures."""
+    """``<slug>-print.pdf``: every unit's pages, blanks, furniture, padded to whole signatures, then made
+    press-ready (gray, PDF/X with its output intent, no links; see :mod:`ketab.writers.press`)."""
+    from ketab.writers import press
+
     config = book.config
     pdf = assemble_pdf(book, layout.pagination, config.signature)
+    assembled = io.BytesIO()
+    pdf.save(assembled)
+    target.assembled["pdf"] = assembled.getvalue()  # the screen PDF keeps the links and colours
     finish(pdf, book, layout.pagination)
     path = target.out_dir / f"{config.slug}-print.pdf"
-    save(pdf, path)
+    target.warnings.extend(make_press_ready(pdf, book, target.templates, path.name))
+    standard = press.STANDARDS[config.print.standard]
+    save(pdf, path, standard.version, standard.object_streams)
     return path
+
+
+def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: str) -> list:
+    """The print PDF for press (see :mod:`ketab.writers.press`): warnings about what was changed."""
+    from ketab.diagnostics import Diagnostic, Severity
+    from ketab.writers import press
+
+    settings = book.config.print
+    findings = press.to_gray(pdf)
+    press.merge_fonts(pdf)
+    press.drop_annotations(pdf)
+    if settings.marks == "crop":
+        date = book.config.date or ""
+        press.add_crop_marks(pdf, lambda n: f"{file_name}   {date}   {n}", templates / "fonts" / "vazirmatn" / "Vazirmatn-Regular.ttf")
+    profile = press.PROFILES[settings.profile]
+    standard = press.STANDARDS[settings.standard]
+    document_id = str(book.config.identifier).rsplit(":", 1)[-1]
+    press.identify(pdf, standard, profile, (templates / profile.path).read_bytes(), book.config.title, _pdf_date(book.config).isoformat(), document_id)
+    from ketab.diagnostics import display_path
+
+    where = display_path(book.config.path)
+    warnings = [Diagnostic(where, None, Severity.WARNING, f"print PDF page {page}: {what} converted to gray", "press.colour") for page, what in findings.converted[:20]]
+    warnings += [Diagnostic(where, None, Severity.WARNING, f"print PDF page {page}: {what} cannot be made press-ready", "press.refused") for page, what in findings.refused[:20]]
+    return warnings
+
+

@@ -17,8 +17,8 @@ from ketab.writers.target import Target
 def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
     """``<slug>-screen.pdf``: from the print PDF just written, or assembled from the layout."""
     pagination = layout.pagination
-    if "print" in written:
-        pdf = pikepdf.open(io.BytesIO(Path(written["print"]).read_bytes()))
+    if "pdf" in target.assembled:  # the print PDF's pages as assembled, before the press conversion
+        pdf = pikepdf.open(io.BytesIO(target.assembled["pdf"]))
         remove_padding(pdf, pagination)
     else:
         pdf = print_writer.assemble_pdf(book, pagination, 1)

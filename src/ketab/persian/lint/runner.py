@@ -103,14 +103,14 @@ class LintConfig:
             problems.append("lint.disable: expected a list of rule codes")
             codes = []
         for code in codes:
-            if code in RULES_BY_CODE or code in BOOK_RULES:
+            if isinstance(code, str) and (code in RULES_BY_CODE or code in BOOK_RULES):  # a list is not a code (nor hashable)
                 disabled.add(code)
             else:
                 problems.append(f"lint.disable: unknown rule {code!r}")
         for key, value in mapping.items():
             if key in ("profile", "disable"):
                 continue
-            if key not in RULES_BY_CODE and key not in BOOK_RULES:
+            if not isinstance(key, str) or (key not in RULES_BY_CODE and key not in BOOK_RULES):
                 problems.append(f"lint: unknown key or rule {key!r}")
             elif value is False:
                 disabled.add(key)

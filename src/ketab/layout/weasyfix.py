@@ -1,0 +1,78 @@
+"""Two corrections to WeasyPrint 70's line layout, applied when ketab lays a unit out.
+
+1. **Footnotes.**  When a line does not fit at the foot of a page and widows or
+   orphans forbid breaking before it, WeasyPrint moves the page's footnotes to the
+   next page to make room for the line (``block._linebox_layout``: "first try to
+   report footnotes").  That sets notes on the page after their call, out of order
+   (they are moved last first), and — since the line kept that way skips the
+   footnote step — loses the notes called in that line altogether.  ketab never
+   lets a note leave its call's page that way: the line breaks to the next page
+   as widows and orphans allow, and ``footnote-policy: line`` (print.css) moves a
+   line whose note does not fit, instead of the note.
+
+2. **First-line indent in right-to-left text.**  ``inline.get_next_linebox`` adds
+   ``text-indent`` to the line's left edge whatever the direction, so in RTL the
+   gap appears at the line's end (left) and a justified first line is not
+   justified.  In RTL the indent is taken from the right (start) edge instead;
+   negative indents (hanging) follow.
+
+Each correction is a one-line change to WeasyPrint's own function, applied to its
+source text; if that text is not the one expected (another WeasyPrint version),
+the correction is not applied and :data:`APPLIED` says so (``ketab check`` still
+verifies every note on the laid-out pages).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+APPLIED: dict[str, bool] = {}
+VERSION = "weasyprint-70/1"
+"""Part of every layout unit's cache key: change it when a correction changes."""
+
+
+def _patch(module, name: str, replacements: list[tuple[str, str]]) -> bool:
+    function = getattr(module, name)
+    if getattr(function, "__ketab_fixed__", False):
+        return True
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):
+        return False
+    for old, new in replacements:
+        if source.count(old) != 1:
+            return False
+        source = source.replace(old, new)
+    namespace = module.__dict__
+    exec(compile(source, module.__file__, "exec"), namespace)  # noqa: S102 — WeasyPrint's own code, corrected
+    namespace[name].__ketab_fixed__ = True
+    return True
+
+
+def apply() -> dict[str, bool]:
+    """Apply both corrections (once per process); which ones took."""
+    if APPLIED:
+        return APPLIED
+    from weasyprint.layout import block, inline
+
+    APPLIED["footnotes"] = _patch(block, "_linebox_layout", [(
+        "report = not context.in_column and can_break_now and not could_break_before",
+        "report = False  # ketab: never move earlier notes off their call's page",
+    )])
+    APPLIED["rtl-indent"] = _patch(inline, "get_next_linebox", [
+        (
+            "        position_x += linebox.text_indent\n",
+            "        rtl_indent = linebox.text_indent if containing_block.style['direction'] == 'rtl' else 0\n"
+            "        position_x += linebox.text_indent - rtl_indent\n"
+            "        max_x -= rtl_indent\n",
+        ),
+        (
+            "            context, line, new_available_width,\n",
+            "            context, line, new_available_width - rtl_indent,\n",
+        ),
+        (
+            "            offset_x *= -1\n            offset_x -= line.width\n",
+            "            offset_x *= -1\n            offset_x -= line.width\n            offset_x -= rtl_indent\n",
+        ),
+    ])
+    return APPLIED

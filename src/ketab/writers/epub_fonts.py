@@ -1,0 +1,190 @@
+"""The EPUB's fonts: only the faces the book's documents use, each cut down to the characters
+set in it, with every OpenType layout feature kept (GSUB/GPOS: Persian joining, ligatures,
+mark positioning still work on the subset).
+
+Which face sets which text is decided the way a browser does: the book's CSS is matched
+against every content document (cssselect2, the selector engine WeasyPrint uses), the
+cascade and inheritance give each element its font-family and font-weight, and the first
+embedded family of the list with the nearest weight (CSS font matching) is its face.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import cssselect2
+import tinycss2
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+UA_CSS = "h1, h2, h3, h4, h5, h6, b, strong, th { font-weight: bold; } "
+"""The user agent's rules that choose a face."""
+ALWAYS = set("0123456789.,:;!?()[]-–—*/ \u00a0\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u2069")
+"""Characters every face keeps: digits (list and note numbers a reading system may draw),
+punctuation, spaces, joiners and bidi controls."""
+ALWAYS_ARABIC = set("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩،؛؟«»")
+"""And a face that sets Arabic script: its digits and punctuation."""
+
+
+@dataclass(frozen=True)
+class Face:
+    family: str
+    weight: int
+    file: str
+    """The font's path under templates/fonts/."""
+
+
+def faces_from_css(css: str) -> list[Face]:
+    """The ``@font-face`` rules of ``css``."""
+    faces = []
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type == "at-rule" and rule.lower_at_keyword == "font-face":
+            decls = _declarations(rule.content)
+            family = decls.get("font-family", "").strip().strip("\"'")
+            weight = _weight(decls.get("font-weight", "400"), 400)
+            url = re.search(r"""url\(\s*["']?([^"')]+)""", decls.get("src", ""))
+            if family and url:
+                faces.append(Face(family, weight, url.group(1)))
+    return faces
+
+
+def characters_by_face(documents, css: str, faces: list[Face]) -> dict[Face, set[str]]:
+    """For each face, the characters of ``documents`` (XHTML roots) it sets."""
+    matcher = cssselect2.Matcher()
+    order = 0
+    for rule in tinycss2.parse_stylesheet(UA_CSS + css, skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            continue
+        decls = {k: v for k, v in _declarations(rule.content).items() if k in ("font-family", "font-weight")}
+        if not decls:
+            continue
+        try:
+            selectors = cssselect2.compile_selector_list(rule.prelude)
+        except cssselect2.SelectorError:
+            continue
+        for selector in selectors:
+            if selector.pseudo_element is None:
+                matcher.add_selector(selector, (order, decls))
+        order += 1
+    families = {f.family for f in faces}
+    used: dict[Face, set[str]] = {f: set() for f in faces}
+    for root in documents:
+        wrapper = cssselect2.ElementWrapper.from_xml_root(root)
+        _walk(wrapper, ["serif"], 400, matcher, faces, families, used)
+    return {face: chars for face, chars in used.items() if chars}
+
+
+def _walk(wrapper, family, weight, matcher, faces, families, used) -> None:
+    element = wrapper.etree_element
+    if not isinstance(element.tag, str):
+        return
+    matches = sorted(matcher.match(wrapper), key=lambda m: (m[0], m[1]))  # specificity, then order
+    for match in matches:
+        decls = match[-1][1]
+        if "font-family" in decls:
+            family = [f.strip().strip("\"'") for f in decls["font-family"].split(",")]
+        if "font-weight" in decls:
+            weight = _weight(decls["font-weight"], weight)
+    style = element.get("style") or ""
+    if "font" in style:
+        inline = _declarations(tinycss2.parse_blocks_contents(style))
+        if "font-family" in inline:
+            family = [f.strip().strip("\"'") for f in inline["font-family"].split(",")]
+        if "font-weight" in inline:
+            weight = _weight(inline["font-weight"], weight)
+    face = _face(family, weight, faces, families)
+    if face is not None:
+        text = element.text or ""
+        used[face].update(text)
+        if element.tag in (XHTML + "hr", "hr"):
+            used[face].update("* ")
+    for child in wrapper.iter_children():
+        _walk(child, family, weight, matcher, faces, families, used)
+        if face is not None and child.etree_element.tail:
+            used[face].update(child.etree_element.tail)
+
+
+def _face(family: list[str], weight: int, faces: list[Face], families: set[str]) -> Face | None:
+    name = next((f for f in family if f in families), None)
+    if name is None:
+        return None
+    candidates = [f for f in faces if f.family == name]
+    return min(candidates, key=lambda f: _weight_distance(weight, f.weight))
+
+
+def _weight_distance(wanted: int, have: int) -> tuple:
+    """CSS font matching: 400 looks at 500 first, then lighter; lighter weights look lighter
+    first; bolder weights look bolder first."""
+    if have == wanted:
+        return (0, 0)
+    if wanted == 400 and have == 500:
+        return (1, 0)
+    if wanted <= 500:
+        return (2, wanted - have) if have < wanted else (3, have - wanted)
+    return (2, have - wanted) if have > wanted else (3, wanted - have)
+
+
+def _weight(value: str, inherited: int) -> int:
+    value = value.strip().lower().replace("!important", "").strip()
+    if value == "normal":
+        return 400
+    if value == "bold":
+        return 700
+    if value == "bolder":
+        return 700 if inherited < 600 else 900
+    if value == "lighter":
+        return 100 if inherited < 600 else 400
+    return int(value) if value.isdigit() else inherited
+
+
+def _declarations(tokens) -> dict[str, str]:
+    out = {}
+    for decl in tinycss2.parse_declaration_list(tokens, skip_comments=True, skip_whitespace=True):
+        if decl.type == "declaration":
+            out[decl.lower_name] = tinycss2.serialize(decl.value).strip()
+    return out
+
+
+def subset_font(data: bytes, characters: set[str]) -> bytes:
+    """``data`` (TTF) cut down to ``characters`` and the glyphs their shaping needs.
+
+    Every layout feature and script is kept (the closure over GSUB brings in the joining forms
+    and ligatures the characters can take); hinting, glyph names and the FontForge timestamp
+    table go."""
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.layout_scripts = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.name_legacy = True
+    options.hinting = False
+    options.notdef_outline = True
+    options.glyph_names = False
+    options.legacy_kern = True
+    options.drop_tables = options.drop_tables + ["FFTM"]
+    font = TTFont(io.BytesIO(data))
+    subsetter = subset.Subsetter(options)
+    arabic = any("\u0600" <= c <= "\u06ff" for c in characters)
+    text = {c for c in characters | ALWAYS | (ALWAYS_ARABIC if arabic else set()) if unicodedata.category(c) not in ("Cc",)}
+    subsetter.populate(unicodes=sorted(ord(c) for c in text))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def drop_faces(css: str, kept: set[str]) -> str:
+    """``css`` without the ``@font-face`` rules whose file is not in ``kept``."""
+
+    def keep(m):
+        url = re.search(r"""url\(\s*["']?([^"')]+)""", m.group(0))
+        return m.group(0) if url and url.group(1) in kept else ""
+
+    return re.sub(r"@font-face\s*\{[^}]*\}\s*", keep, css)

@@ -1,0 +1,355 @@
+"""Press-ready print PDF and ``ketab check``: the book passes, and each defect put back is reported."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from ketab.preflight import _destinations, preflight
+
+ROOT = Path(__file__).resolve().parents[1]
+MM = 72 / 25.4
+
+
+def errors(findings, code=None):
+    return [d for d in findings if d.is_error and (code is None or d.code == code)]
+
+
+@pytest.fixture
+def broken(persian_book, tmp_path):
+    """A copy of the built persian book's outputs, to damage: (manuscript, out dir, print PDF path)."""
+    out = tmp_path / "build"
+    shutil.copytree(persian_book.out, out)
+    return persian_book.root, out, out / persian_book.path("print").name
+
+
+def damage(path: Path, change) -> None:
+    pdf = pikepdf.open(path, allow_overwriting_input=True)
+    change(pdf)
+    pdf.save(path)
+
+
+# --- the outputs as built ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("book", ["persian_book", "english_book"])
+def test_check_passes_on_the_sample_books(book, request):
+    built = request.getfixturevalue(book)
+    findings = preflight(built.root, built.out)
+    assert not errors(findings), "\n".join(map(str, findings))
+
+
+def test_check_passes_on_a_book_dense_with_notes(tmp_path):
+    """Every note on its call's page: ~14 notes a page, calls in runs, lists and quotes, long notes."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_notes_book import make
+
+    from ketab import pipeline
+
+    root = make(tmp_path / "notes", seed=7, chapters=2, paragraphs=(10, 14), long_notes=False)
+    out = tmp_path / "out"
+    pipeline.build(root, out, formats=("print", "screen", "epub"))
+    findings = preflight(root, out)
+    assert not errors(findings), "\n".join(map(str, findings))
+    pdf = pikepdf.open(out / "notes-print.pdf")
+    assert sum(1 for name in _destinations(pdf) if name.endswith("-call")) > 100
+
+
+def test_print_pdf_is_gray_pdfx_without_links(persian_book):
+    pdf = pikepdf.open(persian_book.path("print"))
+    assert str(pdf.trailer.Info.GTS_PDFXVersion) == "PDF/X-4"
+    assert pdf.trailer.Info.Trapped == pikepdf.Name("/False")
+    (intent,) = pdf.Root.OutputIntents
+    assert str(intent.OutputConditionIdentifier) == "FOGRA47"
+    assert len(intent.DestOutputProfile.read_bytes()) > 1_000_000
+    for page in pdf.pages:
+        assert "/Annots" not in page.obj
+        ops = {str(op) for _, op in pikepdf.parse_content_stream(page)}
+        assert not ops & {"rg", "RG", "k", "K"}
+    screen = pikepdf.open(persian_book.path("screen"))
+    assert any("/Annots" in p.obj for p in screen.pages), "the screen PDF keeps its links"
+
+
+def test_crop_marks_lie_outside_the_bleed(project, tmp_path):
+    from ketab import pipeline
+
+    root = project("persian-small")
+    (root / "book.yaml").write_text((root / "book.yaml").read_text(encoding="utf-8") + "print: {marks: crop}\n", encoding="utf-8")
+    result = pipeline.build(root, tmp_path / "out", formats=("print",))
+    pdf = pikepdf.open(result.outputs["print"])
+    page = pdf.pages[0]
+    media, bleed = [float(v) for v in page.obj.MediaBox], [float(v) for v in page.obj.BleedBox]
+    assert media[0] < bleed[0] - 5 * MM and media[1] < bleed[1] - 5 * MM
+    strokes = [ops for ops, op in pikepdf.parse_content_stream(page) if str(op) in ("m", "l")]
+    outside = [o for o in strokes if float(o[0]) < bleed[0] or float(o[0]) > bleed[2] or float(o[1]) < bleed[1] or float(o[1]) > bleed[3]]
+    assert len(outside) >= 16, "eight mark strokes, both ends outside the BleedBox"
+    assert not errors(preflight(root, tmp_path / "out"), "pdfx.boxes")
+
+
+# --- real tools ----------------------------------------------------------------------
+
+
+needs = lambda tool: pytest.mark.skipif(not shutil.which(tool), reason=f"{tool} is not installed (make test installs it)")  # noqa: E731
+
+
+@needs("gs")
+def test_ghostscript_sees_only_black_ink(persian_book):
+    out = subprocess.run(["gs", "-q", "-o", "-", "-sDEVICE=inkcov", str(persian_book.path("print"))], capture_output=True, text=True, check=True).stdout
+    rows = [[float(x) for x in line.split()[:4]] for line in out.splitlines() if line.strip()]
+    assert rows and all(c == m == y == 0 for c, m, y, _ in rows)
+    assert any(k > 0 for *_, k in rows)
+
+
+@needs("gs")
+@needs("pdfimages")
+def test_ghostscript_makes_pdfx3_without_rasterising(persian_book, tmp_path):
+    target = tmp_path / "x3.pdf"
+    subprocess.run(["gs", "-q", "-dPDFX", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pdfwrite", "-sColorConversionStrategy=Gray",
+                    f"-sOutputFile={target}", str(persian_book.path("print"))], check=True, capture_output=True)
+    listing = subprocess.run(["pdfimages", "-list", str(target)], capture_output=True, text=True, check=True).stdout
+    assert len(listing.strip().splitlines()) == 2, listing  # the header only: no page became an image
+
+
+@needs("pdffonts")
+def test_pdffonts_one_program_per_face(persian_book):
+    listing = subprocess.run(["pdffonts", str(persian_book.path("print"))], capture_output=True, text=True, check=True).stdout
+    names = [line.split()[0] for line in listing.splitlines()[2:]]
+    faces = [n.split("+", 1)[-1] for n in names]
+    assert names and len(faces) == len(set(faces)), listing
+
+
+@needs("qpdf")
+def test_qpdf_check_is_clean(persian_book):
+    proc = subprocess.run(["qpdf", "--check", str(persian_book.path("print"))], capture_output=True, text=True)
+    assert proc.returncode == 0 and "No syntax or stream encoding errors" in proc.stdout
+
+
+# --- each defect, put back, is reported ------------------------------------------------
+
+
+def _note_dest(pdf, pick=0):
+    names = sorted(n for n in _destinations(pdf) if re.search(r"-n\d+$", n))
+    return names[pick]
+
+
+def _set_dest(pdf, name, dest):
+    tree = pikepdf.NameTree(pdf.Root.Names.Dests)
+    if dest is None:
+        del tree[name]
+    else:
+        tree[name] = dest
+
+
+def test_a_lost_note_is_reported(broken):
+    root, out, path = broken
+
+    def lose(pdf):
+        _set_dest(pdf, _note_dest(pdf), None)
+
+    damage(path, lose)
+    assert errors(preflight(root, out), "note.missing")
+
+
+def test_a_note_off_its_page_is_reported(broken):
+    root, out, path = broken
+
+    def move(pdf):
+        name = _note_dest(pdf)
+        dest = pikepdf.NameTree(pdf.Root.Names.Dests)[name]
+        index = next(i for i, p in enumerate(pdf.pages) if p.objgen == dest[0].objgen)
+        _set_dest(pdf, name, pikepdf.Array([pdf.pages[index + 1].obj, *list(dest)[1:]]))
+
+    damage(path, move)
+    assert errors(preflight(root, out), "note.off-page")
+
+
+def test_notes_out_of_order_are_reported(broken):
+    root, out, path = broken
+
+    def swap(pdf):
+        dests = _destinations(pdf)
+        by_page = {}
+        for name, (page, _) in dests.items():
+            if re.search(r"-n\d+$", name):
+                by_page.setdefault(page, []).append(name)
+        names = next(sorted(v) for v in by_page.values() if len(v) >= 2)
+        tree = pikepdf.NameTree(pdf.Root.Names.Dests)
+        a, b = tree[names[0]], tree[names[1]]
+        tree[names[0]], tree[names[1]] = pikepdf.Array(list(b)), pikepdf.Array(list(a))
+
+    damage(path, swap)
+    assert errors(preflight(root, out), "note.order")
+
+
+def test_a_note_printed_twice_is_reported(broken):
+    root, out, path = broken
+
+    def duplicate(pdf):
+        # a page with a note long enough to tell from the others (03-long.md's)
+        page = next(i for name, (i, _) in _destinations(pdf).items() if re.search(r"long-n\d+$", name))
+        pdf.pages.append(pdf.pages[page])  # the page, notes and all, printed again at the end
+
+    damage(path, duplicate)
+    assert errors(preflight(root, out), "note.duplicated")
+
+
+def test_rgb_colour_is_reported(broken):
+    root, out, path = broken
+    damage(path, lambda pdf: pdf.pages[3].contents_add(pdf.make_stream(b"q 0 0 0 rg 10 10 5 5 re f Q"), prepend=False))
+    found = errors(preflight(root, out), "press.colour")
+    assert found and "page" in found[0].message and "4" in found[0].message
+
+
+def test_transparency_is_reported(broken):
+    root, out, path = broken
+
+    def group(pdf):
+        pdf.pages[2].obj.Group = pikepdf.Dictionary(S=pikepdf.Name.Transparency, CS=pikepdf.Name.DeviceRGB)
+
+    damage(path, group)
+    assert errors(preflight(root, out), "press.transparency")
+
+
+def test_links_and_missing_intent_are_reported(broken):
+    root, out, path = broken
+
+    def strip(pdf):
+        del pdf.Root["/OutputIntents"]
+        pdf.pages[1].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 10, 10]))]))
+
+    damage(path, strip)
+    codes = {d.code for d in errors(preflight(root, out))}
+    assert {"pdfx.output-intent", "pdfx.annotations"} <= codes
+
+
+def test_wrong_trim_box_is_reported(broken):
+    root, out, path = broken
+
+    def shrink(pdf):
+        trim = [float(v) for v in pdf.pages[0].obj.TrimBox]
+        pdf.pages[0].obj.TrimBox = pikepdf.Array([trim[0], trim[1], trim[2] - 10, trim[3]])
+
+    damage(path, shrink)
+    assert errors(preflight(root, out), "pdfx.boxes")
+
+
+def test_two_programs_for_one_face_are_reported(broken):
+    root, out, path = broken
+
+    def split(pdf):
+        for page in pdf.pages:
+            fonts = page.obj.Resources.get("/Font")
+            if fonts:
+                key = next(iter(fonts.keys()))
+                font = fonts[key]
+                descendant = font.DescendantFonts[0]
+                descriptor = pikepdf.Dictionary({k: v for k, v in descendant.FontDescriptor.items()})
+                descriptor.FontFile2 = pdf.make_stream(descendant.FontDescriptor.FontFile2.read_bytes())
+                new_descendant = pikepdf.Dictionary({k: v for k, v in descendant.items()})
+                new_descendant.FontDescriptor = pdf.make_indirect(descriptor)
+                new_font = pikepdf.Dictionary({k: v for k, v in font.items()})
+                new_font.DescendantFonts = pikepdf.Array([pdf.make_indirect(new_descendant)])
+                fonts[key] = pdf.make_indirect(new_font)  # a second program for the same face
+                break
+
+    damage(path, split)
+    assert errors(preflight(root, out), "press.font-programs")
+
+
+def test_text_outside_the_text_block_is_reported(broken):
+    root, out, path = broken
+
+    def overflow(pdf):
+        page = pdf.pages[5]
+        fonts = page.obj.Resources.Font
+        key = next(iter(fonts.keys()))
+        widths = list(fonts[key].DescendantFonts[0].W)
+        glyph = int(widths[0])  # a glyph the subset has
+        trim = [float(v) for v in page.obj.TrimBox]
+        x = trim[2] - 12 * MM
+        # prepended: WeasyPrint's content leaves its own coordinate system in force
+        page.contents_add(pdf.make_stream(f"BT {key} 10 Tf 1 0 0 1 {x:.2f} 300 Tm <{glyph:04x}> Tj ET".encode()), prepend=True)
+
+    damage(path, overflow)
+    assert errors(preflight(root, out), "press.text-block")
+
+
+def test_wrong_index_page_number_is_reported(broken):
+    root, out, _ = broken
+    screen = next(out.glob("*-screen.pdf"))
+
+    def retarget(pdf):
+        for page in pdf.pages:
+            for annot in page.obj.get("/Annots", []):
+                dest = annot.get("/Dest")
+                if dest is not None and "-x" in str(dest):  # an index entry's target
+                    annot.Dest = pikepdf.String(str(_note_dest(pdf, -1)))
+                    return
+
+    damage(screen, retarget)
+    assert errors(preflight(root, out), "xref.page-number")
+
+
+def test_a_note_missing_from_the_epub_is_reported(broken):
+    root, out, _ = broken
+    epub = next(out.glob("*.epub"))
+    with zipfile.ZipFile(epub) as z:
+        items = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(epub, "w") as z:
+        done = False
+        for info, data in items:
+            if not done and info.filename.endswith(".xhtml") and re.search(rb'id="[^"]*-fn1"', data):
+                data = re.sub(rb'id="([^"]*)-fn1"', rb'id="\1-gone1"', data, count=1)
+                done = True
+            z.writestr(info, data)
+    assert errors(preflight(root, out), "epub.note")
+
+
+def test_cli_check_exit_status(broken):
+    from conftest import run_cli
+
+    root, out, path = broken
+    assert run_cli("check", root, "--out", out).returncode == 0
+    damage(path, lambda pdf: pdf.pages[3].contents_add(pdf.make_stream(b"q 1 0 0 rg 10 10 5 5 re f Q"), prepend=False))
+    proc = run_cli("check", root, "--out", out)
+    assert proc.returncode == 1
+    assert re.search(r": error: .*DeviceRGB.* \[press.colour\]", proc.stderr)
+
+
+# --- right-to-left layout --------------------------------------------------------------
+
+
+def test_first_line_indent_is_at_the_start_of_a_right_to_left_line(tmp_path):
+    """The indent opens the paragraph on the right; the line still reaches the left edge (justified)."""
+    import pypdfium2 as pdfium
+
+    from ketab.layout.engine import Engine
+
+    text = "احمدشاه مسعود در پنجشیر به دنیا آمد و درس خواند. " * 8
+    html = f'<html dir="rtl" lang="fa"><body><p>{text}</p><p style="text-indent:0">{text}</p></body></html>'
+    css = '@page { size: 120mm 120mm; margin: 10mm } body { font-family: "Vazirmatn"; font-size: 10pt } p { text-align: justify; text-indent: 10mm; margin: 0 0 5mm }'
+    engine = Engine(ROOT / "templates", [ROOT / "templates"])
+    pdf_path = tmp_path / "p.pdf"
+    pdf_path.write_bytes(engine.document(html, (ROOT / "templates" / "fonts.css.j2").read_text().replace("{{ fonts }}", (ROOT / "templates" / "fonts").as_uri()) + css).write_pdf())
+    page = pdfium.PdfDocument(str(pdf_path))[0].get_textpage()
+    lines, current = [], []
+    for i in range(page.count_chars()):
+        char = page.get_text_range(i, 1)
+        if char in "\r\n":
+            if current:
+                lines.append(current)
+            current = []
+        elif not char.isspace():
+            current.append(page.get_charbox(i))
+    lines.append(current)
+    first, second = lines[0], lines[1]
+    assert max(b[2] for b in first) < max(b[2] for b in second) - 8 * MM, "the indent is on the right (the line's start)"
+    assert abs(min(b[0] for b in first) - min(b[0] for b in second)) < 1.5 * MM, "justified to the left edge"
