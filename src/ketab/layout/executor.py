@@ -85,7 +85,9 @@ class LocalPool:
     def __init__(self, jobs: int | None = None):
         self.jobs = jobs or min(os.cpu_count() or 1, 4)
         self._pool: ProcessPoolExecutor | None = None
-        self._tmp: str | None = None
+        # made now, while the temporary folder is the one of whoever makes the pool (a build's own
+        # folder goes with that build; a catalogue's pool outlives every book)
+        self._tmp: str | None = tempfile.mkdtemp(prefix="ketab-pool-")
 
     def submit(self, job: UnitJob):
         if self._pool is None:
@@ -94,7 +96,8 @@ class LocalPool:
             import weasyprint  # noqa: F401
 
             context = multiprocessing.get_context("fork")
-            self._tmp = tempfile.mkdtemp(prefix="ketab-pool-")
+            if self._tmp is None:  # aborted before
+                self._tmp = tempfile.mkdtemp(prefix="ketab-pool-")
             self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_local_worker, initargs=(os.getpid(), self._tmp))
         return self._pool.submit(_render_local, job.engine, job.base, job.allowed, job.html, job.css, job.epoch, job.probe)
 

@@ -205,7 +205,7 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     config = book.config
     pdf = assemble_pdf(book, layout.pagination, config.signature)
     assembled = io.BytesIO()
-    pdf.save(assembled)
+    pdf.save(assembled, deterministic_id=True)  # the screen PDF keeps this /ID[0]: it must not be random
     target.assembled["pdf"] = assembled.getvalue()  # the screen PDF keeps the links and colours
     finish(pdf, book, layout.pagination)
     path = target.out_dir / f"{config.slug}-print.pdf"
