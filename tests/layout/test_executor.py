@@ -37,13 +37,14 @@ def test_a_catalogue_laid_out_on_the_cluster_is_byte_identical_to_a_local_build(
     assert dask_cluster.client.run_on_scheduler(computed)["ketab-layout"]["compute"] > 0
 
 
-def test_a_worker_serves_only_the_bytes_that_came_with_the_unit(tmp_path):
+def test_a_worker_serves_only_the_bytes_that_came_with_the_unit(tmp_path, monkeypatch):
     """No path of the client is opened on the worker: the manuscript folder does not even exist
     there, yet the picture shipped with the unit is drawn; a file of the worker's disk that
     did not come with the unit is refused, as the client's sandbox would refuse it."""
     from ketab.layout.engine import Engine
     from ketab.layout.executor import UnitJob, _render_remote, pack
 
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # a worker sets the unit's epoch: not for the tests after this one
     book = tmp_path / "book"
     (book / "images").mkdir(parents=True)
     (book / "images" / "figure.png").write_bytes(FIGURE.read_bytes())
@@ -115,8 +116,9 @@ def test_a_killed_workers_units_are_laid_out_again(dask_cluster, local_catalogue
     dask_cluster.client.wait_for_workers(2, timeout=120)
 
 
-def test_a_worker_with_other_versions_refuses_the_unit(tmp_path):
+def test_a_worker_with_other_versions_refuses_the_unit(tmp_path, monkeypatch):
     """Other versions would lay out other bytes under the client's cache salt: refused, with the reason."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     from ketab.cache import tool_versions
     from ketab.layout.engine import Engine
     from ketab.layout.executor import UnitJob, VersionMismatch, _render_remote, pack, versions_digest
