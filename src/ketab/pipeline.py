@@ -55,9 +55,14 @@ def build(
     progress: Callable[[str], None] = lambda stage: None,
     use_cache: bool = True,
     strict: bool = False,
+    executor=None,
+    cache_url: str | None = None,
 ) -> BuildResult:
     """Build the book in ``manuscript_dir`` into ``out_dir``; BuildError on bad input.
 
+    ``executor`` lays out the pages (:mod:`ketab.layout.executor`; default: a process
+    pool of this build's own); ``cache_url`` keeps the cache's entries in a shared
+    fsspec store (:mod:`ketab.cachestore`) instead of the output folder.
     One build of an output folder at a time: a second one waits for the first."""
     out_dir, manuscript_dir = Path(out_dir), Path(manuscript_dir)
     _check_output_folder(manuscript_dir, out_dir)
@@ -77,7 +82,7 @@ def build(
         outputs_mod.recover(out_dir)  # a publication a killed build left half done is undone first
         _remove_stale_temporaries(out_dir)
         with _private_temporary_folder():
-            return _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict)
+            return _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict, executor, cache_url)
     finally:
         lock.release()
 
@@ -114,6 +119,17 @@ def _private_temporary_folder():
         shutil.rmtree(private, ignore_errors=True)
 
 
+def _open_cache(out_dir: Path, cache_url: str | None):
+    """The build cache: its entries in ``<out>/.ketab-cache``, or in the shared store at ``cache_url``."""
+    salt = cachemod.tool_versions()
+    store = None
+    if cache_url:
+        from ketab.cachestore import open_store
+
+        store = open_store(cache_url, salt)
+    return cachemod.BuildCache(out_dir / ".ketab-cache", salt, store)
+
+
 def _unique(diagnostics) -> list[Diagnostic]:
     """One diagnostic per (file, line, code): a stage that checks again does not say it twice."""
     seen, out = set(), []
@@ -125,9 +141,9 @@ def _unique(diagnostics) -> list[Diagnostic]:
     return out
 
 
-def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict) -> BuildResult:
+def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict, executor=None, cache_url=None) -> BuildResult:
     templates = Path(templates or default_templates()).resolve()  # a relative --templates too (file: URIs)
-    cache = cachemod.BuildCache(out_dir / ".ketab-cache", cachemod.tool_versions()) if use_cache else None
+    cache = _open_cache(out_dir, cache_url) if use_cache else None
     inputs = cachemod.input_digests(manuscript_dir, templates, formats, out_dir)
     inputs["strict"] = bool(strict)  # a --strict build after a lenient one checks again
     last = cachemod.LastBuild(cache, out_dir, inputs)
@@ -145,7 +161,7 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     clock.lap("assemble")
     layout = None
     if set(formats) & PAGED:  # the web edition and the Word copy need no pages
-        layout = _lay_out(book, manuscript, templates, cache, last, progress, report)
+        layout = _lay_out(book, manuscript, templates, cache, last, progress, report, executor)
         clock.lap("layout")
     outputs, all_warnings = _write_and_publish(
         book, layout, formats, templates, out_dir, progress, clock, last, tuple(manuscript.warnings) + tuple(warnings))
@@ -179,12 +195,12 @@ def _load_and_convert(manuscript_dir, strict, cache, progress, clock, report):
     return manuscript, converted, warnings
 
 
-def _lay_out(book, manuscript, templates, cache, last, progress, report):
+def _lay_out(book, manuscript, templates, cache, last, progress, report, executor=None):
     """The layout stage, once for every writer: the EPUB's page-list and cover picture come from it too."""
     from ketab.layout import Layouter, lay_out
 
     progress("laying out pages with WeasyPrint")
-    layouter = Layouter(manuscript.root, [manuscript.root, templates], cache, last.inputs["fonts"])
+    layouter = Layouter(manuscript.root, [manuscript.root, templates], cache, last.inputs["fonts"], executor=executor)
     try:
         layout = lay_out(book, layouter, templates)
     except LayoutTimeout as exc:

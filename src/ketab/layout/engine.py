@@ -4,7 +4,8 @@ The book is laid out in *units* — the front matter, each chapter, the index,
 and the furniture (folios, running heads) of each.  A unit is a pure function
 of its HTML and CSS (and the fonts they name), so a unit whose inputs did not
 change is taken from the build cache instead of being laid out again, and the
-units that must be laid out are shared between the machine's cores.
+units that must be laid out are shared between the machine's cores — or a
+cluster's (:mod:`ketab.layout.executor`).
 """
 
 from __future__ import annotations
@@ -13,23 +14,20 @@ import contextlib
 import io
 import json
 import logging
-import multiprocessing
 import os
 import re
 import signal
-import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from ketab import safeio
 from ketab.cache import BuildCache, digest
 from ketab.layout import weasyfix
 from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place, page_starts
+from ketab.layout.executor import LocalPool, UnitJob, local_path
 
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
 """A file a unit's HTML (``src="…"``) or CSS (``url(…)``) makes WeasyPrint read."""
@@ -113,19 +111,23 @@ class Layouter:
         jobs: int | None = None,
         probe=None,
         extra_css: str = "",
+        executor=None,
     ):
         """``probe(document)`` (a module-level function) notes something about each laid-out
-        document, kept in :attr:`LaidOutUnit.extra`; ``extra_css`` is added to every unit."""
+        document, kept in :attr:`LaidOutUnit.extra`; ``extra_css`` is added to every unit.
+        ``executor`` (:mod:`ketab.layout.executor`) is where units are laid out: by default a
+        process pool of this layouter's own; one passed in is shared and not closed here."""
         self.base = Path(base).resolve()
         self.allowed = tuple(Path(p).resolve() for p in allowed)
         self.cache = cache if probe is None else None
         self.fonts_digest = fonts_digest
         self.probe = probe
         self.extra_css = extra_css
-        self.jobs = jobs or min(os.cpu_count() or 1, 4)
+        self.jobs = jobs or getattr(executor, "jobs", None) or min(os.cpu_count() or 1, 4)
         self.memo: dict[str, LaidOutUnit] = {}
         self.stats = LayoutStats()
-        self._pool: ProcessPoolExecutor | None = None
+        self._own_executor = executor is None
+        self.executor = executor if executor is not None else LocalPool(self.jobs)
         self._engine = None
         self._file_digests: dict[Path, str] = {}
 
@@ -134,19 +136,23 @@ class Layouter:
         # fontTools stamps the embedded subsets with SOURCE_DATE_EPOCH (pinned to the book's date):
         # a unit laid out under another epoch has other bytes.
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-        return digest("unit", self.fonts_digest, epoch, weasyfix.VERSION, probe, html, css, *self._referenced_files(html + css))
+        files = self._referenced_files(html + css)
+        # Where the manuscript and templates lie is not part of the key (files are keyed by
+        # their digests, and no path reaches the PDF): other machines share the layouts.
+        return digest("unit", self.fonts_digest, epoch, weasyfix.VERSION, probe, *map(self._portable, (html, css, *files)))
+
+    def _portable(self, text: str) -> str:
+        for i, root in enumerate((self.base, *self.allowed)):
+            text = text.replace(root.as_uri() + "/", f"ketab-root-{i}:/")
+        return text
 
     def _referenced_files(self, text: str) -> list[str]:
         """[reference, digest of its file, …] for every local file a unit reads (pictures, CSS
         assets): a changed picture is a changed unit, though the unit's HTML only names it."""
         out = []
-        for ref in sorted(set(_REFERENCE.findall(text))):
-            parts = urlsplit(ref)
-            if parts.scheme == "file":
-                path = Path(unquote(parts.path))
-            elif not parts.scheme and not ref.startswith("#"):
-                path = self.base / unquote(parts.path)
-            else:
+        for ref in _references(text):
+            path = local_path(ref, self.base)
+            if path is None:
                 continue  # data: URLs are in the text itself; remote ones are refused by the fetcher
             if path not in self._file_digests:
                 try:
@@ -188,11 +194,10 @@ class Layouter:
                 self.stats.reused += 1
             else:
                 todo.setdefault(key, job)
-        if len(todo) > 1 and self.jobs > 1:
-            pool = self._get_pool()
+        if todo and (self.executor.remote or (len(todo) > 1 and self.jobs > 1)):
             # longest first, so that the cores finish together
             order = sorted(todo.items(), key=lambda item: -len(item[1][0]))
-            futures = {key: pool.submit(_render_in_worker, html, css, self.probe) for key, (html, css) in order}
+            futures = {key: self.executor.submit(self._job(key, html, css)) for key, (html, css) in order}
             deadline = time.monotonic() + layout_timeout() * max(1, -(-len(futures) // self.jobs))
             try:
                 laid = {}
@@ -202,8 +207,10 @@ class Layouter:
                     except FutureTimeout:
                         raise LayoutTimeout(layout_timeout()) from None
             except BaseException:  # Ctrl-C, SIGTERM, a worker's failure: the workers stop now, not after their unit
-                self.abort()
+                self.executor.abort(list(futures.values()))
                 raise
+            finally:
+                del futures  # a cluster keeps a result while a future holds it
         else:
             with _time_limit(layout_timeout()):
                 laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
@@ -220,35 +227,13 @@ class Layouter:
             self._engine = Engine(self.base, self.allowed)
         return self._engine.render(html, css, self.probe)
 
-    def _get_pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # fork: the workers inherit the modules imported here (WeasyPrint takes ~1.3 s
-            # to import); they are started before this process lays anything out itself.
-            import weasyprint  # noqa: F401
-
-            context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_init_worker, initargs=(self.base, self.allowed, os.getpid()))
-        return self._pool
+    def _job(self, key: str, html: str, css: str) -> UnitJob:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        return UnitJob(key, self.base, self.allowed, html, css, epoch, self.probe, tuple(_references(html + css)), Engine)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
-
-    def abort(self) -> None:
-        """Kill the workers at once (an interrupted build stops within a second)."""
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        for process in processes:
-            try:
-                process.kill()
-            except (OSError, AttributeError):
-                pass
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.join(timeout=2)
+        if self._own_executor:
+            self.executor.close()
 
 
 LAYOUT_TIMEOUT = 600.0
@@ -292,7 +277,8 @@ def _time_limit(seconds: float):
 class Engine:
     """WeasyPrint with ketab's sandboxed fetcher and one font configuration."""
 
-    def __init__(self, base: Path, allowed):
+    def __init__(self, base: Path, allowed, fetcher=None):
+        """``fetcher``: the sandbox on ``allowed`` by default (a Dask worker brings its own)."""
         import weasyprint  # noqa: F401  (imported here: a no-change build never pays for it)
         from weasyprint.text.fonts import FontConfiguration
 
@@ -301,7 +287,7 @@ class Engine:
         _capture_logs()
         weasyfix.apply()
         self.base_url = base.as_uri() + "/"
-        self.fetcher = SandboxFetcher(allowed)
+        self.fetcher = fetcher if fetcher is not None else SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
 
     def document(self, html: str, css: str):
@@ -346,27 +332,5 @@ class Engine:
         )
 
 
-_WORKER: Engine | None = None
-
-
-def _init_worker(base, allowed, parent: int | None = None):
-    global _WORKER
-    # A worker dies with the build, even a SIGKILLed one (it would otherwise wait for work for ever).
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if parent is not None and os.getppid() != parent:  # the build died before the line above
-        os._exit(1)
-    # Ctrl-C reaches the whole process group: the parent handles it and shuts the pool down.  A worker
-    # neither prints a KeyboardInterrupt traceback nor runs the CLI's SIGTERM handler (inherited by fork).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER = Engine(base, allowed)
-
-
-def _render_in_worker(html: str, css: str, probe=None):
-    return _WORKER.render(html, css, probe)
+def _references(text: str) -> list[str]:
+    return sorted(set(_REFERENCE.findall(text)))
