@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 export SOURCE_DATE_EPOCH ?= 0
 
-.PHONY: all book test bench fuzz lint clean distclean
+.PHONY: all book test testbooks bench fuzz lint clean distclean
 
 all: book
 
@@ -30,7 +30,12 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ketab lint manuscript
 
-test: $(TSTAMP)
+# Markdown nobody here wrote (pandoc's test documents and manual, from Debian's pandoc source package),
+# made into manuscripts in tests/projects/_external/ by adding front matter only; checksummed, cached.
+testbooks: $(TSTAMP)
+	$(BIN)/python scripts/fetch_testbooks.py
+
+test: $(TSTAMP) testbooks
 	$(BIN)/python -m pytest -q
 
 bench: $(TSTAMP)
