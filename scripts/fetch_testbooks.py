@@ -4,7 +4,8 @@ Markdown that nobody on this project wrote, from a package registry, made into k
 front matter only:
 
 * ``pandoc-tests/`` — pandoc's own test documents ``test/testsuite.txt``, ``test/tables.markdown``,
-  ``test/pipe-tables.txt`` and ``test/markdown-reader-more.txt``, one chapter each, bodies byte for byte;
+  ``test/pipe-tables.txt`` and ``test/markdown-reader-more.txt``, one chapter each, bodies byte for byte
+  (with the two pictures ``testsuite.txt`` shows, ``lalune.jpg`` and ``movie.jpg``, beside them);
 * ``pandoc-manual/`` — pandoc's ``MANUAL.txt`` split into chapters at its level-1 headings: each heading
   becomes the chapter's ``title:`` and the text under it the chapter body, unchanged.
 
@@ -53,6 +54,7 @@ TEST_DOCUMENTS = (  # (file in the tarball, chapter title)
     ("test/pipe-tables.txt", "Pipe tables"),
     ("test/markdown-reader-more.txt", "More Markdown reader tests"),
 )
+TEST_PICTURES = ("test/lalune.jpg", "test/movie.jpg")  # the pictures testsuite.txt shows, beside it as in pandoc
 
 
 def sha256(path: Path) -> str:
@@ -104,13 +106,15 @@ def front_matter(fields: dict) -> str:
     return "---\n" + yaml.safe_dump(fields, allow_unicode=True, sort_keys=False) + "---\n"
 
 
-def write_book(folder: Path, config: dict, chapters: list[tuple[str, str, str]], licences: dict[str, bytes]) -> None:
+def write_book(folder: Path, config: dict, chapters: list[tuple[str, str, str]], licences: dict[str, bytes], assets=None) -> None:
     """``chapters``: (file name, title, body).  The body is written as it is, after the front matter."""
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "chapters").mkdir(parents=True)
     for name, data in licences.items():
         (tmp / name).write_bytes(data)
+    for name, data in (assets or {}).items():
+        (tmp / "chapters" / name).write_bytes(data)
     for name, title, body in chapters:
         with open(tmp / "chapters" / name, "w", encoding="utf-8", newline="") as f:
             f.write(front_matter({"title": title}) + "\n" + body)
@@ -167,7 +171,7 @@ def base_config(title: str, slug_: str, uuid: str, author: str, date: str) -> di
 
 
 def make_books(tarball: Path) -> None:
-    files = read_members(tarball, [*LICENCE_FILES, "MANUAL.txt", *(name for name, _ in TEST_DOCUMENTS)])
+    files = read_members(tarball, [*LICENCE_FILES, "MANUAL.txt", *TEST_PICTURES, *(name for name, _ in TEST_DOCUMENTS)])
     licences = {name: files[name] for name in LICENCE_FILES}
     tests = [(Path(name).name.replace(".txt", ".md").replace(".markdown", ".md"), title, files[name].decode("utf-8"))
              for name, title in TEST_DOCUMENTS]
@@ -176,6 +180,7 @@ def make_books(tarball: Path) -> None:
         base_config("Pandoc's test documents", "pandoc-tests", "6f1c3f0e-6a43-4c39-9a55-0d0b2b6c1a01", "John MacFarlane", "2022-01-30"),
         tests,
         licences,
+        {Path(name).name: files[name] for name in TEST_PICTURES},
     )
     preamble, parts = split_at_level_one(files["MANUAL.txt"].decode("utf-8"))
     meta = yaml.safe_load(preamble.strip().strip("-")) if preamble.strip() else {}
