@@ -313,7 +313,7 @@ def cheap_build(root: Path, out: Path) -> CheapResult:
     """``pipeline.build``'s stages without WeasyPrint (no PDF, no page-list): load, convert, assemble, EPUB."""
     from ketab.assemble import assemble
     from ketab.convert import convert_chapters
-    from ketab.epub import write_epub
+    from ketab.writers.epub import write_epub
     from ketab.generate import generated_markdown
     from ketab.manuscript import load_manuscript
     from ketab.render import default_templates

@@ -196,7 +196,7 @@ def test_ctrl_c_while_starting(book, tmp_path):
         "        raise KeyboardInterrupt  # as if Ctrl-C arrived right here\n"
         "    return real(name, globals, locals, fromlist, level)\n"
         "builtins.__import__ = interrupt\n"
-        "from ketab.cli import main\n"
+        "from ketab.commands import main\n"
         f"sys.argv = ['ketab', 'build', {str(book)!r}, '--out', {str(out)!r}]\n"
         "main()\n"
     )

@@ -237,7 +237,7 @@ def test_a_wide_figure_is_scaled_to_the_text_block(english_book):
 def test_running_heads_use_the_short_title_or_cut_long_titles_at_a_word():
     from types import SimpleNamespace
 
-    from ketab.pdf import RUNNING_HEAD_MAX, running_head
+    from ketab.layout.pagination import RUNNING_HEAD_MAX, running_head
 
     def part(title, short=None):
         chapter = SimpleNamespace(running_head=short)

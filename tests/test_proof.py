@@ -13,7 +13,10 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from ketab import proof, thumbnails
+from ketab import proof
+from ketab.commands import proof as proof_command
+from ketab.commands import thumbnails as thumbnails_command
+from ketab.writers import thumbnails
 
 MM = 72 / 25.4
 OUTER, INNER = 15 * MM, 20 * MM  # the print layout's margins (templates/print/print.css.j2)
@@ -166,7 +169,7 @@ def test_proof_since_a_git_revision(project, tmp_path):
     edit(book / "chapters/02-second.md", *CHANGED)
 
     out = tmp_path / "out"
-    run = CliRunner().invoke(proof.command, ["--since", "HEAD", "--manuscript", str(book), "--out", str(out)])
+    run = CliRunner().invoke(proof_command.command, ["--since", "HEAD", "--manuscript", str(book), "--out", str(out)])
     assert run.exit_code == 0, run.output
     path = out / "azmayeshi-proof.pdf"
     summary = texts(path)[0]
@@ -174,7 +177,7 @@ def test_proof_since_a_git_revision(project, tmp_path):
     assert {"HEAD", "first", "draft"} <= set(summary.replace("(", " ").split()), "the summary names the revision compared with"
     assert "فصل دوم" in summary and "فصل نخست" not in summary
 
-    bad = CliRunner().invoke(proof.command, ["--since", "no-such-rev", "--manuscript", str(book), "--out", str(out)])
+    bad = CliRunner().invoke(proof_command.command, ["--since", "no-such-rev", "--manuscript", str(book), "--out", str(out)])
     assert bad.exit_code == 1
     assert "[proof.git]" in bad.output
 
@@ -215,7 +218,7 @@ def test_thumbnails_rtl_spreads_start_on_the_left_page_at_the_top_right(persian_
 
 def test_thumbnails_ltr_page_one_on_the_right(english_book, tmp_path):
     pdf = english_book.path("print")
-    run = CliRunner().invoke(thumbnails.command, [str(pdf), "--out", str(tmp_path), "--per-row", "3", "--height", "100"])
+    run = CliRunner().invoke(thumbnails_command.command, [str(pdf), "--out", str(tmp_path), "--per-row", "3", "--height", "100"])
     assert run.exit_code == 0, run.output
     path = tmp_path / "small-test-thumbnails.png"
     image = Image.open(path).convert("RGB")

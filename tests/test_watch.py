@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from conftest import PROJECTS
-from ketab import watch
+from ketab.commands import watch
 from ketab.diagnostics import BuildError
 from ketab.render import default_templates
 

@@ -1,3 +1,3 @@
-from ketab.cli import main
+from ketab.commands import main
 
 main()

@@ -83,9 +83,9 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     if cache is not None and not cache.reset_reason:
         report += _why(cache.state.get("inputs", {}), inputs)
 
-    from ketab import cover as cover_writer
-    from ketab import epub as epub_writer
-    from ketab import pdf as pdf_writer
+    from ketab.writers import cover as cover_writer
+    from ketab.writers import epub as epub_writer
+    from ketab.writers import print as pdf_writer
     from ketab.assemble import assemble
     from ketab.convert import convert_chapters
     from ketab.generate import generated_markdown

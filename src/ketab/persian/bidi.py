@@ -3,7 +3,7 @@
 WeasyPrint ignores ``unicode-bidi``, so a Latin run inside Persian text is laid out right only when it stands
 in an element of its own with ``dir="ltr"``.  :func:`localize_html` puts every Latin run of a Persian
 fragment in ``<span class="latin" dir="ltr" lang="und-Latn">`` and writes the digits of Persian text with
-Persian digits.  The Latin run is the one :mod:`ketab.persian._script` defines (so ``The Wall Street
+Persian digits.  The Latin run is the one :mod:`ketab.persian.script` defines (so ``The Wall Street
 Journal``, ``Bernard-Henri Lévy``, ``COVID-19``, ``2 September 1953`` are one run each; ``سال 1953``
 becomes ``سال ۱۹۵۳``).  A run may cross inline elements (``The <em>Wall Street</em> Journal`` is wrapped
 whole, so its words keep their order); an element that contains only Latin text (``<p>Version 2.0
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from ._script import has_arabic_letter, has_ltr_letter, ltr_runs, script_subtag
+from .script import has_arabic_letter, has_ltr_letter, ltr_runs, script_subtag
 from .digits import is_persian_language, to_persian_digits
 
 __all__ = ["isolate_text", "localize_html"]

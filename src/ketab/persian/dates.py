@@ -29,7 +29,7 @@ from typing import Callable, Literal
 
 from persiantools.jdatetime import JalaliDate
 
-from ._markdown import DATE_MARKUP, LineIndex, code_spans, _Cover
+from .markdown import DATE_MARKUP, LineIndex, code_spans, _Cover
 from .digits import to_latin_digits, to_persian_digits
 
 __all__ = [

@@ -11,9 +11,9 @@ profiles it applies to.  Two profiles exist:
     «خانه یی»; the Iranian profile wants «نوشته‌ای») and ``fa-he-gi`` (Dari keeps the silent ه before «گی»:
     «زنده‌گی», «بنده‌گی»; the Iranian profile wants «زندگی»).  Every other rule applies to both.
 
-Only prose is checked (see :mod:`ketab.persian._markdown`): not the front matter, code, math, URLs, link
+Only prose is checked (see :mod:`ketab.persian.markdown`): not the front matter, code, math, URLs, link
 targets, attribute blocks, footnote labels, raw HTML, date-markup bodies, text marked with another
-``lang``, paragraphs without a Persian letter, nor *Latin runs* (:mod:`ketab.persian._script`), inside
+``lang``, paragraphs without a Persian letter, nor *Latin runs* (:mod:`ketab.persian.script`), inside
 which Latin digits, quotes and commas are correct.  Diacritics (ezafe ِ, hamza ٔ, tanwin) are never flagged
 and never removed.
 
@@ -31,8 +31,8 @@ from typing import TextIO
 
 import yaml
 
-from ._markdown import LineIndex, front_matter
-from .rules import PROFILES, RULES, RULES_BY_CODE, Rule, _Issue, _View, _issues_for, prose_view
+from ketab.persian.markdown import LineIndex, front_matter
+from ketab.persian.lint.rules import PROFILES, RULES, RULES_BY_CODE, Rule, _Issue, _View, _issues_for, prose_view
 
 __all__ = [
     "PROFILES",

@@ -33,8 +33,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from . import _verbs
-from ._markdown import (
+from ketab.persian.lint import verbs as _verbs
+from ketab.persian.markdown import (
     DATE_MARKUP,
     PLACEHOLDER,
     _Cover,
@@ -44,9 +44,9 @@ from ._markdown import (
     merge,
     protected_spans,
 )
-from ._script import ARABIC_LETTER, ARABIC_MARK, has_arabic_letter, ltr_runs
-from .dates import DARI, IRANIAN, DateError, render_date
-from .digits import to_persian_digits
+from ketab.persian.script import ARABIC_LETTER, ARABIC_MARK, has_arabic_letter, ltr_runs
+from ketab.persian.dates import DARI, IRANIAN, DateError, render_date
+from ketab.persian.digits import to_persian_digits
 
 __all__ = ["PROFILES", "RULES", "RULES_BY_CODE", "Rule", "prose_view"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ketab import render
 from ketab.assemble import Book
-from ketab.layout import Layouter
+from ketab.layout.engine import Layouter
 
 
 MIN_SPINE_TEXT = 5.0
@@ -64,7 +64,7 @@ def write_cover(book: Book, layouter: Layouter, templates: Path, out_dir: Path, 
     import pikepdf
 
     from ketab.outputs import atomic_write
-    from ketab.pdf import finish_simple
+    from ketab.writers.print import finish_simple
 
     geo = geometry(book, pages)
     bleed = book.config.bleed

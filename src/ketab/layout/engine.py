@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ketab.cache import BuildCache, digest
+from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, footnotes_intact
 
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
 """A file a unit's HTML (``src="…"``) or CSS (``url(…)``) makes WeasyPrint read."""
@@ -41,7 +42,7 @@ class LaidOutUnit:
     anchors: dict = field(compare=False)
     """Anchor id → 0-based page index inside the unit."""
     slots: tuple = field(default=(), compare=False)
-    """Places kept for page numbers drawn later (see :func:`find_slots`)."""
+    """Places kept for page numbers drawn later (see :func:`ketab.layout.boxes.find_slots`)."""
     extra: object = field(default=None, compare=False)
     """What the layouter's ``probe`` noted about the laid-out document (not cached)."""
 
@@ -92,7 +93,10 @@ class Layouter:
 
     def key(self, html: str, css: str) -> str:
         probe = f"{self.probe.__module__}.{self.probe.__qualname__}" if self.probe else ""
-        return digest("unit", self.fonts_digest, probe, html, css, *self._referenced_files(html + css))
+        # fontTools stamps the embedded subsets with SOURCE_DATE_EPOCH (pinned to the book's date):
+        # a unit laid out under another epoch has other bytes.
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        return digest("unit", self.fonts_digest, epoch, probe, html, css, *self._referenced_files(html + css))
 
     def _referenced_files(self, text: str) -> list[str]:
         """[reference, digest of its file, …] for every local file a unit reads (pictures, CSS
@@ -225,65 +229,6 @@ class Engine:
         return weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
             stylesheets=[stylesheet], font_config=self.fonts, counter_style=counters
         )
-
-
-def find_slots(document) -> tuple:
-    """Every ``.page-slot`` box: page, target, and its border box relative to the page's
-    content box (CSS px), with its font size — where a page number will be drawn."""
-    slots = []
-    for index, page in enumerate(document.pages):
-        box = page._page_box
-        origin = (box.content_box_x(), box.content_box_y())
-        _collect_slots(box, index, origin, slots)
-    return tuple(slots)
-
-
-def _collect_slots(box, index, origin, slots) -> None:
-    element = getattr(box, "element", None)
-    if type(box).__name__ == "InlineBlockBox" and element is not None and "page-slot" in (element.get("class") or "").split():
-        slots.append({
-            "page": index,
-            "target": element.get("data-target"),
-            "x": box.border_box_x() - origin[0],
-            "y": box.border_box_y() - origin[1],
-            "w": box.border_width(),
-            "h": box.border_height(),
-            "size": box.style["font_size"],
-        })
-        return
-    for child in getattr(box, "children", ()):
-        _collect_slots(child, index, origin, slots)
-
-
-FOOTNOTE_SAFE_CSS = "\nhtml { orphans: 1; widows: 1; }\n"
-
-
-def footnotes_intact(document) -> bool:
-    """Every footnote is set exactly once, in order, on the page of its call or a later one."""
-    call_page, body_page = {}, {}
-    calls, bodies = [], []
-    for index, page in enumerate(document.pages):
-        page_calls, page_bodies = [], []
-        _collect_footnotes(page._page_box, page_calls, page_bodies)
-        for c in page_calls:
-            call_page.setdefault(c, index)
-        for b in page_bodies:
-            body_page.setdefault(b, index)
-        calls += page_calls
-        bodies += page_bodies
-    return calls == bodies and all(body_page[n] >= call_page[n] for n in calls)
-
-
-def _collect_footnotes(box, calls: list, bodies: list) -> None:
-    tag = getattr(box, "element_tag", "") or ""
-    if tag.endswith("::footnote-call") and type(box).__name__ == "InlineBox":
-        calls.append(id(box.element))
-    elif type(box).__name__ == "FootnoteAreaBox":
-        for child in box.children:
-            bodies.append(id(child.element))
-        return
-    for child in getattr(box, "children", ()):
-        _collect_footnotes(child, calls, bodies)
 
 
 _WORKER: Engine | None = None

@@ -1,0 +1,235 @@
+"""Pagination: where every unit of the book falls, and its folios.
+
+Lay out every body unit with its first folio known (chapters open on a recto;
+blank pages are inserted at assembly), resolve cross-reference, contents and
+index page numbers, then lay out the front matter and the index.  The result,
+:class:`Pagination`, is what every writer reads: the print and screen PDFs
+assemble its units, the EPUB's page-list maps to its folios.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import html as lxml_html
+
+from ketab import render
+from ketab.assemble import Book, Part
+from ketab.convert import inner_html
+from ketab.layout.engine import LaidOutUnit, Layouter
+from ketab.persian import bidi
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A laid-out unit and where it stands in the book."""
+
+    name: str
+    unit: LaidOutUnit
+    first_page: int
+    """0-based index of the unit's first page in the print PDF (after blanks)."""
+    blank_before: int
+    folio: int | None
+    """Folio of the first page (None for the front matter)."""
+    section: str
+    furniture: LaidOutUnit | None = None
+    """Folios and running heads to lay over the unit's pages (None: baked in)."""
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """The whole print layout: units in order and every anchor's page."""
+
+    placed: tuple[Placed, ...]
+    front_pages: int
+    body_pages: int
+    anchor_index: dict = field(compare=False)
+    """Anchor → 0-based page index in the print PDF."""
+    blank: LaidOutUnit | None = None
+
+    @property
+    def total_pages(self) -> int:
+        return self.front_pages + self.body_pages
+
+
+@dataclass(frozen=True)
+class _Body:
+    part: Part
+    unit: LaidOutUnit
+
+
+def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> Pagination:
+    """Lay out the text units, place them, resolve page numbers, then the front matter."""
+    lang = book.language
+    content_css = render.print_css(book, templates, render.PrintStyle("content", bleed=bleed))
+    parts = [p for p in book.body if p is not book.index_part]
+
+    digits = slot_digits(book)
+    # A unit's layout does not depend on its place in the book: cross-reference page
+    # numbers are slots filled in with the furniture.  One pass lays the text out.
+    htmls = [
+        link_across_units(render.print_chapter_html(book, templates, p, with_xref_pages(p.converted.html, None, lang, digits)), book, {p.id})
+        for p in parts
+    ]
+    units = layouter.layout_many([(html, content_css) for html in htmls])
+    bodies = [_Body(p, u) for p, u in zip(parts, units)]
+    placed_folios, folios, next_folio = _place(bodies)
+
+    # Then, together: the index (its page numbers are known now), the front matter
+    # (contents with the text's folios, numbered with letters, furniture baked in), a blank page.
+    jobs = []
+    if book.index_part is not None:
+        part = book.index_part
+        folios[f"{part.id}-title"] = next_folio + (next_folio - 1) % 2  # where the index will open
+        html = render.print_index_html(book, templates, index_entries(book, folios), part.title or lang.labels.index, part.id)
+        jobs.append((link_across_units(html, book, {part.id}), content_css))
+    front_bodies = {p.id: with_xref_pages(p.converted.html, folios, lang) for p in book.front}
+    html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
+    counter = "abjad" if lang.primary in ("fa", "prs") else "lower-roman"
+    style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
+    jobs.append((link_across_units(html, book, {p.id for p in book.front}), render.print_css(book, templates, style)))
+    jobs.append((render.blank_html(book, templates), content_css))
+    *index_unit, front, blank_unit = layouter.layout_many(jobs)
+    if index_unit:
+        bodies.append(_Body(book.index_part, index_unit[0]))
+        placed_folios, folios, _ = _place(bodies)
+    front_pages = front.pages + front.pages % 2  # the text starts on a recto
+    body_pages = sum(b.unit.pages for b in bodies) + sum(blank for blank, _ in placed_folios)
+
+    # Folios, running heads and cross-reference page numbers: one furniture unit per text unit.
+    furniture = layouter.layout_many([
+        (render.furniture_html(book, b.unit.pages, _stamps(b.unit, folios, lang)), render.print_css(book, templates, render.PrintStyle(
+            "furniture", folio, lang.counter_style, running_head(b.part), book.config.title, bleed=bleed)))
+        for b, (_, folio) in zip(bodies, placed_folios)
+    ])
+
+    ordered = [Placed("front", front, 0, 0, None, "front")]
+    anchor_index = dict((a, i) for a, i in front.anchors.items())
+    page = front_pages
+    for body, (blank, folio), furn in zip(bodies, placed_folios, furniture):
+        first = page + blank
+        ordered.append(Placed(body.part.id, body.unit, first, blank, folio, body.part.section, furn))
+        for anchor, index in body.unit.anchors.items():
+            anchor_index[anchor] = first + index
+        page = first + body.unit.pages
+    return Pagination(tuple(ordered), front_pages, body_pages, anchor_index, blank_unit)
+
+
+RUNNING_HEAD_MAX = 48
+"""Characters that fit a running head on the narrowest trim at its size."""
+
+
+def running_head(part: Part) -> str:
+    """The chapter's ``running_head``, or its title cut at a word before RUNNING_HEAD_MAX."""
+    chapter = part.converted.chapter
+    text = chapter.running_head or part.title
+    if len(text) <= RUNNING_HEAD_MAX:
+        return text
+    cut = text[:RUNNING_HEAD_MAX].rsplit(" ", 1)[0].rstrip("،,:؛;")
+    return cut + "…"
+
+
+def _stamps(unit: LaidOutUnit, folios: dict, lang) -> dict:
+    """Page index → [(slot geometry, text)]: the cross-reference numbers to draw over the unit."""
+    stamps: dict[int, list] = {}
+    for slot in unit.slots:
+        folio = folios.get(slot["target"])
+        stamps.setdefault(slot["page"], []).append((slot, lang.digits(folio) if folio else "—"))
+    return stamps
+
+
+def _place(bodies: list[_Body]):
+    """[(blank pages before, first folio)] per unit, the folio of every anchor, the next folio.
+
+    Every unit opens on a recto (odd folio); a blank page is inserted where needed."""
+    placed, folios, folio = [], {}, 1
+    for body in bodies:
+        blank = (folio - 1) % 2
+        folio += blank
+        placed.append((blank, folio))
+        for anchor, index in body.unit.anchors.items():
+            folios[anchor] = folio + index
+        folio += body.unit.pages
+    return placed, folios, folio
+
+
+UNIT_LINK = "ketab-anchor:"
+"""Links to another layout unit are written as this URI and made into named
+destinations at assembly (each unit alone does not know the other's anchors)."""
+
+
+_HREF = re.compile(r'href="#([^"]+)"')
+
+
+def link_across_units(html: str, book: Book, unit_parts: set) -> str:
+    def swap(m):
+        target = m.group(1)
+        part = book.anchor_part.get(target) or (target[: -len("-title")] if target.endswith("-title") else None)
+        return m.group(0) if part is None or part in unit_parts else f'href="{UNIT_LINK}{target}"'
+
+    return _HREF.sub(swap, html)
+
+
+def slot_digits(book: Book) -> int:
+    """How many digits to keep for a cross-reference's page number: enough for the
+    book's length, estimated from its text (about 1,500 characters a page, with room)."""
+    chars = sum(len(p.converted.html) for p in book.parts) // 3  # markup is about two thirds
+    return len(str(max(10, int(chars / 1500 * 1.5))))
+
+
+def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> str:
+    """Append «(ص ۱۲)» to every internal cross-reference.
+
+    With ``folios`` None the number is a *slot*: hidden digits that keep its place,
+    so that the unit's layout does not depend on where other units fall; the
+    number is drawn into the slot with the page furniture (see :func:`furniture_html`)."""
+    if "xref" not in body:
+        return body
+    root = lxml_html.fragment_fromstring(body, create_parent="div")
+    for a in root.iter("a"):
+        if "xref" not in (a.get("class") or "").split():
+            continue
+        target = (a.get("href") or "#")[1:]
+        span = lxml_html.Element("span", {"class": "xref-page"})
+        span.text = f" ({lang.labels.page_ref} "
+        if folios is None:
+            slot = lxml_html.Element("span", {"class": "page-slot", "data-target": target})
+            slot.text = lang.digits("8" * digits)  # a wide digit (Persian zero is a dot)
+            slot.tail = ")"
+            span.append(slot)
+        else:
+            folio = folios.get(target)
+            span.text += f"{lang.digits(folio) if folio else '—'})"
+        span.tail = a.tail
+        a.tail = None
+        a.addnext(span)
+    return inner_html(root)
+
+
+def contents(book: Book, folios: dict) -> list[dict]:
+    lang = book.language
+    out = []
+    for part in book.parts:
+        anchor = f"{part.id}-title"
+        folio = folios.get(anchor)
+        title = part.converted.title_html or bidi.isolate_text(part.title or lang.labels.index, lang.tag)
+        out.append({"level": 1, "anchor": anchor, "title": title, "page": lang.digits(folio) if folio else None})
+    return out
+
+
+def index_entries(book: Book, folios: dict) -> list[dict]:
+    lang = book.language
+    entries = []
+    for entry in book.index:
+        pages, seen = [], set()
+        for _, anchor in entry.places:
+            folio = folios.get(anchor)
+            if folio is None or folio in seen:
+                continue
+            seen.add(folio)
+            pages.append((lang.digits(folio), anchor))
+        entries.append({"heading_html": bidi.isolate_text(entry.heading, lang.tag), "pages": pages})
+    return entries
+
