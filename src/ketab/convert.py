@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html as htmllib
 import os
+import posixpath
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pypandoc
 from lxml import etree
 from lxml import html as lxml_html
 
+from ketab import links
 from ketab.cache import digest
 from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
@@ -27,8 +29,8 @@ from ketab.persian import bidi
 from ketab.persian import dates as pdates
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
-PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
-PANDOC_ARGS = ("--wrap=none", "--eol=lf", f"--lua-filter={FILTER}")
+PANDOC_FROM = "markdown-raw_attribute"
+PANDOC_ARGS = ("--wrap=none", "--eol=lf", "--mathml", f"--lua-filter={FILTER}")
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 _ALLOWED_TAGS_DROP = ("script", "iframe", "object", "embed", "form", "input", "button", "textarea", "select", "style", "link", "meta", "base", "frame", "frameset", "applet", "audio", "video", "source")
@@ -82,15 +84,53 @@ def pandoc_version() -> str:
     return pypandoc.get_pandoc_version()
 
 
-def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stats=None):
+def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stats=None, strict: bool = False):
     """Convert every written chapter: (ConvertedChapter…, warnings).
 
     pandoc runs once per chapter, in parallel, and only for Markdown it has not
     converted before (``cache``).  ``markdown_for(chapter)`` supplies the
     Markdown of generated parts.  ``stats`` (a dict) counts conversions.
+    A chapter that uses references defined in other chapters is converted a
+    second time with those definitions appended (see :mod:`ketab.links`).
+    What is dropped or cannot be linked is a warning (an error when ``strict``).
     """
     diags = Collector()
-    bodies = [markdown_for(ch) if ch.generate else ch.body for ch in manuscript.chapters]
+    chapters = manuscript.chapters
+    bodies = [markdown_for(ch) if ch.generate else ch.body for ch in chapters]
+    converted_ids: list = []
+    htmls = _pandoc_all(bodies, cache, converted_ids)
+    labels = [None if ch.generate else links.read_labels(body) for ch, body in zip(chapters, bodies)]
+    headings = [_heading_ids(h) if isinstance(h, str) else [] for h in htmls]
+    extra = _borrowed_definitions(chapters, labels, headings)
+    again = [i for i, defs in enumerate(extra) if defs]
+    if again:
+        for i, html in zip(again, _pandoc_all([bodies[i] + "\n\n" + "\n".join(extra[i]) + "\n" for i in again], cache, None)):
+            htmls[i] = html
+    if stats is not None:
+        stats["converted"] = [chapters[i].id for i in sorted(set(converted_ids))]
+    trees = {}
+    for i, (chapter, result) in enumerate(zip(chapters, htmls)):
+        if isinstance(result, Exception):
+            diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result}", "pandoc.error")
+            continue
+        trees[i] = lxml_html.fragment_fromstring(result or "<p></p>", create_parent="div")
+        _equations(trees[i])
+    linker = links.Linker([
+        (chapters[i].id, chapters[i].rel, [el.get("id") for el in tree.iter() if isinstance(el.tag, str) and el.get("id") and not _CODE_ID.match(el.get("id"))],
+         chapters[i].title)
+        for i, tree in trees.items()
+    ])
+    converted = [read_html(chapters[i], bodies[i], tree, manuscript, diags, linker, strict) for i, tree in trees.items()]
+    check_references(converted, diags)
+    diags.raise_if_errors()
+    return tuple(converted), tuple(diags.items)
+
+
+_CODE_ID = re.compile(r"^cb\d+(-\d+)?$")
+
+
+def _pandoc_all(bodies, cache, converted: list | None) -> list:
+    """pandoc's HTML for each Markdown body (or the exception it raised), from the cache where it can."""
     keys = [digest("pandoc", PANDOC_FROM, *PANDOC_ARGS[:-1], FILTER.read_bytes(), body) for body in bodies]
     htmls: list = [None] * len(bodies)
     if cache is not None:
@@ -103,17 +143,56 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
             htmls[i] = html
             if cache is not None and isinstance(html, str):
                 cache.put("pandoc", keys[i], html.encode("utf-8"))
-    if stats is not None:
-        stats["converted"] = [manuscript.chapters[i].id for i in missing]
-    converted = []
-    for chapter, body, result in zip(manuscript.chapters, bodies, htmls):
-        if isinstance(result, Exception):
-            diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result}", "pandoc.error")
+    if converted is not None:
+        converted.extend(missing)
+    return htmls
+
+
+def _heading_ids(html: str) -> list[tuple[str, str]]:
+    """(id, plain text) of each heading pandoc wrote, in order."""
+    root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    return [(h.get("id") or "", " ".join(h.text_content().split())) for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6")]
+
+
+def _loose(text: str) -> str:
+    text = re.sub(r"\]\([^)]*\)", "", text)  # a link's destination is not part of the heading's text
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _borrowed_definitions(chapters, labels, headings) -> list[list[str]]:
+    """For each chapter, the reference definitions it uses but another chapter holds."""
+    offered: dict[str, tuple[int, str | None, str | None]] = {}  # key → (chapter index, definition line | None, heading id)
+    for i, (ch, lab) in enumerate(zip(chapters, labels)):
+        if lab is None:
             continue
-        converted.append(read_html(chapter, body, result, manuscript, diags))
-    check_references(converted, diags)
-    diags.raise_if_errors()
-    return tuple(converted), tuple(diags.items)
+        for key, line in lab.definitions.items():
+            offered.setdefault(key, (i, line, None))
+        html_headings, at = headings[i], 0
+        for text in lab.headings:
+            loose = _loose(text)
+            for j in range(at, len(html_headings)):
+                if _loose(html_headings[j][1]) == loose and html_headings[j][0]:
+                    offered.setdefault(links.label_key(text), (i, None, html_headings[j][0]))
+                    at = j + 1
+                    break
+        if ch.title:
+            offered.setdefault(links.label_key(ch.title), (i, None, ""))
+    out = []
+    for i, (ch, lab) in enumerate(zip(chapters, labels)):
+        defs = []
+        if lab is not None:
+            own = set(lab.definitions) | {links.label_key(t) for t in lab.headings}
+            for key, label in lab.uses.items():
+                if key in own or key not in offered or offered[key][0] == i:
+                    continue
+                j, line, ident = offered[key]
+                if line is not None:
+                    defs.append(line)
+                else:
+                    rel = posixpath.relpath(chapters[j].rel, posixpath.dirname(ch.rel) or ".")
+                    defs.append(f"[{label}]: <{rel}{'#' + ident if ident else ''}>")
+        out.append(defs)
+    return out
 
 
 def _run_pandoc_safely(markdown: str):
@@ -127,16 +206,40 @@ def run_pandoc(markdown: str) -> str:
     return pypandoc.convert_text(markdown, "html5", format=PANDOC_FROM, extra_args=list(PANDOC_ARGS))
 
 
-def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, diags: Collector) -> ConvertedChapter:
-    """Walk pandoc's HTML once: ids, notes, index, dates, images, safety, bidi."""
+def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: Collector, linker=None, strict: bool = False) -> ConvertedChapter:
+    """Walk pandoc's HTML (an lxml tree, changed in place) once: ids, notes, index, dates, images, links, safety, bidi."""
     language = manuscript.config.language
-    root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
-    _sanitize(root)
+    if isinstance(root, str):
+        root = lxml_html.fragment_fromstring(root or "<p></p>", create_parent="div")
+    report = diags.error if strict else diags.warning
     line = _line_finder(body, chapter.body_line)
+    _task_boxes(root)
+    for what, needle in _sanitize(root):
+        report(chapter.path, _raw_html_line(body, chapter.body_line, needle), f"{what} is not allowed in a book and was dropped", "html.refused")
+    _tidy_code(root, chapter.id)
+    _wrap_code(root, code_columns(manuscript.config))
+    _demote_headings(root)
+    _equations(root)
+    _repair_structure(root, chapter, line, report)
     style = pdates.DateStyle.for_language(language.tag)
+    if linker is not None:
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.get("id") and not el.get("id").startswith(chapter.id + "-cb"):
+                el.set("id", linker.new_id(chapter.id, el.get("id")))
 
-    headings, notes, marks, anchors, links, images, blocks, sections = [], 0, [], [], [], [], 0, 0
+    seen_ids: set = set()
     for el in root.iter():
+        if isinstance(el.tag, str) and el.get("id"):
+            if el.get("id") in seen_ids:
+                report(chapter.path, line("#" + el.get("id")), f"id {el.get('id')!r} is used twice in the chapter: the second is dropped", "id.duplicate")
+                del el.attrib["id"]
+            else:
+                seen_ids.add(el.get("id"))
+    if linker is not None:
+        _number_references(root, chapter, linker, language, line, report)
+    reported_links: set = set()
+    headings, notes, marks, anchors, links_, images, blocks, sections = [], 0, [], [], [], [], 0, 0
+    for el in list(root.iter()):
         if not isinstance(el.tag, str):
             continue
         classes = (el.get("class") or "").split()
@@ -188,9 +291,20 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
             image = _check_image(el, chapter, manuscript, line, diags)
             if image:
                 images.append(image)
-        if el.tag == "a" and (el.get("href") or "").startswith("#"):
-            links.append(el.get("href")[1:])
-            el.set("class", " ".join(classes + ["xref"]))
+        if el.tag == "a" and el.get("href") is not None:
+            href = el.get("href")
+            target, why = linker.resolve(chapter.id, chapter.rel, href) if linker is not None else (href, None)
+            if target is None:
+                where = line(href) if href else line(el.text_content())
+                if (where, href) not in reported_links:
+                    reported_links.add((where, href))
+                    report(chapter.path, where, f"link to {href!r} goes nowhere: {why}; its text is kept without the link", "link.undefined")
+                _unwrap(el)
+            elif target.startswith("#"):
+                el.set("href", target)
+                links_.append(target[1:])
+                el.set("class", " ".join(classes + ["xref"]))
+    _undefined_notes(root, chapter, line, diags)
     _separate_adjacent_notes(root, "،" if language.is_rtl else ",")
     anchors.extend([chapter.id, f"{chapter.id}-title"])  # the template's section and heading
     for el in root.iter():
@@ -214,10 +328,250 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
         index_marks=tuple(marks),
         anchors=tuple(anchors),
         blocks=tuple(blocks_in_order),
-        links=tuple(links),
+        links=tuple(links_),
         images=tuple(images),
         title_html=title_html,
     )
+
+
+def _task_boxes(root) -> None:
+    """A task list's check boxes (``<input type=checkbox>``, which a book cannot hold) become drawn boxes."""
+    for box in list(root.iter("input")):
+        if (box.get("type") or "").lower() != "checkbox" or box.getparent() is None:
+            continue
+        span = box.makeelement("span", {"class": "task-box" + (" done" if box.get("checked") is not None else ""), "role": "img",
+                                        "aria-label": "done" if box.get("checked") is not None else "to do"})
+        span.text = "\u2713" if box.get("checked") is not None else "\u00a0"
+        span.tail = box.tail
+        box.getparent().replace(box, span)
+
+
+CODE_MARK = "\u2192"  # → (Vazir Code has it): a wrapped code line goes on after it
+MONO_ADVANCE = 0.602  # Vazir Code's advance width, in em
+
+
+def code_columns(config) -> int:
+    """How many characters of code fit on a line of the print page (the measure, less the code block's padding
+    and room for a list or quotation it stands in)."""
+    measure_pt = (config.trim.width - 35) * 72 / 25.4
+    size_pt = (11 if config.language.is_rtl else 10.5) * 0.8
+    return max(30, int((measure_pt - 1.2 * size_pt - 2 - 2 * 1.6 * size_pt / 0.8) / (MONO_ADVANCE * size_pt)))
+
+
+def _wrap_code(root, columns: int) -> None:
+    """Code lines longer than the page's measure are broken, the rest going on a new line after a mark (→)."""
+    import unicodedata
+
+    def width(ch):
+        return 0 if unicodedata.combining(ch) or ch in "\u200c\u200d\u200e\u200f" else 1
+
+    def split(text, col):
+        pieces, current = [], ""
+        for ch in text:
+            if ch == "\n":
+                current += ch
+                col = 0
+                continue
+            w = width(ch)
+            if col + w > columns:
+                pieces.append(current)
+                current, col = "", 2
+            current += ch
+            col += w
+        pieces.append(current)
+        return pieces, col
+
+    def mark(el):
+        m = el.makeelement("span", {"class": "code-cont", "aria-hidden": "true"})
+        m.text = CODE_MARK + " "
+        return m
+
+    def walk(el, col):
+        pieces, col = split(el.text or "", col)
+        el.text = pieces[0]
+        for n, piece in enumerate(pieces[1:]):
+            m = mark(el)
+            m.tail = piece
+            el.insert(n, m)
+            _newline_before(el, n)
+        for child in list(el):
+            if child.get("class") == "code-cont":
+                continue
+            col = walk(child, col)
+            pieces, col = split(child.tail or "", col)
+            child.tail = pieces[0]
+            anchor = child
+            for piece in pieces[1:]:
+                m = mark(el)
+                m.tail = piece
+                anchor.addnext(m)
+                anchor.tail = (anchor.tail or "") + "\n"
+                anchor = m
+        return col
+
+    for pre in root.iter("pre"):
+        walk(pre, 0)
+
+
+def _newline_before(el, index: int) -> None:
+    """A line break before the continuation mark at ``el[index]``."""
+    if index == 0:
+        el.text = (el.text or "") + "\n"
+    else:
+        prev = el[index - 1]
+        prev.tail = (prev.tail or "") + "\n"
+
+
+def _equations(root) -> None:
+    """pandoc-crossref's numbered equations: display math followed by ``{#eq:label}``."""
+    for math in list(root.iter("math")):
+        if math.get("display") != "block":
+            continue
+        m = re.match(r"\s*\{#(eq:[^\s{}]+)\}", math.tail or "")
+        if not m:
+            continue
+        wrapper = math.makeelement("span", {"class": "equation", "id": m.group(1)})
+        math.addprevious(wrapper)
+        wrapper.tail = (math.tail or "")[m.end():]
+        math.tail = None
+        wrapper.append(math)
+
+
+def _number_references(root, chapter, linker, language, line, report) -> None:
+    """Numbered figures, tables and equations, and ``@fig:x`` references to them, as pandoc-crossref writes them."""
+    labels = language.labels
+    names = {"fig": labels.figure, "tbl": labels.table, "eq": labels.equation}
+    for el in root.iter("figure", "table", "span"):
+        ident = el.get("id") or ""
+        kind = ident.split(":", 1)[0]
+        number = linker.numbers.get(ident)
+        if number is None:
+            continue
+        if el.tag == "figure":
+            cap = next(el.iter("figcaption"), None)
+            if cap is not None:
+                cap.attrib.pop("aria-hidden", None)
+                _prefix_caption(cap, f"{names[kind]} {number}")
+        elif el.tag == "table":
+            cap = next(el.iter("caption"), None)
+            if cap is None:
+                cap = el.makeelement("caption", {})
+                el.insert(0, cap)
+            _prefix_caption(cap, f"{names[kind]} {number}")
+        elif "equation" in (el.get("class") or "").split():
+            num = el.makeelement("span", {"class": "equation-number"})
+            num.text = f"({number})"
+            el.append(num)
+    for cite in list(root.iter("span")):
+        if "citation" not in (cite.get("class") or "").split():
+            continue
+        keys = (cite.get("data-cites") or "").split()
+        if not keys or not all(k.split(":", 1)[0] in names and ":" in k for k in keys):
+            continue
+        parts = []
+        for key in keys:
+            number = linker.numbers.get(key)
+            if number is None:
+                report(chapter.path, line("@" + key), f"@{key}: no figure, table or equation has this label", "xref.undefined")
+                parts.append((None, f"??{key}"))
+            else:
+                parts.append((key, f"{names[key.split(':', 1)[0]]} {number}" if not key.startswith("eq:") else f"({number})"))
+        cite.attrib.clear()
+        cite.set("class", "crossref")
+        cite.text = None
+        for child in list(cite):
+            cite.remove(child)
+        sep = labels.list_separator
+        last = None
+        for n, (key, text) in enumerate(parts):
+            if n:
+                if last is not None:
+                    last.tail = sep
+                else:
+                    cite.text = (cite.text or "") + sep
+            if key is None:
+                if last is not None:
+                    last.tail = (last.tail or "") + text
+                else:
+                    cite.text = (cite.text or "") + text
+                continue
+            a = cite.makeelement("a", {"href": "#" + key})
+            a.text = text
+            cite.append(a)
+            last = a
+
+
+def _prefix_caption(cap, label: str) -> None:
+    strong = cap.makeelement("span", {"class": "caption-label"})
+    strong.text = label + ": " if (cap.text or "").strip() or len(cap) else label
+    strong.tail = cap.text
+    cap.text = None
+    cap.insert(0, strong)
+
+
+def _unwrap(el) -> None:
+    """Replace an element by its content."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    el.drop_tag()
+
+
+def _tidy_code(root, chapter_id: str) -> None:
+    """pandoc's highlighted code: ``cb1`` ids made unique in the book, line anchors (``cb1-1``) removed.
+
+    The line anchors are empty ``<a href="#cb1-1">`` links: kept, every code line would be a cross-reference
+    (with a page number in print) and every chapter's ``cb1`` would collide."""
+    for a in list(root.iter("a")):
+        if _CODE_ID.match((a.get("href") or "#")[1:]) and a.get("aria-hidden") == "true":
+            a.drop_tree() if not (a.text or len(a)) else a.drop_tag()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        ident = el.get("id") or ""
+        if _CODE_ID.match(ident):
+            if "-" in ident:
+                del el.attrib["id"]
+            else:
+                el.set("id", f"{chapter_id}-{ident}")
+
+
+def _demote_headings(root) -> None:
+    """The chapter's title is its only level-1 heading: a body that uses ``#`` has its headings moved down a level."""
+    if next(root.iter("h1"), None) is None:
+        return
+    for h in list(root.iter("h1", "h2", "h3", "h4", "h5", "h6")):
+        level = int(h.tag[1])
+        if level < 6:
+            h.tag = f"h{level + 1}"
+        else:
+            h.set("aria-level", "7")
+
+
+_UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def _undefined_notes(root, chapter: Chapter, line, diags: Collector) -> None:
+    """A note call pandoc found no definition for stays in the text as ``[^label]``."""
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in ("code", "pre") or any(a.tag in ("code", "pre") for a in el.iterancestors()):
+            continue
+        for text in (el.text, el.tail if el.getparent() is not None and el.getparent().tag not in ("code", "pre") else None):
+            for m in _UNDEFINED_NOTE.finditer(text or ""):
+                diags.error(chapter.path, line(m.group(0)), f"footnote {m.group(0)} is never defined", "note.undefined")
+
+
+_BLOCK_CONTEXT = {"figcaption": "figure", "caption": "table", "legend": "fieldset", "summary": "details", "dt": "dl", "dd": "dl", "li": None}
+
+
+def _repair_structure(root, chapter: Chapter, line, report) -> None:
+    """HTML that is not valid XHTML in a book is repaired, with a warning naming the line."""
+    for el in list(root.iter("figcaption", "caption", "legend", "summary")):
+        parent = el.getparent()
+        if parent is not None and parent.tag != _BLOCK_CONTEXT[el.tag]:
+            report(chapter.path, line(f"<{el.tag}"), f"<{el.tag}> outside <{_BLOCK_CONTEXT[el.tag]}> is not valid: kept as a paragraph", "html.repaired")
+            el.tag = "p"
+            el.set("class", (el.get("class", "") + " caption").strip())
 
 
 def _separate_adjacent_notes(root, comma: str) -> None:
@@ -254,7 +608,7 @@ def inner_html(el) -> str:
     return out
 
 
-def _sanitize(root) -> None:
+def _sanitize(root) -> list[tuple[str, str]]:
     """Defence in depth: nothing that could run code or fetch a resource reaches an output.
 
     ``check_body`` refuses the raw HTML it sees on Markdown lines; this pass makes the HTML safe whatever got
@@ -266,17 +620,22 @@ def _sanitize(root) -> None:
     ``rel=attachment`` (WeasyPrint would embed the target in the PDF); any other attribute naming a resource
     (``srcset``, ``poster``, ``background``, ``xlink:href``…); inline styles that could load something.
     ``img/@src`` is left to :func:`_check_image`.
+
+    Returns what was dropped: (what, text to look for in the Markdown), once per kind of thing.
     """
+    dropped_things: dict[str, str] = {}
     for el in list(root.iter("embed", "video", "audio")):
         if el.get("src") is not None and el.getparent() is not None:
             img = el.makeelement("img", {"src": el.get("src"), "alt": ""})
             img.tail = el.tail
             el.getparent().replace(el, img)
     dropped = _ALLOWED_TAGS_DROP + (
-        "svg", "math", "image", "noscript", "template", "noembed", "noframes", "xmp", "plaintext", "track", "param", "portal", "keygen",
+        "svg", "image", "noscript", "annotation-xml", "maction", "template", "noembed", "noframes", "xmp", "plaintext", "track", "param", "portal", "keygen",
     )
     for el in list(root.iter(*dropped, etree.Comment, etree.ProcessingInstruction)):
         if el.getparent() is not None:
+            if isinstance(el.tag, str):
+                dropped_things.setdefault(f"<{el.tag}>", f"<{el.tag}")
             el.drop_tree()
     resource_attributes = {
         "src", "srcset", "imagesrcset", "href", "xlink:href", "data", "poster", "background", "action", "formaction",
@@ -292,14 +651,30 @@ def _sanitize(root) -> None:
                 continue
             value = el.get(attr) or ""
             scheme = re.sub(r"[\x00-\x20]+", "", value).lower()
-            if name.startswith("on") or scheme.startswith(("javascript:", "vbscript:", "data:", "file:")):
-                del el.attrib[attr]
+            if name.startswith("on"):
+                dropped_things.setdefault(f"the event handler {name}=", name)
+            elif scheme.startswith(("javascript:", "vbscript:", "data:", "file:")):
+                dropped_things.setdefault(f"a {scheme.split(':')[0]}: URL", scheme.split(":")[0] + ":")
             elif name in resource_attributes and (el.tag, name) != ("a", "href"):
-                del el.attrib[attr]
+                dropped_things.setdefault(f"the attribute {name}= on <{el.tag}>", f"{name}=")
             elif name == "rel" and "attachment" in value.lower():
-                del el.attrib[attr]
+                dropped_things.setdefault("rel=attachment", "attachment")
             elif name == "style" and loads_something.search(value):
-                del el.attrib[attr]
+                dropped_things.setdefault("a style that loads something", "style=")
+            else:
+                continue
+            del el.attrib[attr]
+    return list(dropped_things.items())
+
+
+def _raw_html_line(body: str, body_line: int, needle: str) -> int:
+    """The line of the Markdown where ``needle`` first stands outside code (else anywhere, else the body's start)."""
+    low = needle.lower()
+    for i, text in links.text_lines(body):
+        if low in text.lower():
+            return body_line + i
+    pos = body.lower().find(low)
+    return body_line + (body.count("\n", 0, pos) if pos >= 0 else 0)
 
 
 def _line_finder(body: str, body_line: int):

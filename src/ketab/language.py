@@ -38,6 +38,13 @@ class Labels:
     see: str
     print_edition: str
     pages: str
+    figure: str = "Figure"
+    table: str = "Table"
+    equation: str = "Equation"
+    list_separator: str = ", "
+    references: str = "References"
+    figures: str = "Figures"
+    tables: str = "Tables"
 
 
 LABELS = {
@@ -68,6 +75,13 @@ LABELS = {
         see="نک.",
         print_edition="نسخهٔ چاپی",
         pages="صفحه‌های نسخهٔ چاپی",
+        figure="شکل",
+        table="جدول",
+        equation="معادله",
+        list_separator="، ",
+        references="کتاب‌نامه",
+        figures="فهرست شکل‌ها",
+        tables="فهرست جدول‌ها",
     ),
     "en": Labels(
         contents="Contents",

@@ -29,14 +29,8 @@ FRONT_MATTER_KEYS = {
     "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
-_FENCE = re.compile(r"(`{3,}|~{3,})")
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-_NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
-_RAW_DANGER = re.compile(
-    r"<\s*(script|iframe|object|embed|form|input|button|textarea|select|style|link|meta|base|frame|frameset|svg|math|audio|video|source|applet)\b"
-    r"|[\s/\"']on[a-z]+\s*=|javascript:|<\s*image\b",
-    re.I,
-)
+_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 
 
 @dataclass(frozen=True)
@@ -254,50 +248,26 @@ def split_front_matter(text: str, path: Path, diags: Collector):
 
 
 def check_body(body: str, body_line: int, path: Path, config, diags: Collector) -> None:
-    """Checks on the Markdown text itself: notes, dates, raw HTML."""
+    """Checks on the Markdown text itself: note definitions, dates.
+
+    Code (fenced or indented) is skipped.  Whether a note call has a definition, and what raw HTML holds, is
+    decided on pandoc's output (``convert``), which knows exactly what is code and what is not."""
+    from ketab.links import text_lines
+
     refs: dict[str, int] = {}
     defs: dict[str, int] = {}
-    fence = None  # the opening fence while inside fenced code: only the same character, as long or longer, closes it
-    visible = []  # the body with code blanked out, for the raw-HTML check (a tag may span lines)
-    for offset, line in enumerate(body.split("\n")):
+    for offset, line in text_lines(body):
         lineno = body_line + offset
-        opening = _FENCE.match(line.lstrip())
-        if fence is None and opening:
-            fence = opening.group(1)
-            visible.append("")
-            continue
-        if fence is not None:
-            if re.fullmatch(re.escape(fence[0]) + "{%d,}\\s*" % len(fence), line.strip()):
-                fence = None
-            visible.append("")
-            continue
         code_free = re.sub(r"`[^`]*`", "", line)
-        visible.append(code_free)
         d = _NOTE_DEF.match(code_free)
         if d:
             label = d.group(1)
             if label in defs:
-                diags.error(path, lineno, f"footnote [^{label}] is defined twice (first on line {defs[label]})", "note.duplicate")
+                diags.warning(path, lineno, f"footnote [^{label}] is defined twice (first on line {defs[label]}); the first is used", "note.duplicate")
             defs.setdefault(label, lineno)
             code_free = code_free[d.end() :]
         for m in _NOTE_REF.finditer(code_free):
             refs.setdefault(m.group(1), lineno)
-    text = "\n".join(visible)
-    reported = set()
-    for danger in _RAW_DANGER.finditer(text):
-        what = danger.group(0)
-        lineno = body_line + text.count("\n", 0, danger.start() + len(what) - len(what.lstrip()))
-        if lineno not in reported:
-            reported.add(lineno)
-            diags.error(
-                path,
-                lineno,
-                f"raw HTML {what.strip()!r} is not allowed in a manuscript (no scripts, frames, objects, forms or event handlers)",
-                "html.refused",
-            )
-    for label, lineno in refs.items():
-        if label not in defs:
-            diags.error(path, lineno, f"footnote [^{label}] is never defined", "note.undefined")
     for label, lineno in defs.items():
         if label not in refs:
             diags.warning(path, lineno, f"footnote [^{label}] is defined but never referenced", "note.unused")

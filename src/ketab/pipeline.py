@@ -22,7 +22,8 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from ketab import cache as cachemod
-from ketab.diagnostics import Diagnostic, Severity
+from ketab import fonts
+from ketab.diagnostics import Collector, Diagnostic, Severity
 from ketab.render import default_templates
 
 FORMATS = ("print", "screen", "epub")
@@ -100,13 +101,17 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
 
     progress("converting chapters with pandoc")
     stats: dict = {}
-    converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
+    converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats, strict)
     if stats.get("converted"):
         report.append(f"pandoc converted: {', '.join(stats['converted'])}")
     clock.lap("convert")
 
     progress("assembling the book")
     book = assemble(manuscript, converted)
+    fonts_diags = Collector()
+    fonts.check_coverage(book, templates, fonts_diags)
+    warnings = tuple(warnings) + tuple(fonts_diags.items)
+    fonts.isolate(templates, out_dir / ".ketab-cache" / "fontconfig")
     clock.lap("assemble")
 
     # The print layout is needed by every output: the EPUB's page-list maps to it.

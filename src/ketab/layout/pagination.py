@@ -19,6 +19,7 @@ from ketab import render
 from ketab.assemble import Book, Part
 from ketab.convert import inner_html
 from ketab.layout.engine import LaidOutUnit, Layouter
+from ketab.mathsvg import math_as_pictures
 from ketab.persian import bidi
 
 
@@ -70,7 +71,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
     # A unit's layout does not depend on its place in the book: cross-reference page
     # numbers are slots filled in with the furniture.  One pass lays the text out.
     htmls = [
-        link_across_units(render.print_chapter_html(book, templates, p, with_xref_pages(p.converted.html, None, lang, digits)), book, {p.id})
+        link_across_units(render.print_chapter_html(book, templates, p, with_xref_pages(math_as_pictures(p.converted.html), None, lang, digits)), book, {p.id})
         for p in parts
     ]
     units = layouter.layout_many([(html, content_css) for html in htmls])
@@ -85,7 +86,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
         folios[f"{part.id}-title"] = next_folio + (next_folio - 1) % 2  # where the index will open
         html = render.print_index_html(book, templates, index_entries(book, folios), part.title or lang.labels.index, part.id)
         jobs.append((link_across_units(html, book, {part.id}), content_css))
-    front_bodies = {p.id: with_xref_pages(p.converted.html, folios, lang) for p in book.front}
+    front_bodies = {p.id: with_xref_pages(math_as_pictures(p.converted.html), folios, lang) for p in book.front}
     html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
     counter = "abjad" if lang.primary in ("fa", "prs") else "lower-roman"
     style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)

@@ -29,7 +29,13 @@ from ketab.persian import bidi
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MARC_ROLES = {"author": "aut", "editor": "edt", "translator": "trl", "compiler": "com", "illustrator": "ill", "publisher": "pbl"}
-FONT_FILES = ("parastoo/Parastoo.ttf", "parastoo/Parastoo-Bold.ttf", "vazirmatn/Vazirmatn-Regular.ttf", "vazirmatn/Vazirmatn-Bold.ttf", "vazirmatn/Vazirmatn-Light.ttf")
+FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
+
+
+def font_files(templates: Path) -> list[str]:
+    """The font files templates/fonts.css.j2 names (relative to templates/fonts), in its order."""
+    css = render.environment(templates).get_template("fonts.css.j2").render(fonts="")
+    return list(dict.fromkeys(m.lstrip("/") for m in re.findall(r'url\("([^"]+)"\)', css)))
 
 
 class Xhtml(epub.EpubHtml):
@@ -77,9 +83,10 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
 
     css = epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=_css(templates).encode())
     eb.add_item(css)
-    for name in FONT_FILES:
+    for name in font_files(templates):
         data = (templates / "fonts" / name).read_bytes()
-        eb.add_item(epub.EpubItem(uid=Path(name).stem, file_name=f"fonts/{Path(name).name}", media_type="font/ttf", content=data))
+        eb.add_item(epub.EpubItem(uid="font-" + re.sub(r"[^A-Za-z0-9_-]", "-", Path(name).stem), file_name=f"fonts/{Path(name).name}",
+                                  media_type=FONT_TYPES[Path(name).suffix.lower()], content=data))
 
     def page(file_name, uid, title, content, body_type=None, properties=()):
         xhtml = env.get_template("epub/page.xhtml.j2").render(
@@ -121,7 +128,7 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     chapter_items, toc, markers = [], [], {}
     for part in book.parts:
         content, chapter_title, markers[part.id] = _chapter_content(book, env, part, page_breaks or {})
-        item = page(part.filename, part.id, part.title or labels.index, content)
+        item = page(part.filename, part.id, part.title or labels.index, content, properties=["mathml"] if "<math" in content else ())
         chapter_items.append((part, item))
         children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
         toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part, "item": item})
@@ -163,7 +170,7 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
 def _css(templates: Path) -> str:
     env = render.environment(templates)
     fonts = env.get_template("fonts.css.j2").render(fonts="../fonts")
-    fonts = fonts.replace("../fonts/parastoo/", "../fonts/").replace("../fonts/vazirmatn/", "../fonts/")
+    fonts = re.sub(r'url\("\.\./fonts/[^"/]+/', 'url("../fonts/', fonts)
     return fonts + (templates / "book.css").read_text(encoding="utf-8") + (templates / "epub" / "epub.css").read_text(encoding="utf-8")
 
 
