@@ -28,7 +28,10 @@ def converted(root, strict=False):
     """Every diagnostic of loading and converting the manuscript: [(file, line, code, severity)]."""
     from ketab.convert import convert_chapters
 
-    ms = load_manuscript(root)
+    try:
+        ms = load_manuscript(root)
+    except BuildError as exc:  # errors found on the Markdown itself stop before pandoc
+        return [(d.path.split("/")[-1], d.line, d.code, d.severity.value) for d in exc.diagnostics]
     try:
         found = list(ms.warnings) + list(convert_chapters(ms, strict=strict)[1])
     except BuildError as exc:

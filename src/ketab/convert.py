@@ -16,6 +16,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import pypandoc
 from lxml import etree
@@ -31,7 +32,10 @@ from ketab.persian import dates as pdates
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-raw_attribute"
 PANDOC_ARGS = ("--wrap=none", "--eol=lf", "--mathml", f"--lua-filter={FILTER}")
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml",
+               ".svgz": "image/svg+xml", ".webp": "image/webp"}
+MAX_PIXELS = 60_000_000  # a picture larger than this is taken for a decompression bomb
+MAX_SVG_BYTES = 20_000_000  # an unpacked .svgz larger than this, too
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 _ALLOWED_TAGS_DROP = ("script", "iframe", "object", "embed", "form", "input", "button", "textarea", "select", "style", "link", "meta", "base", "frame", "frameset", "applet", "audio", "video", "source")
 
@@ -120,6 +124,7 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
          chapters[i].title)
         for i, tree in trees.items()
     ])
+    _report_written_duplicates(chapters, bodies, trees, linker, diags.error if strict else diags.warning)
     converted = [read_html(chapters[i], bodies[i], tree, manuscript, diags, linker, strict) for i, tree in trees.items()]
     check_references(converted, diags)
     diags.raise_if_errors()
@@ -127,6 +132,23 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
 
 
 _CODE_ID = re.compile(r"^cb\d+(-\d+)?$")
+
+
+def _report_written_duplicates(chapters, bodies, trees, linker, report) -> None:
+    """An id the author wrote (``{#x}``) that an earlier chapter already has: renamed, and said (a link to ``#x``
+    goes to the first).  pandoc's own ids are renamed quietly."""
+    for i in trees:
+        ch = chapters[i]
+        for old, new in linker.renamed.get(ch.id, {}).items():
+            if old == new:
+                continue
+            m = re.search(r"\{[^{}\n]*#" + re.escape(old) + r"(?=[\s}])", bodies[i])
+            if m is None:
+                continue
+            owner = linker.owner.get(old)
+            first = next((c.rel for c in chapters if c.id == owner), owner)
+            report(ch.path, ch.body_line + bodies[i].count("\n", 0, m.start()),
+                   f"id {old!r} is already used in {first}: here it becomes {new!r}", "id.duplicate")
 
 
 def _pandoc_all(bodies, cache, converted: list | None) -> list:
@@ -245,6 +267,10 @@ def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: 
         classes = (el.get("class") or "").split()
         if el.tag == "pre":
             el.set("dir", "ltr")  # code reads left to right in any book
+        if el.tag == "table" and any("width" in (c.get("style") or "") for c in el.iter("col")):
+            el.set("class", " ".join(classes + ["wide"]))  # pandoc gave the columns relative widths: use the measure
+        if el.tag == "ol" and (el.get("start") or "").lstrip("-").isdigit():
+            el.set("style", f"counter-reset: list-item {int(el.get('start')) - 1}")  # WeasyPrint ignores start=
         if el.tag in ("p", "li", "dt", "blockquote", "figure") and not el.get("id"):
             blocks += 1
             el.set("id", f"{chapter.id}-p{blocks}")  # page-list anchors: where print pages begin
@@ -351,11 +377,14 @@ MONO_ADVANCE = 0.602  # Vazir Code's advance width, in em
 
 
 def code_columns(config) -> int:
-    """How many characters of code fit on a line of the print page (the measure, less the code block's padding
-    and room for a list or quotation it stands in)."""
+    """How many characters of code fit on a line of the print page: the measure (the trim less the margins of
+    templates/print/print.css.j2), less the code block's padding and border (templates/book.css)."""
     measure_pt = (config.trim.width - 35) * 72 / 25.4
     size_pt = (11 if config.language.is_rtl else 10.5) * 0.8
-    return max(30, int((measure_pt - 1.2 * size_pt - 2 - 2 * 1.6 * size_pt / 0.8) / (MONO_ADVANCE * size_pt)))
+    return max(20, int((measure_pt - 1.2 * size_pt - 2) / (MONO_ADVANCE * size_pt)) - 1)
+
+
+_INDENT_COLUMNS = 4  # a list item, definition or quotation indents by 1.6em of text: about four code characters
 
 
 def _wrap_code(root, columns: int) -> None:
@@ -409,7 +438,10 @@ def _wrap_code(root, columns: int) -> None:
                 anchor = m
         return col
 
+    full = columns
     for pre in root.iter("pre"):
+        depth = sum(1 for a in pre.iterancestors() if a.tag in ("li", "dd", "blockquote", "td", "th"))
+        columns = max(20, full - _INDENT_COLUMNS * depth)
         walk(pre, 0)
 
 
@@ -447,6 +479,7 @@ def _number_references(root, chapter, linker, language, line, report) -> None:
         number = linker.numbers.get(ident)
         if number is None:
             continue
+        number = language.digits(number)
         if el.tag == "figure":
             cap = next(el.iter("figcaption"), None)
             if cap is not None:
@@ -475,6 +508,7 @@ def _number_references(root, chapter, linker, language, line, report) -> None:
                 report(chapter.path, line("@" + key), f"@{key}: no figure, table or equation has this label", "xref.undefined")
                 parts.append((None, f"??{key}"))
             else:
+                number = language.digits(number)
                 parts.append((key, f"{names[key.split(':', 1)[0]]} {number}" if not key.startswith("eq:") else f"({number})"))
         cite.attrib.clear()
         cite.set("class", "crossref")
@@ -558,6 +592,8 @@ def _undefined_notes(root, chapter: Chapter, line, diags: Collector) -> None:
             continue
         for text in (el.text, el.tail if el.getparent() is not None and el.getparent().tag not in ("code", "pre") else None):
             for m in _UNDEFINED_NOTE.finditer(text or ""):
+                if any(d.code == "note.undefined" and d.path == chapter.path for d in diags.items):
+                    continue
                 diags.error(chapter.path, line(m.group(0)), f"footnote {m.group(0)} is never defined", "note.undefined")
 
 
@@ -605,7 +641,12 @@ def inner_html(el) -> str:
     out = htmllib.escape(el.text or "", quote=False)
     for child in el:
         out += etree.tostring(child, encoding="unicode", method="html")
+    if 'href="#' in out and "%" in out:  # libxml2 percent-encodes a non-ASCII href: ids stay as pandoc made them
+        out = _ENCODED_FRAGMENT.sub(lambda m: 'href="#' + htmllib.escape(unquote(m.group(1))) + '"', out)
     return out
+
+
+_ENCODED_FRAGMENT = re.compile(r'href="#([^"]*%[0-9A-Fa-f]{2}[^"]*)"')
 
 
 def _sanitize(root) -> list[tuple[str, str]]:
@@ -719,6 +760,8 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
     if head is None:
         diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
         return None
+    if path.suffix.lower() == ".svgz":
+        head = (unpack_svgz(path) or b"")[:65536]
     magic = {
         "image/png": head.startswith(_IMAGE_MAGIC[0]),
         "image/jpeg": head.startswith(_IMAGE_MAGIC[1]),
@@ -729,9 +772,58 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
     if media is None or not magic[media]:
         diags.error(chapter.path, where, f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)", "image.type")
         return None
+    problem = undrawable(path, media)
+    if problem:
+        diags.error(chapter.path, where, f"picture {src!r} cannot be drawn: {problem}", "image.broken")
+        return None
     rel_to_root = path.relative_to(manuscript.root.resolve()).as_posix()
     el.set("src", quote(rel_to_root))
     return Image(rel_to_root, media)
+
+
+def unpack_svgz(path: Path) -> bytes | None:
+    """The SVG inside a ``.svgz`` (gzip), or None when it is not gzip or unpacks to more than MAX_SVG_BYTES."""
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(path, "rb") as f:
+            data = f.read(MAX_SVG_BYTES + 1)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return data if len(data) <= MAX_SVG_BYTES else None
+
+
+def undrawable(path: Path, media: str) -> str | None:
+    """Why a picture cannot be drawn (truncated, corrupt, a decompression bomb), or None when it can."""
+    if media == "image/svg+xml":
+        data = unpack_svgz(path) if path.suffix.lower() == ".svgz" else path.read_bytes()
+        if data is None:
+            return "not a gzip-compressed SVG, or one that unpacks to more than 20 MB"
+        try:
+            parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+            root = etree.fromstring(data, parser)
+        except etree.XMLSyntaxError as exc:
+            return f"the SVG is not well-formed XML ({exc.msg})"
+        if etree.QName(root).localname != "svg":
+            return "the file is not an SVG picture"
+        return None
+    from PIL import Image as PILImage
+    from PIL import ImageFile
+
+    truncated_ok, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False  # WeasyPrint sets it
+    try:
+        with PILImage.open(path) as im:
+            if im.width * im.height > MAX_PIXELS:
+                return f"{im.width} × {im.height} pixels is too large (a decompression bomb?)"
+            im.load()  # decodes every pixel: a truncated file fails here
+    except PILImage.DecompressionBombError:
+        return "too many pixels (a decompression bomb?)"
+    except (OSError, SyntaxError, ValueError) as exc:
+        return str(exc) or type(exc).__name__
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
+    return None
 
 
 def check_references(converted, diags: Collector) -> None:

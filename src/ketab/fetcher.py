@@ -31,6 +31,10 @@ class SandboxFetcher(URLFetcher):
         if path is None:
             self.refused.append(url)
             raise RefusedResource(f"refused to read {url!r}: only files inside the manuscript and templates are allowed")
+        if path.suffix.lower() == ".svgz":  # WeasyPrint reads SVG, not gzip: unpack (checked in convert)
+            from ketab.convert import unpack_svgz
+
+            return URLFetcherResponse(path.as_uri(), body=unpack_svgz(path) or b"", headers={"Content-Type": "image/svg+xml"})
         return URLFetcherResponse(path.as_uri(), body=path.read_bytes())
 
     def local_path(self, url: str) -> Path | None:

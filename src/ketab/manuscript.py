@@ -7,6 +7,7 @@ reporting every problem with its file and line before any conversion runs.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ FRONT_MATTER_KEYS = {
     "author": "Author of the original text.",
     "translator": "Translator of this chapter.",
     "lint": "Linter settings for this chapter: {profile: dari|iranian, disable: [codes]}.",
-    "id": "Stable id of the chapter (ASCII); derived from the file name when absent.",
+    "id": "Stable id of the chapter (ASCII); derived from the chapter's path when absent (part/intro.md → part-intro).",
     "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
@@ -101,11 +102,13 @@ def load_manuscript(root: Path, strict: bool = False) -> Manuscript:
         diags.error(config.path, config.lines.get(("lint",), 1), f"lint: {exc}", "config.value")
         book_lint = _default_lint(config)
     chapters = []
+    folders = [posixpath.dirname(posixpath.normpath(ref.path)) for ref in config.chapters if not ref.generate and ref.path]
+    common = posixpath.commonpath(folders) if folders and all(not f.startswith("..") for f in folders) else ""
     for number, ref in enumerate(config.chapters, start=1):
         if ref.generate:
             chapters.append(_generated(number, ref, book_lint, config.language.labels))
             continue
-        chapter = _load_chapter(root, ref, number, config, book_lint, diags, strict)
+        chapter = _load_chapter(root, ref, number, config, book_lint, diags, strict, common)
         if chapter is not None:
             chapters.append(chapter)
     _check_unique_ids(chapters, diags)
@@ -138,7 +141,7 @@ def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
     )
 
 
-def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False) -> Chapter | None:
+def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False, common: str = "") -> Chapter | None:
     path = safe_path(root, ref.path)
     if path is None:
         diags.error(config.path, ref.line, f"chapter {ref.path!r} points outside the manuscript folder", "chapter.outside")
@@ -168,7 +171,7 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         diags.error(path, meta.line("kind"), f"kind {kind!r}: use one of {', '.join(cfg.CHAPTER_KINDS)}", "front-matter.value")
     if not body.strip():
         diags.error(path, body_line, "the chapter is empty", "chapter.empty")
-    chapter_id = str(meta.value.get("id") or _id_from_path(path))
+    chapter_id = str(meta.value.get("id") or _id_from_path(ref.path, common))
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chapter_id):
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
     lint = book_lint
@@ -204,8 +207,13 @@ def _opt(v):
     return None if v is None else str(v).strip()
 
 
-def _id_from_path(path: Path) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")
+def _id_from_path(rel: str, common: str = "") -> str:
+    """The chapter's path below the folder all chapters share, without its extension: ``part/intro.md`` → ``part-intro``
+    (so two ``intro.md`` in different folders are two chapters)."""
+    rel = posixpath.normpath(rel)
+    if common and rel.startswith(common + "/"):
+        rel = rel[len(common) + 1 :]
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", posixpath.splitext(rel)[0]).strip("-")
     return stem if stem[:1].isalpha() else f"ch-{stem}"
 
 
@@ -250,8 +258,8 @@ def split_front_matter(text: str, path: Path, diags: Collector):
 def check_body(body: str, body_line: int, path: Path, config, diags: Collector) -> None:
     """Checks on the Markdown text itself: note definitions, dates.
 
-    Code (fenced or indented) is skipped.  Whether a note call has a definition, and what raw HTML holds, is
-    decided on pandoc's output (``convert``), which knows exactly what is code and what is not."""
+    Code (fenced or indented) is skipped.  What raw HTML holds is decided on pandoc's output (``convert``),
+    which also reports a note call that pandoc found no definition for."""
     from ketab.links import text_lines
 
     refs: dict[str, int] = {}
@@ -268,6 +276,9 @@ def check_body(body: str, body_line: int, path: Path, config, diags: Collector) 
             code_free = code_free[d.end() :]
         for m in _NOTE_REF.finditer(code_free):
             refs.setdefault(m.group(1), lineno)
+    for label, lineno in refs.items():
+        if label not in defs:
+            diags.error(path, lineno, f"footnote [^{label}] is never defined", "note.undefined")
     for label, lineno in defs.items():
         if label not in refs:
             diags.warning(path, lineno, f"footnote [^{label}] is defined but never referenced", "note.unused")

@@ -30,18 +30,20 @@ def svg_for(mathml: str) -> tuple[str, float, float, float]:
 
 def _clean(math) -> str:
     """The MathML without pandoc's TeX annotation (ziamath draws only presentation MathML)."""
-    math = etree.fromstring(etree.tostring(math))
+    import copy
+
+    math = copy.deepcopy(math)
+    math.tail = None
     for sem in list(math.iter("semantics")):
         first = sem[0] if len(sem) else None
         parent = sem.getparent()
-        if first is not None and parent is not None:
+        if first is not None and first.tag not in ("annotation", "annotation-xml") and parent is not None:
             first.tail = sem.tail
             parent.replace(sem, first)
     for ann in list(math.iter("annotation", "annotation-xml")):
         ann.getparent().remove(ann)
-    math.attrib.pop("xmlns", None)
-    text = etree.tostring(math, encoding="unicode")
-    return text.replace("<math", '<math xmlns="http://www.w3.org/1998/Math/MathML"', 1)
+    math.attrib["xmlns"] = "http://www.w3.org/1998/Math/MathML"
+    return etree.tostring(math, encoding="unicode", method="xml", with_tail=False)
 
 
 def math_as_pictures(body: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import html as lxml_html
 
@@ -166,9 +167,9 @@ _HREF = re.compile(r'href="#([^"]+)"')
 
 def link_across_units(html: str, book: Book, unit_parts: set) -> str:
     def swap(m):
-        target = m.group(1)
+        target = unquote(m.group(1))  # lxml's HTML serializer percent-encodes non-ASCII ids
         part = book.anchor_part.get(target) or (target[: -len("-title")] if target.endswith("-title") else None)
-        return m.group(0) if part is None or part in unit_parts else f'href="{UNIT_LINK}{target}"'
+        return f'href="#{target}"' if part is None or part in unit_parts else f'href="{UNIT_LINK}{target}"'
 
     return _HREF.sub(swap, html)
 
@@ -192,7 +193,7 @@ def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> st
     for a in root.iter("a"):
         if "xref" not in (a.get("class") or "").split():
             continue
-        target = (a.get("href") or "#")[1:]
+        target = unquote((a.get("href") or "#")[1:])
         span = lxml_html.Element("span", {"class": "xref-page"})
         span.text = f" ({lang.labels.page_ref} "
         if folios is None:

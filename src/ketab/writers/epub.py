@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import os
 import re
+from urllib.parse import unquote
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,6 +123,12 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
             if image.src not in added:
                 added.add(image.src)
                 uid = "img-" + re.sub(r"[^A-Za-z0-9_-]", "-", image.src)
+                if image.src.lower().endswith(".svgz"):  # reading systems want the SVG itself
+                    from ketab.convert import unpack_svgz
+
+                    eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}.svg", media_type=image.media_type,
+                                              content=unpack_svgz(root / image.src)))
+                    continue
                 eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type,
                                           content=(root / image.src).read_bytes()))
 
@@ -194,13 +201,14 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         return html.replace("data-epub-type=", "epub:type="), bidi.isolate_text(title, lang.tag), [(marker["id"], marker["label"])] if marker else []
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
     for img in root.iter("img"):
-        img.set("src", f"media/{img.get('src')}")  # manuscript-relative → the EPUB's media folder
+        src = img.get("src")
+        img.set("src", f"media/{src}.svg" if src.lower().endswith(".svgz") else f"media/{src}")  # manuscript-relative → the EPUB's media folder
     for a in root.iter("a"):
         href = a.get("href") or ""
         if href.startswith("#") and "xref" in (a.get("class") or ""):
-            owner = book.anchor_part.get(href[1:])
-            if owner and owner != part.id:
-                a.set("href", f"{book.part(owner).filename}{href}")
+            target = unquote(href[1:])  # lxml's HTML serializer percent-encodes non-ASCII ids
+            owner = book.anchor_part.get(target)
+            a.set("href", f"{book.part(owner).filename}#{target}" if owner and owner != part.id else f"#{target}")
     notes = []
     for span in list(root.iter("span")):
         if "note" not in (span.get("class") or "").split():
