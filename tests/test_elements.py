@@ -299,3 +299,50 @@ def test_a_picture_that_cannot_be_drawn_is_a_diagnostic(tmp_path, spoil):
         pipeline.build(root, tmp_path / "out", formats=("epub",))
     codes = {d.code for d in info.value.diagnostics if d.is_error}
     assert codes & {"image.broken", "image.type"}, info.value.diagnostics
+
+
+# Citations and the depth of the contents ---------------------------------------------------------------------
+
+REFS = """\
+- id: doe99
+  type: book
+  author: [{family: Doe, given: Jane}]
+  title: A Book About Books
+  issued: {date-parts: [[1999]]}
+  publisher: Sample Press
+"""
+
+
+@pytest.fixture(scope="module", params=["fa", "en"])
+def cited(request, tmp_path_factory):
+    lang = request.param
+    root = tmp_path_factory.mktemp(f"cited-{lang}") / "ms"
+    (root / "chapters").mkdir(parents=True)
+    (root / "refs.yaml").write_text(REFS, encoding="utf-8")
+    (root / "book.yaml").write_text(
+        BOOK.format(title=WORDS[lang]["title"], lang=lang, n="03" if lang == "fa" else "04").replace(
+            "chapters: [chapters/intro.md, chapters/part/intro.md, chapters/part/second.md]",
+            "toc_depth: 3\nbibliography: refs.yaml\nchapters: [chapters/a.md, {generate: references}]"),
+        encoding="utf-8")
+    (root / "chapters" / "a.md").write_text(
+        f"---\ntitle: {WORDS[lang]['intro']}\n---\n\n## {WORDS[lang]['overview']}\n\n### {WORDS[lang]['details']}\n\n"
+        f"{WORDS[lang]['text']} [@doe99, p. 12] and [@nobody].\n", encoding="utf-8")
+    out = root.parent / "out"
+    return lang, pipeline.build(root, out), Epub(out / "elements.epub")
+
+
+def test_citations_resolve_into_a_references_part(cited):
+    lang, result, epub = cited
+    a = epub.read("a.xhtml")
+    cites = [s for s in a.iter(f"{XHTML}span") if s.get("class") == "citation"]
+    assert "Doe 1999" in " ".join(text_of(c) for c in cites)  # (Latin text keeps its digits in a Persian book)
+    assert "references.xhtml#ref-doe99" in [x.get("href") for c in cites for x in c.iter(f"{XHTML}a")]
+    assert "A Book About Books" in text_of(epub.read("references.xhtml"))
+    assert [(Path(d.path).name, d.line) for d in result.warnings if d.code == "citation.undefined"] == [("a.md", 9)]
+    assert [m for m in epubcheck_messages(result.outputs["epub"]) if m["severity"] in ("ERROR", "FATAL")] == []
+
+
+def test_toc_depth_sets_the_depth_of_the_navigation(cited):
+    lang, result, epub = cited
+    nav = text_of(epub.nav())
+    assert WORDS[lang]["overview"] in nav and WORDS[lang]["details"] in nav  # levels 2 and 3

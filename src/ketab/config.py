@@ -27,7 +27,7 @@ TRIMS_MM = {
     "us-trade": (152.4, 228.6),  # 6 × 9 in
 }
 
-GENERATED_KINDS = ("chronology", "sources", "index")
+GENERATED_KINDS = ("chronology", "sources", "index", "references")
 CHAPTER_KINDS = ("frontmatter", "chapter", "appendix", "backmatter")
 ROLES = ("author", "editor", "translator", "compiler", "publisher", "illustrator")
 
@@ -84,6 +84,12 @@ class BookConfig:
     signature: int = 16
     caliper: float = 0.1
     lint: dict = field(default_factory=dict)
+    toc_depth: int | None = None
+    """Heading levels in the contents and the EPUB navigation (1: chapters only); default: 1 in print, 2 in the EPUB."""
+    bibliography: tuple[str, ...] = ()
+    """Bibliography files (BibTeX, CSL JSON or CSL YAML), relative to the manuscript folder: citations go through citeproc."""
+    csl: str | None = None
+    """A CSL style file, relative to the manuscript folder (default: pandoc's Chicago author-date)."""
     lines: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -180,6 +186,13 @@ def _trim(v):
     raise Invalid(f"expected a named trim ({', '.join(TRIMS_MM)}) or {{width: mm, height: mm}} between 50 and 1000")
 
 
+def _inside(v) -> str:
+    rel = _text(v)
+    if Path(rel).is_absolute() or ".." in Path(rel).parts or "\x00" in rel or re.match(r"^[a-z][a-z0-9+.-]*:", rel, re.I):
+        raise Invalid(f"{rel!r}: a path inside the manuscript folder")
+    return rel
+
+
 def _number(lo, hi):
     def parse(v):
         if isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi:
@@ -240,6 +253,10 @@ SCHEMA: dict[str, Key] = {
     "caliper": Key("Paper thickness per leaf in mm, for the spine width (default 0.1).", _number(0.03, 1)),
     "lint": Key("Linter settings for the whole book: {profile: dari|iranian, disable: [codes]}.", _lint),
     "chapters": Key("Reading order: paths relative to the manuscript folder, or {generate: …}.", _chapters, True),
+    "toc_depth": Key("Heading levels in the contents and the EPUB navigation: 1 (chapters) to 4.", lambda v: int(_number(1, 4)(v))),
+    "bibliography": Key("Bibliography file(s) for citations ([@key]): BibTeX (.bib), CSL JSON or YAML; paths in the manuscript.",
+                        lambda v: tuple(_inside(x) for x in (v if isinstance(v, list) else [v]))),
+    "csl": Key("CSL style file for citations, a path in the manuscript.", lambda v: _inside(v)),
 }
 
 

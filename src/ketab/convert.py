@@ -101,14 +101,19 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     diags = Collector()
     chapters = manuscript.chapters
     bodies = [markdown_for(ch) if ch.generate else ch.body for ch in chapters]
+    args, salt = _citeproc_args(manuscript, diags)
+    extras = [args + (("--metadata=suppress-bibliography=true",) if args and ch.generate != "references"
+                      and any(c.generate == "references" for c in chapters) else ()) for ch in chapters]
+    diags.raise_if_errors()
     converted_ids: list = []
-    htmls = _pandoc_all(bodies, cache, converted_ids)
+    htmls = _pandoc_all(bodies, cache, converted_ids, extras, salt)
     labels = [None if ch.generate else links.read_labels(body) for ch, body in zip(chapters, bodies)]
     headings = [_heading_ids(h) if isinstance(h, str) else [] for h in htmls]
     extra = _borrowed_definitions(chapters, labels, headings)
     again = [i for i, defs in enumerate(extra) if defs]
     if again:
-        for i, html in zip(again, _pandoc_all([bodies[i] + "\n\n" + "\n".join(extra[i]) + "\n" for i in again], cache, None)):
+        for i, html in zip(again, _pandoc_all([bodies[i] + "\n\n" + "\n".join(extra[i]) + "\n" for i in again], cache, None,
+                                              [extras[i] for i in again], salt)):
             htmls[i] = html
     if stats is not None:
         stats["converted"] = [chapters[i].id for i in sorted(set(converted_ids))]
@@ -151,9 +156,28 @@ def _report_written_duplicates(chapters, bodies, trees, linker, report) -> None:
                    f"id {old!r} is already used in {first}: here it becomes {new!r}", "id.duplicate")
 
 
-def _pandoc_all(bodies, cache, converted: list | None) -> list:
+def _citeproc_args(manuscript: Manuscript, diags: Collector) -> tuple[tuple[str, ...], bytes]:
+    """pandoc's citeproc options for the book's ``bibliography:`` and ``csl:``, and the bytes they bring in
+    (for the cache key).  Only files inside the manuscript folder are read."""
+    config = manuscript.config
+    if not config.bibliography:
+        return (), b""
+    args, salt = ["--citeproc", f"--metadata=lang={config.language.tag}", "--metadata=link-citations=true"], b""
+    for key, rels in (("bibliography", config.bibliography), ("csl", (config.csl,) if config.csl else ())):
+        for rel in rels:
+            path = safe_path(manuscript.root, rel)
+            if path is None or not path.is_file():
+                diags.error(config.path, config.lines.get((key,), 1), f"{key} file {rel!r} not found in the manuscript", "citation.file")
+                continue
+            args.append(f"--{key}={path}")
+            salt += path.read_bytes()
+    return tuple(args), salt
+
+
+def _pandoc_all(bodies, cache, converted: list | None, extras=None, salt: bytes = b"") -> list:
     """pandoc's HTML for each Markdown body (or the exception it raised), from the cache where it can."""
-    keys = [digest("pandoc", PANDOC_FROM, *PANDOC_ARGS[:-1], FILTER.read_bytes(), body) for body in bodies]
+    extras = extras or [()] * len(bodies)
+    keys = [digest("pandoc", PANDOC_FROM, *PANDOC_ARGS[:-1], *extra, salt, FILTER.read_bytes(), body) for body, extra in zip(bodies, extras)]
     htmls: list = [None] * len(bodies)
     if cache is not None:
         for i, key in enumerate(keys):
@@ -161,7 +185,7 @@ def _pandoc_all(bodies, cache, converted: list | None) -> list:
             htmls[i] = blob.decode("utf-8") if blob is not None else None
     missing = [i for i, h in enumerate(htmls) if h is None]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        for i, html in zip(missing, pool.map(_run_pandoc_safely, [bodies[i] for i in missing])):
+        for i, html in zip(missing, pool.map(_run_pandoc_safely, [bodies[i] for i in missing], [extras[i] for i in missing])):
             htmls[i] = html
             if cache is not None and isinstance(html, str):
                 cache.put("pandoc", keys[i], html.encode("utf-8"))
@@ -217,15 +241,15 @@ def _borrowed_definitions(chapters, labels, headings) -> list[list[str]]:
     return out
 
 
-def _run_pandoc_safely(markdown: str):
+def _run_pandoc_safely(markdown: str, extra=()):
     try:
-        return run_pandoc(markdown)
+        return run_pandoc(markdown, extra)
     except RuntimeError as exc:
         return exc
 
 
-def run_pandoc(markdown: str) -> str:
-    return pypandoc.convert_text(markdown, "html5", format=PANDOC_FROM, extra_args=list(PANDOC_ARGS))
+def run_pandoc(markdown: str, extra=()) -> str:
+    return pypandoc.convert_text(markdown, "html5", format=PANDOC_FROM, extra_args=[*PANDOC_ARGS, *extra])
 
 
 def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: Collector, linker=None, strict: bool = False) -> ConvertedChapter:
@@ -259,6 +283,7 @@ def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: 
                 seen_ids.add(el.get("id"))
     if linker is not None:
         _number_references(root, chapter, linker, language, line, report)
+    _citations(root, chapter, manuscript, line, report)
     reported_links: set = set()
     headings, notes, marks, anchors, links_, images, blocks, sections = [], 0, [], [], [], [], 0, 0
     for el in list(root.iter()):
@@ -329,7 +354,7 @@ def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: 
             elif target.startswith("#"):
                 el.set("href", target)
                 links_.append(target[1:])
-                el.set("class", " ".join(classes + ["xref"]))
+                el.set("class", " ".join(classes + ["xref"] + (["nopage"] if el.attrib.pop("data-nopage", None) is not None else [])))
     _undefined_notes(root, chapter, line, diags)
     _separate_adjacent_notes(root, "،" if language.is_rtl else ",")
     anchors.extend([chapter.id, f"{chapter.id}-title"])  # the template's section and heading
@@ -358,6 +383,32 @@ def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: 
         images=tuple(images),
         title_html=title_html,
     )
+
+
+def _citations(root, chapter, manuscript, line, report) -> None:
+    """``[@key]`` that citeproc could not resolve (or that no bibliography could) is said, never printed silently;
+    a resolved citation links to its entry in the book's references part (citeproc links only within a chapter)."""
+    referenced = any(c.generate == "references" for c in manuscript.chapters)
+    for cite in list(root.iter("span")):
+        if "citation" not in (cite.get("class") or "").split():
+            continue
+        keys = (cite.get("data-cites") or "").split()
+        if not manuscript.config.bibliography:
+            report(chapter.path, line("@" + keys[0]) if keys else chapter.body_line,
+                   f"citation {cite.text_content()!r}: book.yaml names no bibliography", "citation.undefined")
+            continue
+        unresolved = False
+        for strong in cite.iter("strong"):
+            missing = (strong.text or "").rstrip("?")
+            if (strong.text or "").endswith("?") and missing in keys:
+                unresolved = True
+                report(chapter.path, line("@" + missing), f"citation @{missing} is not in the bibliography", "citation.undefined")
+        if referenced and keys and not unresolved and next(cite.iter("a"), None) is None and chapter.generate != "references":
+            a = cite.makeelement("a", {"href": f"#ref-{keys[0]}", "role": "doc-biblioref", "data-nopage": ""})
+            a.text, cite.text = cite.text, None
+            for child in list(cite):
+                a.append(child)
+            cite.append(a)
 
 
 def _task_boxes(root) -> None:
@@ -529,7 +580,7 @@ def _number_references(root, chapter, linker, language, line, report) -> None:
                 else:
                     cite.text = (cite.text or "") + text
                 continue
-            a = cite.makeelement("a", {"href": "#" + key})
+            a = cite.makeelement("a", {"href": "#" + key, "data-nopage": ""})  # a number, not a page, shows where
             a.text = text
             cite.append(a)
             last = a

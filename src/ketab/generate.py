@@ -18,6 +18,8 @@ def generated_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
         return chronology_markdown(manuscript, chapter)
     if chapter.generate == "sources":
         return sources_markdown(manuscript)
+    if chapter.generate == "references":  # citeproc lists every entry of the bibliography here
+        return "---\nnocite: |\n  @*\n---\n\n::: {#refs}\n:::\n"
     return ""  # the index is laid out from the assembled book
 
 

@@ -126,7 +126,8 @@ def _default_lint(config: cfg.BookConfig) -> LintConfig:
 
 
 def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
-    default_title = {"chronology": labels.chronology, "sources": labels.sources, "index": labels.index}[ref.generate]
+    default_title = {"chronology": labels.chronology, "sources": labels.sources, "index": labels.index,
+                     "references": labels.references}[ref.generate]
     return Chapter(
         number=number,
         id=ref.generate,

@@ -191,7 +191,7 @@ def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> st
         return body
     root = lxml_html.fragment_fromstring(body, create_parent="div")
     for a in root.iter("a"):
-        if "xref" not in (a.get("class") or "").split():
+        if "xref" not in (a.get("class") or "").split() or "nopage" in (a.get("class") or "").split():
             continue
         target = unquote((a.get("href") or "#")[1:])
         span = lxml_html.Element("span", {"class": "xref-page"})
@@ -218,6 +218,10 @@ def contents(book: Book, folios: dict) -> list[dict]:
         folio = folios.get(anchor)
         title = part.converted.title_html or bidi.isolate_text(part.title or lang.labels.index, lang.tag)
         out.append({"level": 1, "anchor": anchor, "title": title, "page": lang.digits(folio) if folio else None})
+        for h in part.headings:  # sections, down to toc_depth (chapter titles are level 1)
+            if h.level <= (book.config.toc_depth or 1) and folio:
+                sub = folios.get(h.id)
+                out.append({"level": h.level, "anchor": h.id, "title": h.html, "page": lang.digits(sub) if sub else None})
     return out
 
 

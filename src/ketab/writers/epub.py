@@ -137,7 +137,7 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
         content, chapter_title, markers[part.id] = _chapter_content(book, env, part, page_breaks or {})
         item = page(part.filename, part.id, part.title or labels.index, content, properties=["mathml"] if "<math" in content else ())
         chapter_items.append((part, item))
-        children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
+        children = _nav_tree(part, book.config.toc_depth or 2)
         toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part, "item": item})
 
     landmarks = [
@@ -244,6 +244,21 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         start_marker=start_marker,
     )
     return html.replace("data-epub-type=", "epub:type="), cc.title_html, inserted
+
+
+def _nav_tree(part: Part, depth: int) -> list[dict]:
+    """The part's headings down to ``depth`` (the chapter title is level 1), nested by level."""
+    top: list[dict] = []
+    stack: list[tuple[int, list]] = [(1, top)]
+    for h in part.headings:
+        if h.level > depth or h.level < 2:
+            continue
+        while stack[-1][0] >= h.level:
+            stack.pop()
+        node = {"href": f"{part.filename}#{h.id}", "title": h.html, "children": []}
+        stack[-1][1].append(node)
+        stack.append((h.level, node["children"]))
+    return top
 
 
 def _fix_links(book: Book, html: str) -> str:
