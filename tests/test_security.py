@@ -429,8 +429,8 @@ def check(tmp_path, secret, server):
     server.requests.clear()
 
     def run(body: str = "", expect_error: str | None = None, **kw):
-        # refused HTML is dropped with a warning; --strict (used here) makes it the error the case expects
-        outcome, out, ms = hostile(tmp_path, secret, body, strict=expect_error == "html.refused" or kw.pop("strict", False), **kw)
+        # refused HTML and remote pictures are dropped with a warning; --strict (used here) makes them the error expected
+        outcome, out, ms = hostile(tmp_path, secret, body, strict=expect_error in ("html.refused", "image.remote") or kw.pop("strict", False), **kw)
         assert_no_leak(tmp_path, secret, server, outcome, out, expect_error)
         return outcome, out
 

@@ -339,7 +339,7 @@ def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: 
             el.set("id", el.get("id") or mark_id)
             marks.append(IndexMark(el.get("id"), " ".join(entry.split())))
         elif el.tag == "img":
-            image = _check_image(el, chapter, manuscript, line, diags)
+            image = _check_image(el, chapter, manuscript, line, diags, strict)
             if image:
                 images.append(image)
         if el.tag == "a" and el.get("href") is not None:
@@ -718,6 +718,7 @@ def _sanitize(root) -> list[tuple[str, str]]:
     dropped_things: dict[str, str] = {}
     for el in list(root.iter("embed", "video", "audio")):
         if el.get("src") is not None and el.getparent() is not None:
+            dropped_things.setdefault(f"<{el.tag}>", f"<{el.tag}")
             img = el.makeelement("img", {"src": el.get("src"), "alt": ""})
             img.tail = el.tail
             el.getparent().replace(el, img)
@@ -777,7 +778,7 @@ def _line_finder(body: str, body_line: int):
     return line
 
 
-def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Collector) -> Image | None:
+def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Collector, strict: bool = False) -> Image | None:
     """An image is a real image file inside the manuscript; on any problem its ``src`` is removed."""
     from urllib.parse import quote, unquote
 
@@ -787,7 +788,8 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
     name = unquote(src).strip()  # pandoc writes a space in a file name as %20
     where = line(src) if src in chapter.body else line(name)
     if re.match(r"^[a-z][a-z0-9+.-]*:", name, re.I):
-        diags.error(chapter.path, where, f"image {src!r}: only files inside the manuscript can be used", "image.remote")
+        (diags.error if strict else diags.warning)(chapter.path, where, f"image {src!r}: only files inside the manuscript can be used; dropped",
+                                                   "image.remote")
         return None
     if not name or "\x00" in name:
         diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
