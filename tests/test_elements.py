@@ -346,3 +346,39 @@ def test_toc_depth_sets_the_depth_of_the_navigation(cited):
     lang, result, epub = cited
     nav = text_of(epub.nav())
     assert WORDS[lang]["overview"] in nav and WORDS[lang]["details"] in nav  # levels 2 and 3
+
+
+# fonts: in book.yaml ------------------------------------------------------------------------------------------
+
+
+def test_fonts_in_book_yaml_set_the_faces_and_travel_with_the_epub(tmp_path):
+    from ketab.render import default_templates
+
+    root = tmp_path / "ms"
+    (root / "chapters").mkdir(parents=True)
+    (root / "fonts").mkdir()
+    (root / "fonts" / "own.ttf").write_bytes((default_templates() / "fonts" / "vazir-code" / "Vazir-Code.ttf").read_bytes())
+    (root / "book.yaml").write_text(BOOK.format(title="Fonts", lang="en", n="05").replace(
+        "chapters: [chapters/intro.md, chapters/part/intro.md, chapters/part/second.md]",
+        "fonts: {body: {regular: fonts/own.ttf}, headings: Noto Serif}\nchapters: [chapters/a.md]"), encoding="utf-8")
+    (root / "chapters" / "a.md").write_text("---\ntitle: Faces\n---\n\nPlain text in the book's own face.\n", encoding="utf-8")
+    result = pipeline.build(root, tmp_path / "out")
+    with pikepdf.open(result.outputs["print"]) as pdf:
+        names = {str(f.get("/BaseFont")).split("+")[-1] for p in pdf.pages for f in (p.resources.get("/Font") or {}).values()}
+    assert "Book-Body" in names and not any(n.startswith("Parastoo") for n in names), names  # named after its @font-face
+    epub = Epub(result.outputs["epub"])
+    assert "fonts/book/own.ttf" in {i.get("href") for i in epub.manifest().values()}
+    assert 'font-family: "Book Body"' in epub.zip.read(epub.base + "css/book.css").decode()
+    assert [m for m in epubcheck_messages(result.outputs["epub"]) if m["severity"] in ("ERROR", "FATAL")] == []
+
+
+def test_fonts_with_an_unknown_role_is_an_error_with_its_line(tmp_path):
+    root = tmp_path / "ms"
+    (root / "chapters").mkdir(parents=True)
+    (root / "book.yaml").write_text(BOOK.format(title="Fonts", lang="en", n="06").replace(
+        "chapters: [chapters/intro.md, chapters/part/intro.md, chapters/part/second.md]",
+        "fonts: {captions: Vazirmatn}\nchapters: [chapters/a.md]"), encoding="utf-8")
+    (root / "chapters" / "a.md").write_text("---\ntitle: A\n---\n\nText.\n", encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        pipeline.build(root, tmp_path / "out", formats=("epub",))
+    assert [(d.line, d.code) for d in info.value.diagnostics if d.is_error] == [(7, "config.value")]

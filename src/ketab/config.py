@@ -88,6 +88,9 @@ class BookConfig:
     """Heading levels in the contents and the EPUB navigation (1: chapters only); default: 1 in print, 2 in the EPUB."""
     bibliography: tuple[str, ...] = ()
     """Bibliography files (BibTeX, CSL JSON or CSL YAML), relative to the manuscript folder: citations go through citeproc."""
+    fonts: dict = field(default_factory=dict)
+    """Role (body, headings, latin, mono) → a vendored family name, or {style: file in the manuscript}
+    (styles: regular, bold, italic, bold_italic)."""
     csl: str | None = None
     """A CSL style file, relative to the manuscript folder (default: pandoc's Chicago author-date)."""
     lines: dict = field(default_factory=dict, compare=False, repr=False)
@@ -186,6 +189,34 @@ def _trim(v):
     raise Invalid(f"expected a named trim ({', '.join(TRIMS_MM)}) or {{width: mm, height: mm}} between 50 and 1000")
 
 
+VENDORED_FAMILIES = ("Parastoo", "Vazirmatn", "Noto Serif", "Vazir Code")
+FONT_ROLES = ("body", "headings", "latin", "mono")
+FONT_STYLES = ("regular", "bold", "italic", "bold_italic")
+
+
+def _fonts(v) -> dict:
+    if not isinstance(v, dict):
+        raise Invalid("expected a mapping of " + ", ".join(FONT_ROLES))
+    out = {}
+    for role, face in v.items():
+        if role not in FONT_ROLES:
+            raise Invalid(f"unknown role {role!r}: use " + ", ".join(FONT_ROLES))
+        if isinstance(face, str) and face in VENDORED_FAMILIES:
+            out[role] = face
+            continue
+        files = {"regular": face} if isinstance(face, str) else face
+        if not isinstance(files, dict) or "regular" not in files or set(files) - set(FONT_STYLES):
+            raise Invalid(f"{role}: a vendored family ({', '.join(VENDORED_FAMILIES)}), a font file, or {{" + ", ".join(FONT_STYLES) + "} with a regular")
+        checked = {}
+        for style, rel in files.items():
+            rel = _inside(rel)
+            if Path(rel).suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2"):
+                raise Invalid(f"{role}.{style}: {rel!r} is not a font file (.ttf, .otf, .woff, .woff2)")
+            checked[style] = rel
+        out[role] = checked
+    return out
+
+
 def _inside(v) -> str:
     rel = _text(v)
     if Path(rel).is_absolute() or ".." in Path(rel).parts or "\x00" in rel or re.match(r"^[a-z][a-z0-9+.-]*:", rel, re.I):
@@ -257,6 +288,8 @@ SCHEMA: dict[str, Key] = {
     "bibliography": Key("Bibliography file(s) for citations ([@key]): BibTeX (.bib), CSL JSON or YAML; paths in the manuscript.",
                         lambda v: tuple(_inside(x) for x in (v if isinstance(v, list) else [v]))),
     "csl": Key("CSL style file for citations, a path in the manuscript.", lambda v: _inside(v)),
+    "fonts": Key("Faces for body, headings, latin, mono: a vendored family (" + ", ".join(VENDORED_FAMILIES) + ") or font files in the "
+                 "manuscript ({regular, bold, italic, bold_italic} or one path).", lambda v: _fonts(v)),
 }
 
 

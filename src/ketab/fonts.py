@@ -55,8 +55,9 @@ def _coverage(paths: tuple[str, ...]) -> frozenset:
     return frozenset(covered)
 
 
-def coverage(templates: Path) -> frozenset:
-    return _coverage(tuple(str(p) for p in font_files(templates)))
+def coverage(templates: Path, config=None) -> frozenset:
+    own = [str(config.path.parent / rel) for rel in manuscript_font_files(config)] if config is not None else []
+    return _coverage(tuple(str(p) for p in font_files(templates)) + tuple(own))
 
 
 def _needs_glyph(ch: str) -> bool:
@@ -67,7 +68,7 @@ def check_coverage(book, templates: Path, diags: Collector) -> None:
     """A warning for each character of a chapter that no font of the book has (once per chapter)."""
     from lxml import html as lxml_html
 
-    covered = coverage(templates)
+    covered = coverage(templates, book.config)
     for part in book.parts:
         ch = part.converted.chapter
         root = lxml_html.fragment_fromstring(part.converted.html or "<p></p>", create_parent="div")
@@ -81,3 +82,41 @@ def check_coverage(book, templates: Path, diags: Collector) -> None:
             name = unicodedata.name(c, "unnamed")
             diags.warning(ch.path, line, f"character {c} (U+{ord(c):04X} {name}) is in none of the book's fonts: it prints as an empty box",
                           "font.missing-glyph")
+
+
+_DEFAULT = {"body": '"Parastoo"', "headings": '"Vazirmatn"', "latin": '"Noto Serif", "Noto Serif Ext"', "mono": '"Vazir Code"'}
+_STYLE = {"regular": (400, "normal"), "bold": (700, "normal"), "italic": (400, "italic"), "bold_italic": (700, "italic")}
+
+
+def manuscript_font_files(config) -> list[str]:
+    """The font files of ``fonts:`` in book.yaml (paths relative to the manuscript), in order."""
+    return [rel for face in config.fonts.values() if isinstance(face, dict) for rel in face.values()]
+
+
+def book_fonts_css(config, url_for) -> str:
+    """CSS for ``fonts:`` in book.yaml, to follow templates/book.css: ``@font-face`` rules for the manuscript's
+    own files (``url_for(rel)`` gives their URL) and the font stacks of the roles that were set.  Empty when
+    the book keeps the defaults."""
+    if not config.fonts:
+        return ""
+    css, family = [], dict(_DEFAULT)
+    for role, face in config.fonts.items():
+        if isinstance(face, str):
+            family[role] = '"Noto Serif", "Noto Serif Ext"' if face == "Noto Serif" else f'"{face}"'
+            continue
+        name = f"Book {role.title()}"
+        for style, rel in face.items():
+            weight, slant = _STYLE[style]
+            css.append(f'@font-face {{ font-family: "{name}"; font-weight: {weight}; font-style: {slant}; src: url("{url_for(rel)}"); }}')
+        family[role] = f'"{name}"'
+    rest = '"Parastoo", "Noto Serif", "Noto Serif Ext", "Vazirmatn", "Vazir Code"'
+    set_ = config.fonts
+    if "body" in set_ or "latin" in set_:
+        css.append(f"html {{ font-family: {family['body']}, {family['latin']}, {rest}; }}")
+        css.append(f'html[dir="ltr"] {{ font-family: {family["body"] if "body" in set_ else family["latin"]}, {family["latin"]}, {rest}; }}')
+        css.append(f".latin {{ font-family: {family['latin']}, {rest}; }}")
+    if "headings" in set_:
+        css.append(f"h1, h2, h3, h4, h5, h6, .chapter-head .subtitle, .chapter-head .byline {{ font-family: {family['headings']}, {rest}; }}")
+    if "mono" in set_:
+        css.append(f"code, pre, kbd, samp {{ font-family: {family['mono']}, {rest}; }}")
+    return "\n".join(css) + "\n"

@@ -25,6 +25,7 @@ from lxml import html as lxml_html
 
 from ketab import render
 from ketab.assemble import Book, Part
+from ketab.fonts import book_fonts_css, manuscript_font_files
 from ketab.outputs import atomic_write
 from ketab.persian import bidi
 
@@ -82,12 +83,15 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     if page_breaks:
         eb.add_metadata(None, "meta", f"{config.title} — {labels.print_edition} ({config.slug}-print.pdf)", {"property": "pageBreakSource"})
 
-    css = epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=_css(templates).encode())
+    css = epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=_css(templates, config).encode())
     eb.add_item(css)
     for name in font_files(templates):
         data = (templates / "fonts" / name).read_bytes()
         eb.add_item(epub.EpubItem(uid="font-" + re.sub(r"[^A-Za-z0-9_-]", "-", Path(name).stem), file_name=f"fonts/{Path(name).name}",
                                   media_type=FONT_TYPES[Path(name).suffix.lower()], content=data))
+    for rel in dict.fromkeys(manuscript_font_files(config)):  # the book's own faces (fonts: in book.yaml)
+        eb.add_item(epub.EpubItem(uid="bookfont-" + re.sub(r"[^A-Za-z0-9_-]", "-", rel), file_name=f"fonts/book/{Path(rel).name}",
+                                  media_type=FONT_TYPES[Path(rel).suffix.lower()], content=(config.path.parent / rel).read_bytes()))
 
     def page(file_name, uid, title, content, body_type=None, properties=()):
         xhtml = env.get_template("epub/page.xhtml.j2").render(
@@ -174,11 +178,12 @@ def write_epub(book: Book, templates: Path, out_dir: Path, page_breaks: dict | N
     return path
 
 
-def _css(templates: Path) -> str:
+def _css(templates: Path, config=None) -> str:
     env = render.environment(templates)
     fonts = env.get_template("fonts.css.j2").render(fonts="../fonts")
     fonts = re.sub(r'url\("\.\./fonts/[^"/]+/', 'url("../fonts/', fonts)
-    return fonts + (templates / "book.css").read_text(encoding="utf-8") + (templates / "epub" / "epub.css").read_text(encoding="utf-8")
+    own = book_fonts_css(config, lambda rel: f"../fonts/book/{Path(rel).name}") if config is not None else ""
+    return fonts + (templates / "book.css").read_text(encoding="utf-8") + own + (templates / "epub" / "epub.css").read_text(encoding="utf-8")
 
 
 def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[str, str, list]:
