@@ -277,7 +277,10 @@ def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: 
     for el in root.iter():
         if isinstance(el.tag, str) and el.get("id"):
             if el.get("id") in seen_ids:
-                report(chapter.path, line("#" + el.get("id")), f"id {el.get('id')!r} is used twice in the chapter: the second is dropped", "id.duplicate")
+                ident = el.get("id")
+                pos = max(body.rfind(f'id="{ident}"'), body.rfind("#" + ident))  # the later one is the second
+                where = chapter.body_line + body.count("\n", 0, pos) if pos >= 0 else chapter.body_line
+                report(chapter.path, where, f"id {ident!r} is used twice in the chapter: the second is dropped", "id.duplicate")
                 del el.attrib["id"]
             else:
                 seen_ids.add(el.get("id"))
