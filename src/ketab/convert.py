@@ -345,6 +345,8 @@ def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: 
             image = _check_image(el, chapter, manuscript, line, diags, strict)
             if image:
                 images.append(image)
+            elif el.getparent() is not None:  # refused (said above): the picture is left out
+                el.drop_tree()
         if el.tag == "a" and el.get("href") is not None:
             href = el.get("href")
             target, why = linker.resolve(chapter.id, chapter.rel, href) if linker is not None else (href, None)

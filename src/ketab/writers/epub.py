@@ -206,7 +206,7 @@ def _chapter_content(book: Book, env, part: Part, page_breaks: dict) -> tuple[st
         return html.replace("data-epub-type=", "epub:type="), bidi.isolate_text(title, lang.tag), [(marker["id"], marker["label"])] if marker else []
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
     for img in root.iter("img"):
-        src = img.get("src")
+        src = img.get("src") or ""
         img.set("src", f"media/{src}.svg" if src.lower().endswith(".svgz") else f"media/{src}")  # manuscript-relative → the EPUB's media folder
     for a in root.iter("a"):
         href = a.get("href") or ""
