@@ -42,3 +42,21 @@ def picture_problem(data: bytes, media: str) -> tuple[str, str] | None:
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = lenient
     return None
+
+
+MAX_SVG_BYTES = 20_000_000
+"""Largest SVG a ``.svgz`` may unpack to (a gzip bomb is refused)."""
+
+
+def unpack_svgz(data) -> bytes | None:
+    """The SVG inside a ``.svgz`` (gzip; bytes or a path), or None when it is not gzip or unpacks to more than
+    MAX_SVG_BYTES."""
+    import gzip
+    import zlib
+
+    try:
+        with gzip.open(data if not isinstance(data, bytes) else io.BytesIO(data), "rb") as f:
+            svg = f.read(MAX_SVG_BYTES + 1)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return svg if len(svg) <= MAX_SVG_BYTES else None
