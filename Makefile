@@ -23,7 +23,7 @@ APT     := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 ins
 TOOLS_APT := ghostscript poppler-utils qpdf
 TOOLS_BIN := gs pdffonts pdfimages qpdf
 
-.PHONY: all book test check tools reader-tools web-tools bench fuzz lint clean distclean
+.PHONY: all book test testbooks check tools reader-tools web-tools bench fuzz lint clean distclean
 
 all: book
 
@@ -81,7 +81,12 @@ tools:
 	  elif command -v sudo >/dev/null; then sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(TOOLS_APT); \
 	  else echo "make tools: cannot install $(TOOLS_APT) (not root, no sudo): their tests will be skipped"; fi; fi
 
-test: $(TSTAMP) tools reader-tools $(NSTAMP) $(SYSTEM)
+# Markdown nobody here wrote (pandoc's test documents and manual, from Debian's pandoc source package),
+# made into manuscripts in tests/projects/_external/ by adding front matter only; checksummed, cached.
+testbooks: $(TSTAMP)
+	$(BIN)/python scripts/fetch_testbooks.py
+
+test: $(TSTAMP) tools reader-tools $(NSTAMP) $(SYSTEM) testbooks
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/python -m pytest -q
 	$(BIN)/ketab build manuscript --out build --check

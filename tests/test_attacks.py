@@ -819,7 +819,9 @@ def test_every_error_of_a_run_in_one_run(tmp_path):
     proc = cli("build", "ms", "--out", "out", "--format", "epub", cwd=tmp_path, timeout=240)
     lines = assert_one_line_diagnostics(proc)
     codes = sorted(DIAGNOSTIC.match(l)["code"] for l in lines if ": error: " in l)
-    assert codes == sorted(["config.value", "config.value", "note.undefined", "image.missing", "id.duplicate", "link.undefined"]), lines
+    assert codes == sorted(["config.value", "config.value", "note.undefined", "image.missing"]), lines
+    # an id written twice (renamed) and a link to nothing (its text kept) are warnings of the same run (errors with --strict)
+    assert {"id.duplicate", "link.undefined"} <= {DIAGNOSTIC.match(l)["code"] for l in lines if ": warning: " in l}, lines
 
 
 

@@ -30,7 +30,7 @@ TRIMS_MM = {
     "us-trade": (152.4, 228.6),  # 6 × 9 in
 }
 
-GENERATED_KINDS = ("chronology", "sources", "index", "glossary", "abbreviations")
+GENERATED_KINDS = ("chronology", "sources", "index", "glossary", "abbreviations", "references")
 CHAPTER_KINDS = ("frontmatter", "chapter", "appendix", "backmatter")
 ROLES = ("author", "editor", "translator", "compiler", "publisher", "illustrator", "typesetter", "cover-designer")
 
@@ -104,12 +104,20 @@ class BookConfig:
     signature: int = 16
     caliper: float = 0.1
     print: PrintSettings = PrintSettings()
-    toc_depth: int = 1
     lint: dict = field(default_factory=dict)
     isbn: str | None = None
     """ISBN-13 (digits only), checked; None when the book has none (nothing is invented)."""
     place: str | None = None
     print_run: int | None = None
+    toc_depth: int | None = None
+    """Heading levels in the contents and the EPUB navigation (1: chapters only); default: 1 in print, 2 in the EPUB."""
+    bibliography: tuple[str, ...] = ()
+    """Bibliography files (BibTeX, CSL JSON or CSL YAML), relative to the manuscript folder: citations go through citeproc."""
+    fonts: dict = field(default_factory=dict)
+    """Role (body, headings, latin, mono) → a vendored family name, or {style: file in the manuscript}
+    (styles: regular, bold, italic, bold_italic)."""
+    csl: str | None = None
+    """A CSL style file, relative to the manuscript folder (default: pandoc's Chicago author-date)."""
     lines: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -206,6 +214,41 @@ def _trim(v):
     raise Invalid(f"expected a named trim ({', '.join(TRIMS_MM)}) or {{width: mm, height: mm}} between 50 and 1000")
 
 
+VENDORED_FAMILIES = ("Parastoo", "Vazirmatn", "Noto Serif", "Vazir Code")
+FONT_ROLES = ("body", "headings", "latin", "mono")
+FONT_STYLES = ("regular", "bold", "italic", "bold_italic")
+
+
+def _fonts(v) -> dict:
+    if not isinstance(v, dict):
+        raise Invalid("expected a mapping of " + ", ".join(FONT_ROLES))
+    out = {}
+    for role, face in v.items():
+        if role not in FONT_ROLES:
+            raise Invalid(f"unknown role {role!r}: use " + ", ".join(FONT_ROLES))
+        if isinstance(face, str) and face in VENDORED_FAMILIES:
+            out[role] = face
+            continue
+        files = {"regular": face} if isinstance(face, str) else face
+        if not isinstance(files, dict) or "regular" not in files or set(files) - set(FONT_STYLES):
+            raise Invalid(f"{role}: a vendored family ({', '.join(VENDORED_FAMILIES)}), a font file, or {{" + ", ".join(FONT_STYLES) + "} with a regular")
+        checked = {}
+        for style, rel in files.items():
+            rel = _inside(rel)
+            if Path(rel).suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2"):
+                raise Invalid(f"{role}.{style}: {rel!r} is not a font file (.ttf, .otf, .woff, .woff2)")
+            checked[style] = rel
+        out[role] = checked
+    return out
+
+
+def _inside(v) -> str:
+    rel = _text(v)
+    if Path(rel).is_absolute() or ".." in Path(rel).parts or "\x00" in rel or re.match(r"^[a-z][a-z0-9+.-]*:", rel, re.I):
+        raise Invalid(f"{rel!r}: a path inside the manuscript folder")
+    return rel
+
+
 def _number(lo, hi):
     def parse(v):
         if isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi:
@@ -276,8 +319,8 @@ def _print(v):
 
 
 def _toc_depth(v):
-    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 3:
-        raise Invalid("expected 1, 2 or 3 (heading levels shown in the contents)")
+    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 4:
+        raise Invalid("expected 1 to 4 (heading levels shown in the contents and the EPUB navigation)")
     return v
 
 
@@ -305,12 +348,18 @@ SCHEMA: dict[str, Key] = {
     "signature": Key("Print page count is padded to a multiple of this (default 16).", _signature),
     "caliper": Key("Paper thickness per leaf in mm, for the spine width (default 0.1).", _number(0.03, 1)),
     "print": Key("The print PDF: {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop} (defaults x-4, pso-uncoated, none).", _print),
-    "toc_depth": Key("Heading levels in the contents: 1 (chapters, default), 2 or 3.", _toc_depth),
     "lint": Key("Linter settings for the whole book: {profile: dari|iranian, disable: [codes]}.", _lint),
     "isbn": Key("ISBN-13 of this edition, when it has one (the identity page and the back cover's barcode).", _isbn),
     "place": Key("Place of publication, for the identity page.", _text),
     "print_run": Key("Number of copies printed (شمارگان), for the identity page.", _count),
     "chapters": Key("Reading order: paths relative to the manuscript folder, or {generate: …}.", _chapters, True),
+    "toc_depth": Key("Heading levels in the contents and the EPUB navigation: 1 (chapters) to 4; default 1 in print, 2 in the EPUB.",
+                     _toc_depth),
+    "bibliography": Key("Bibliography file(s) for citations ([@key]): BibTeX (.bib), CSL JSON or YAML; paths in the manuscript.",
+                        lambda v: tuple(_inside(x) for x in (v if isinstance(v, list) else [v]))),
+    "csl": Key("CSL style file for citations, a path in the manuscript.", lambda v: _inside(v)),
+    "fonts": Key("Faces for body, headings, latin, mono: a vendored family (" + ", ".join(VENDORED_FAMILIES) + ") or font files in the "
+                 "manuscript ({regular, bold, italic, bold_italic} or one path).", lambda v: _fonts(v)),
 }
 
 

@@ -1,42 +1,52 @@
 """Stage 2 — convert each chapter with pandoc, then read what it produced.
 
-Each chapter is converted on its own (no footnote cross-talk), with
-``--wrap=none`` (a newline inside a WeasyPrint footnote is a forced break) and
-ketab's Lua filter.  The HTML is then walked once with lxml to collect headings,
-notes, index marks, anchors and links, to render date markup, and to isolate
-Latin runs and localise digits.  The result is a frozen :class:`ConvertedChapter`.
+Each chapter is converted on its own (no footnote cross-talk), with ``--wrap=none`` (a newline inside a
+WeasyPrint footnote is a forced break) and ketab's Lua filter (:mod:`ketab.pandocrun`).  A chapter that uses
+references defined in other chapters is converted a second time with those definitions appended
+(:mod:`ketab.links`).  The HTML is sanitised, made a book's (:mod:`ketab.treepasses`), its ids made unique
+across the book, then walked once with lxml (:class:`_Walk`) to collect headings, notes, index marks, anchors
+and links, to render date markup, and to isolate Latin runs and localise digits.  The result is a frozen
+:class:`ConvertedChapter`.
 """
 
 from __future__ import annotations
 
 import html as htmllib
-import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
-import pypandoc
 from lxml import etree
 from lxml import html as lxml_html
 
-from ketab.cache import digest
+from ketab import links, safeio, treepasses
 from ketab.diagnostics import Collector
-from ketab.manuscript import Chapter, Manuscript
+from ketab.manuscript import Chapter, Manuscript, safe_path
+from ketab.pandocrun import (  # noqa: F401 - the pandoc run's names, as the rest of ketab knows them
+    FILTER,
+    PANDOC_ARGS,
+    PANDOC_FROM,
+    PandocResult,
+    PandocTimeout,
+    citeproc_args,
+    kill_pandoc,
+    pandoc,
+    pandoc_all,
+    pandoc_messages,
+    pandoc_version,
+    pandoc_warning,
+    run_pandoc,
+)
 from ketab.persian import bidi
 from ketab.persian import dates as pdates
-from ketab.pictures import check_image
+from ketab.pictures import picture_problem, unpack_svgz
 from ketab.register import mark_names
 from ketab.sanitize import MAX_NESTING, deepest, sanitize_html
 
-FILTER = Path(__file__).parent / "filters" / "notes.lua"
-PANDOC_FROM = "markdown-auto_identifiers-raw_attribute"
-PANDOC_ARGS = ("--wrap=none", "--eol=lf", f"--lua-filter={FILTER}")
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml",
+               ".svgz": "image/svg+xml", ".webp": "image/webp"}
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 
 
 @dataclass(frozen=True)
@@ -83,25 +93,61 @@ class ConvertedChapter:
     title_html: str
 
 
-def pandoc_version() -> str:
-    return pypandoc.get_pandoc_version()
-
-
-def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stats=None):
+def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stats=None, strict: bool = False):
     """Convert every written chapter: (ConvertedChapter…, warnings).
 
-    pandoc runs once per chapter, in parallel, and only for Markdown it has not
-    converted before (``cache``).  ``markdown_for(chapter)`` supplies the
-    Markdown of generated parts.  ``stats`` (a dict) counts conversions.
-    pandoc's own warnings become diagnostics with the chapter's file and line.
+    pandoc runs once per chapter, in parallel, and only for Markdown it has not converted before (``cache``).
+    ``markdown_for(chapter)`` supplies the Markdown of generated parts.  ``stats`` (a dict) counts conversions.
+    pandoc's own warnings become diagnostics with the chapter's file and line.  A chapter that uses references
+    defined in other chapters is converted a second time with those definitions appended (see
+    :mod:`ketab.links`).  What is dropped or cannot be linked is a warning (an error when ``strict``).
     """
     diags = Collector()
-    bodies = [markdown_for(ch) if ch.generate else ch.body for ch in manuscript.chapters]
-    results = _pandoc_all(bodies, cache)
+    chapters = manuscript.chapters
+    bodies = [markdown_for(ch) if ch.generate else ch.body for ch in chapters]
+    args, salt = citeproc_args(manuscript, diags)
+    extras = [args + (("--metadata=suppress-bibliography=true",) if args and ch.generate != "references"
+                      and any(c.generate == "references" for c in chapters) else ()) for ch in chapters]
+    diags.raise_if_errors()
+    results = _pandoc_twice(chapters, bodies, cache, extras, salt)
     if stats is not None:
-        stats["converted"] = [manuscript.chapters[i].id for i, r in enumerate(results) if not r.cached]
-    converted = []
-    for chapter, body, result in zip(manuscript.chapters, bodies, results):
+        stats["converted"] = [chapters[i].id for i, r in enumerate(results) if not r.cached]
+    trees = _trees(chapters, results, diags)
+    linker = links.Linker([
+        (chapters[i].id, chapters[i].rel,
+         [el.get("id") for el in tree.iter() if isinstance(el.tag, str) and el.get("id") and not treepasses.CODE_ID.match(el.get("id"))],
+         chapters[i].title)
+        for i, tree in trees.items()
+    ])
+    links.report_written_duplicates(chapters, bodies, trees, linker, diags.error if strict else diags.warning)
+    converted = [read_html(chapters[i], bodies[i], tree, manuscript, diags, linker, strict) for i, tree in trees.items()]
+    check_references(converted, diags)
+    from ketab.generate import check_chronology_quotes  # generate imports this module
+
+    check_chronology_quotes(manuscript, converted, diags)
+    diags.raise_if_errors()
+    return tuple(converted), tuple(diags.items)
+
+
+def _pandoc_twice(chapters, bodies, cache, extras, salt) -> list[PandocResult]:
+    """pandoc on every chapter; again, with the definitions appended, on a chapter that borrows references."""
+    results = pandoc_all(bodies, cache, extras, salt)
+    labels = [None if ch.generate else links.read_labels(body) for ch, body in zip(chapters, bodies)]
+    headings = [links.heading_ids(r.html) if r.failure is None else [] for r in results]
+    extra = links.borrowed_definitions(chapters, labels, headings)
+    again = [i for i, defs in enumerate(extra) if defs]
+    if again:
+        seconds = pandoc_all([bodies[i] + "\n\n" + "\n".join(extra[i]) + "\n" for i in again], cache, [extras[i] for i in again], salt)
+        for i, result in zip(again, seconds):
+            if result.failure is None:  # else the first conversion stands (its links go nowhere, and say so)
+                results[i] = PandocResult(result.html, results[i].messages, None, results[i].cached and result.cached)
+    return results
+
+
+def _trees(chapters, results, diags: Collector) -> dict:
+    """Chapter index → the lxml tree of pandoc's HTML (its equations numbered); pandoc's failures and warnings said."""
+    trees = {}
+    for i, (chapter, result) in enumerate(zip(chapters, results)):
         if isinstance(result.failure, PandocTimeout):
             diags.error(chapter.path, chapter.body_line,
                         f"pandoc did not finish this chapter in {result.failure.seconds:g} s (long runs of unmatched brackets or "
@@ -111,181 +157,23 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
             diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result.failure}", "pandoc.error")
             continue
         for message in result.messages:
-            _pandoc_warning(chapter, message, diags)
-        converted.append(read_html(chapter, body, result.html, manuscript, diags))
-    check_references(converted, diags)
-    from ketab.generate import check_chronology_quotes  # generate imports this module
-
-    check_chronology_quotes(manuscript, converted, diags)
-    diags.raise_if_errors()
-    return tuple(converted), tuple(diags.items)
+            pandoc_warning(chapter, message, diags)
+        trees[i] = lxml_html.fragment_fromstring(result.html or "<p></p>", create_parent="div")
+        treepasses.equations(trees[i])
+    return trees
 
 
-@dataclass(frozen=True)
-class PandocResult:
-    html: str = ""
-    messages: tuple[str, ...] = ()
-    """pandoc's warnings, as it wrote them (lines relative to the Markdown it was given)."""
-    failure: Exception | None = field(default=None, compare=False)
-    """PandocTimeout or RuntimeError when pandoc did not give HTML."""
-    cached: bool = False
-
-    def to_bytes(self) -> bytes:
-        return json.dumps({"html": self.html, "messages": list(self.messages)}, ensure_ascii=False).encode("utf-8")
-
-    @classmethod
-    def from_bytes(cls, blob: bytes) -> "PandocResult":
-        data = json.loads(blob)
-        return cls(data["html"], tuple(data["messages"]), None, True)
-
-
-def _pandoc_all(bodies: list[str], cache) -> list[PandocResult]:
-    """pandoc on every body, through the cache, in parallel for the ones it has not seen."""
-    keys = [digest("pandoc", PANDOC_FROM, *PANDOC_ARGS[:-1], FILTER.read_bytes(), body) for body in bodies]
-    results: list = [None] * len(bodies)
-    if cache is not None:
-        for i, key in enumerate(keys):
-            blob = cache.get("pandoc", key)
-            try:
-                results[i] = PandocResult.from_bytes(blob) if blob is not None else None
-            except (ValueError, KeyError, TypeError):
-                results[i] = None
-    missing = [i for i, r in enumerate(results) if r is None]
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        try:
-            for i, result in zip(missing, pool.map(pandoc, [bodies[i] for i in missing])):
-                results[i] = result
-                if cache is not None and result.failure is None:
-                    cache.put("pandoc", keys[i], result.to_bytes())
-        except BaseException:  # Ctrl-C, SIGTERM: the pandoc processes go with the build, at once
-            pool.shutdown(wait=False, cancel_futures=True)
-            kill_pandoc()
-            raise
-    return results
-
-
-PANDOC_TIMEOUT = 60.0
-"""Seconds pandoc may take on one chapter (``KETAB_PANDOC_TIMEOUT`` overrides); a long book's chapter takes
-well under one."""
-PANDOC_MEMORY = "2g"
-"""Heap limit of one pandoc (its runtime's ``-M``)."""
-
-
-class PandocTimeout(RuntimeError):
-    def __init__(self, seconds: float):
-        super().__init__(f"pandoc took longer than {seconds:g} s")
-        self.seconds = seconds
-
-
-_RUNNING: set = set()
-_RUNNING_LOCK = threading.Lock()
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """pandoc is killed when the build dies, even by SIGKILL (Linux)."""
-    if _PRCTL is not None:
-        _PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-try:
-    import ctypes
-
-    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
-except (OSError, AttributeError):
-    _PRCTL = None
-
-
-def kill_pandoc() -> None:
-    """Kill every pandoc this process is running (an interrupted build stops at once)."""
-    with _RUNNING_LOCK:
-        running = list(_RUNNING)
-    for proc in running:
-        try:
-            proc.kill()
-        except OSError:
-            pass
-
-
-def run_pandoc(markdown: str, timeout: float | None = None) -> str:
-    """pandoc's HTML of one chapter's Markdown, bounded in time and memory; PandocTimeout or RuntimeError."""
-    return _pandoc_process(markdown, timeout)[0]
-
-
-def _pandoc_process(markdown: str, timeout: float | None = None) -> tuple[str, str]:
-    """pandoc's (stdout, stderr) on one chapter's Markdown, bounded in time and memory; PandocTimeout or RuntimeError."""
-    if timeout is None:
-        try:
-            timeout = float(os.environ.get("KETAB_PANDOC_TIMEOUT", PANDOC_TIMEOUT))
-        except ValueError:
-            timeout = PANDOC_TIMEOUT
-    command = [pypandoc.get_pandoc_path(), "+RTS", f"-M{PANDOC_MEMORY}", "-RTS", f"--from={PANDOC_FROM}", "--to=html5", *PANDOC_ARGS]
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=_die_with_parent if _PRCTL is not None else None)
-    with _RUNNING_LOCK:
-        _RUNNING.add(proc)
-    try:
-        try:
-            out, err = proc.communicate(markdown.encode("utf-8"), timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            raise PandocTimeout(timeout) from None
-    finally:
-        with _RUNNING_LOCK:
-            _RUNNING.discard(proc)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    if proc.returncode != 0:
-        raise RuntimeError(err.decode("utf-8", "replace").strip() or f"pandoc exited with status {proc.returncode}")
-    return out.decode("utf-8"), err.decode("utf-8", "replace")
-
-
-def pandoc(markdown: str, timeout: float | None = None) -> PandocResult:
-    """pandoc's HTML of ``markdown`` and its warnings (read from its stderr, never printed), or its failure."""
-    try:
-        out, err = _pandoc_process(markdown, timeout)
-    except RuntimeError as exc:  # PandocTimeout too
-        return PandocResult(failure=exc)
-    return PandocResult(out, pandoc_messages(err))
-
-
-_LEVEL = re.compile(r"^\[(WARNING|ERROR|INFO)\] ?")
-
-
-def pandoc_messages(stderr: str) -> tuple[str, ...]:
-    """pandoc's ``[WARNING] …`` messages (a message may go on over indented lines)."""
-    messages: list[str] = []
-    for line in stderr.splitlines():
-        if _LEVEL.match(line):
-            messages.append(_LEVEL.sub("", line).strip())
-        elif messages and line.strip():
-            messages[-1] += " " + line.strip()
-    return tuple(messages)
-
-
-_AT_LINE = re.compile(r"\bline (\d+)")
-
-
-def _pandoc_warning(chapter: Chapter, message: str, diags: Collector) -> None:
-    """A pandoc warning as a diagnostic: its lines counted in the chapter's file, not in the body pandoc saw."""
-    if chapter.generate:
-        diags.warning(chapter.path, None, f"pandoc: {message}", "pandoc.warning")
-        return
-
-    def in_file(m):
-        return f"line {chapter.body_line + int(m[1]) - 1}"
-
-    first = _AT_LINE.search(message)
-    line = chapter.body_line + int(first[1]) - 1 if first else chapter.body_line
-    diags.warning(chapter.path, line, f"pandoc: {_AT_LINE.sub(in_file, message)}", "pandoc.warning")
-
-
-def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, diags: Collector) -> ConvertedChapter:
-    """Walk pandoc's HTML once: ids, notes, index, dates, images, safety, bidi."""
+def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: Collector, linker=None, strict: bool = False) -> ConvertedChapter:
+    """Walk pandoc's HTML (an lxml tree or its text; a tree is changed in place) once: ids, notes, index, dates,
+    images, links, safety, bidi.  ``linker`` (a :class:`ketab.links.Linker`) makes ids unique across the book and
+    resolves links to other chapters; what is dropped or goes nowhere is a warning, an error when ``strict``."""
     language = manuscript.config.language
-    root = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
-    _sanitize(root)
+    if isinstance(root, str):
+        root = lxml_html.fragment_fromstring(root or "<p></p>", create_parent="div")
+    report = diags.error if strict else diags.warning
+    treepasses.task_boxes(root)  # before the sanitiser, which refuses <input>
+    for what, needle in _sanitize(root):
+        report(chapter.path, links.raw_html_line(body, chapter.body_line, needle), f"{what} is not allowed in a book and was dropped", "html.refused")
     line = _line_finder(body, chapter.body_line)
     depth, deep = deepest(root)
     if depth > MAX_NESTING:
@@ -293,14 +181,49 @@ def read_html(chapter: Chapter, body: str, html: str, manuscript: Manuscript, di
         diags.error(chapter.path, line(text) if text else chapter.body_line,
                     f"the text is nested {depth} levels deep (blockquotes, lists, <div>s…); a book can lay out {MAX_NESTING}", "chapter.nesting")
         root = lxml_html.fragment_fromstring("<p></p>", create_parent="div")  # reported: nothing deeper is processed
+    _prepare(root, chapter, body, manuscript, line, report, linker)
     if not chapter.generate:
         mark_names(root, manuscript.register)  # every mention of a registered name goes into the index
-    walk = _Walk(chapter, manuscript, diags, line, pdates.DateStyle.for_language(language.tag))
-    for el in root.iter():
+    walk = _Walk(chapter, manuscript, diags, line, pdates.DateStyle.for_language(language.tag), linker, report, strict)
+    for el in list(root.iter()):  # a list: the walk drops refused pictures and unwraps dead links
         if isinstance(el.tag, str):
             walk.visit(el)
-    _separate_adjacent_notes(root, language.list_separator)
+    treepasses.undefined_notes(root, chapter, line, diags)
+    treepasses.separate_adjacent_notes(root, language.list_separator)
     return _converted(chapter, root, walk, language.tag)
+
+
+def _prepare(root, chapter: Chapter, body: str, manuscript: Manuscript, line, report, linker) -> None:
+    """The passes before the walk (:mod:`ketab.treepasses`): code, headings, equations, structure, ids, numbers, citations."""
+    treepasses.tidy_code(root, chapter.id)
+    treepasses.wrap_code(root, treepasses.code_columns(manuscript.config))
+    treepasses.demote_headings(root)
+    treepasses.equations(root)
+    treepasses.repair_structure(root, chapter, line, report)
+    _unique_ids(root, chapter, body, linker, report)
+    if linker is not None:
+        treepasses.number_references(root, chapter, linker, manuscript.config.language, line, report)
+    treepasses.citations(root, chapter, manuscript, line, report)
+
+
+def _unique_ids(root, chapter: Chapter, body: str, linker, report) -> None:
+    """Ids renamed where an earlier chapter has them (``linker``); an id used twice in the chapter loses its second."""
+    if linker is not None:
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.get("id") and not el.get("id").startswith(chapter.id + "-cb"):
+                el.set("id", linker.new_id(chapter.id, el.get("id")))
+    seen: set = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str) or not el.get("id"):
+            continue
+        ident = el.get("id")
+        if ident in seen:
+            pos = max(body.rfind(f'id="{ident}"'), body.rfind("#" + ident))  # the later one is the second
+            where = chapter.body_line + body.count("\n", 0, pos) if pos >= 0 else chapter.body_line
+            report(chapter.path, where, f"id {ident!r} is used twice in the chapter: the second is dropped", "id.duplicate")
+            del el.attrib["id"]
+        else:
+            seen.add(ident)
 
 
 BLOCKS = ("p", "li", "dt", "blockquote", "figure")
@@ -319,17 +242,27 @@ class _Walk:
     """Markdown text → its line in the chapter file."""
     style: object
     """How dates are written in the book's language."""
+    linker: object = None
+    """The book's :class:`ketab.links.Linker` (None: links are left as pandoc wrote them)."""
+    report: object = None
+    """``diags.warning``, or ``diags.error`` when the build is strict."""
+    strict: bool = False
     notes: int = 0
     blocks: int = 0
     sections: int = 0
     marks: list = field(default_factory=list)
     links: list = field(default_factory=list)
     images: list = field(default_factory=list)
+    reported_links: set = field(default_factory=set)
 
     def visit(self, el) -> None:
         classes = (el.get("class") or "").split()
         if el.tag == "pre":
             el.set("dir", "ltr")  # code reads left to right in any book
+        if el.tag == "table" and any("width" in (c.get("style") or "") for c in el.iter("col")):
+            el.set("class", " ".join(classes + ["wide"]))  # pandoc gave the columns relative widths: use the measure
+        if el.tag == "ol" and (el.get("start") or "").lstrip("-").isdigit():
+            el.set("style", f"counter-reset: list-item {int(el.get('start')) - 1}")  # WeasyPrint ignores start=
         if el.tag in BLOCKS and not el.get("id"):
             self.blocks += 1
             el.set("id", f"{self.chapter.id}-p{self.blocks}")
@@ -345,12 +278,35 @@ class _Walk:
         elif el.tag == "span" and "idx" in classes:
             self.index_mark(el)
         elif el.tag == "img":
-            image = _image(el, self.chapter, self.manuscript, self.line, self.diags)
-            if image:
-                self.images.append(image)
-        if el.tag == "a" and (el.get("href") or "").startswith("#"):
-            self.links.append(el.get("href")[1:])
-            el.set("class", " ".join(classes + ["xref"]))
+            self.image(el)
+        if el.tag == "a" and el.get("href") is not None:
+            self.link(el, classes)
+
+    def image(self, el) -> None:
+        image = _check_image(el, self.chapter, self.manuscript, self.line, self.diags, self.strict)
+        if image:
+            self.images.append(image)
+        elif el.getparent() is not None:  # refused (said): the picture is left out (no img without src in the EPUB)
+            el.drop_tree()
+
+    def link(self, el, classes) -> None:
+        href = el.get("href")
+        if self.linker is None:
+            target, why = (href, None)
+        else:
+            target, why = self.linker.resolve(self.chapter.id, self.chapter.rel, href)
+        if target is None:
+            where = self.line(href) if href else self.line(el.text_content())
+            if (where, href) not in self.reported_links:
+                self.reported_links.add((where, href))
+                (self.report or self.diags.warning)(self.chapter.path, where, f"link to {href!r} goes nowhere: {why}; its text is kept without the link",
+                                                    "link.undefined")
+            treepasses.unwrap(el)
+        elif target.startswith("#"):
+            el.set("href", target)
+            self.links.append(target[1:])
+            nopage = ["nopage"] if el.attrib.pop("data-nopage", None) is not None else []
+            el.set("class", " ".join(classes + ["xref"] + nopage))
 
     def note(self, el) -> None:
         self.notes += 1
@@ -413,52 +369,34 @@ def _converted(chapter: Chapter, root, walk: _Walk, tag: str) -> ConvertedChapte
     )
 
 
-def _separate_adjacent_notes(root, comma: str) -> None:
-    """Two note calls with no text between them read as one number («۱۷۱۸»): put a comma between."""
-    adjacent, previous, text_since = [], None, ""
-    for event, el in etree.iterwalk(root, events=("start", "end")):
-        if not isinstance(el.tag, str):
-            continue
-        is_note = el.tag == "span" and "note" in (el.get("class") or "").split()
-        if event == "start":
-            if is_note:
-                if previous is not None and not text_since.strip():
-                    adjacent.append(el)
-                previous, text_since = el, ""
-            elif previous is None or not _inside(el, previous):
-                text_since += el.text or ""
-        else:
-            if previous is not None and (el is previous or not _inside(el, previous)):
-                text_since += el.tail or ""
-    for el in adjacent:
-        sep = etree.Element("span", {"class": "note-sep"})
-        sep.text = comma
-        el.addprevious(sep)
-
-
-def _inside(el, ancestor) -> bool:
-    return any(a is ancestor for a in el.iterancestors())
-
-
 def inner_html(el) -> str:
     out = htmllib.escape(el.text or "", quote=False)
     for child in el:
         out += etree.tostring(child, encoding="unicode", method="html")
+    if 'href="#' in out and "%" in out:  # libxml2 percent-encodes a non-ASCII href: ids stay as pandoc made them
+        out = _ENCODED_FRAGMENT.sub(lambda m: 'href="#' + htmllib.escape(unquote(m.group(1))) + '"', out)
     return out
 
 
-def _sanitize(root) -> None:
+_ENCODED_FRAGMENT = re.compile(r'href="#([^"]*%[0-9A-Fa-f]{2}[^"]*)"')
+
+
+def _sanitize(root) -> list[tuple[str, str]]:
     """Nothing that could run code or fetch a resource reaches an output (:func:`ketab.sanitize.sanitize_html`).
 
-    ``check_body`` refuses the raw HTML it sees on Markdown lines; this pass makes the HTML safe whatever got
-    past it.  Media pandoc writes for ``![…](file)`` when the file is not an image (``embed``, ``video``,
-    ``audio``) become ``img`` first, so that :func:`ketab.pictures.check_image` checks and reports them."""
+    Media pandoc writes for ``![…](file)`` when the file is not an image (``embed``, ``video``, ``audio``) become
+    ``img`` first, so that :func:`_check_image` checks and reports them.  Returns what was dropped: (what, text
+    to look for in the Markdown), once per kind of thing."""
+    dropped: dict[str, str] = {}
     for el in list(root.iter("embed", "video", "audio")):
         if el.get("src") is not None and el.getparent() is not None:
+            dropped.setdefault(f"<{el.tag}>", f"<{el.tag}")
             img = el.makeelement("img", {"src": el.get("src"), "alt": ""})
             img.tail = el.tail
             el.getparent().replace(el, img)
-    sanitize_html(root)
+    for what, needle in sanitize_html(root):
+        dropped.setdefault(what, needle)
+    return list(dropped.items())
 
 
 def _line_finder(body: str, body_line: int):
@@ -469,10 +407,66 @@ def _line_finder(body: str, body_line: int):
     return line
 
 
-def _image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Collector) -> Image | None:
-    """The picture ``el`` shows, checked (:func:`ketab.pictures.check_image`); None, reported, if it cannot be used."""
-    checked = check_image(el, chapter, manuscript, line, diags)
-    return None if checked is None else Image(*checked)
+def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Collector, strict: bool = False) -> Image | None:
+    """An image is a real image file inside the manuscript; on any problem its ``src`` is removed."""
+    from urllib.parse import quote, unquote
+
+    src = el.attrib.pop("src", None) or ""  # set again below, to the checked file, when all is well
+    if not el.get("alt"):
+        el.set("alt", "")
+    name = unquote(src).strip()  # pandoc writes a space in a file name as %20
+    # the picture's own line: its Markdown or HTML form first, a mere mention of the name last
+    needles = (f"]({src}", f"]({name}", f'"{src}"', f"'{src}'", f"={src}", src, name)
+    where = line(next((n for n in needles if n and n in chapter.body), name))
+    if re.match(r"^[a-z][a-z0-9+.-]*:", name, re.I):
+        report = diags.error if strict else diags.warning
+        report(chapter.path, where, f"image {src!r}: only files inside the manuscript can be used; dropped", "image.remote")
+        return None
+    if not name or "\x00" in name:
+        diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
+        return None
+    rel = (Path(chapter.rel).parent / name).as_posix() if chapter.generate is None else name
+    try:
+        path = safe_path(manuscript.root, rel)
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a name too long
+        path = None
+    if path is None:
+        diags.error(chapter.path, where, f"image {src!r} is outside the manuscript folder", "image.outside")
+        return None
+    media = IMAGE_TYPES.get(path.suffix.lower())
+    rel_to_root = path.relative_to(manuscript.root.resolve()).as_posix()
+    try:
+        data = safeio.read_bytes(manuscript.root, rel_to_root, "image")
+    except safeio.Refused as exc:
+        if exc.reason == "too-large":
+            diags.error(chapter.path, where, f"image {src!r}: {exc.message}", "image.too-large")
+        else:  # a folder, a FIFO, a device, unreadable
+            diags.error(chapter.path, where, f"image {src!r} does not exist", "image.missing")
+        return None
+    if path.suffix.lower() == ".svgz":  # checked as the SVG it holds (and a gzip bomb refused)
+        unpacked = unpack_svgz(data)
+        if unpacked is None:
+            diags.error(chapter.path, where, f"image {src!r}: not a gzip-compressed SVG, or one that unpacks to more than 20 MB", "image.broken")
+            return None
+        data = unpacked
+    head = data[:65536]
+    magic = {
+        "image/png": head.startswith(_IMAGE_MAGIC[0]),
+        "image/jpeg": head.startswith(_IMAGE_MAGIC[1]),
+        "image/gif": head.startswith(_IMAGE_MAGIC[2:4]),
+        "image/webp": head[:4] == b"RIFF" and head[8:12] == b"WEBP",
+        "image/svg+xml": head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<") and b"<svg" in head,
+    }
+    if media is None or not magic[media]:
+        diags.error(chapter.path, where, f"{src!r} is not an image (PNG, JPEG, GIF, WebP or SVG)", "image.type")
+        return None
+    problem = picture_problem(data, media)
+    if problem is not None:
+        code, message = problem
+        diags.error(chapter.path, where, f"image {src!r}: {message}", code)
+        return None
+    el.set("src", quote(rel_to_root))
+    return Image(rel_to_root, media)
 
 
 def check_references(converted, diags: Collector) -> None:

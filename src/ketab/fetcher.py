@@ -39,14 +39,19 @@ class SandboxFetcher(URLFetcher):
         if path.stat().st_size > MAX_RESOURCE:
             self.refused.append(url)
             raise RefusedResource(f"refused to read {url!r}: larger than {MAX_RESOURCE >> 20} MiB")
-        body = path.read_bytes()
-        if path.suffix.lower() == ".svg":
+        if path.suffix.lower() == ".svgz":  # WeasyPrint reads SVG, not gzip: unpack (checked in convert), then clean
+            from ketab.pictures import unpack_svgz
+
+            body = unpack_svgz(path) or b""
+        else:
+            body = path.read_bytes()
+        if path.suffix.lower() in (".svg", ".svgz"):
             try:
                 body = clean_svg(body)  # what convert checked, written again (no script, no reference out, no bomb)
             except UnsafeSvg as exc:
                 self.refused.append(url)
                 raise RefusedResource(f"refused to draw {url!r}: {exc}") from None
-        return URLFetcherResponse(path.as_uri(), body=body)
+        return URLFetcherResponse(path.as_uri(), body=body, headers={"Content-Type": "image/svg+xml"} if path.suffix.lower() == ".svgz" else None)
 
     def local_path(self, url: str) -> Path | None:
         """The allowed regular file ``url`` names, resolved, or None."""

@@ -22,6 +22,8 @@ def generated_markdown(manuscript: Manuscript, chapter: Chapter) -> str:
         return sources_markdown(manuscript)
     if chapter.generate in GLOSSARIES:
         return glossary_markdown(manuscript, chapter)
+    if chapter.generate == "references":  # citeproc lists every entry of the bibliography here
+        return "---\nnocite: |\n  @*\n---\n\n::: {#refs}\n:::\n"
     return ""  # the index is laid out from the assembled book
 
 

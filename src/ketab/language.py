@@ -60,6 +60,13 @@ class Labels:
     """Between the last two items of a list in running text («مترجم و ویراستار»)."""
     landmarks: str = "Landmarks"
     """The EPUB nav's landmarks (its main parts), distinct from the contents and the page list."""
+    figure: str = "Figure"
+    table: str = "Table"
+    equation: str = "Equation"
+    list_separator: str = ", "
+    references: str = "References"
+    figures: str = "Figures"
+    tables: str = "Tables"
 
 
 LABELS = {
@@ -102,6 +109,13 @@ LABELS = {
         isbn="شابک",
         conjunction="و",
         landmarks="بخش‌های اصلی کتاب",
+        figure="شکل",
+        table="جدول",
+        equation="معادله",
+        list_separator="، ",
+        references="کتاب‌نامه",
+        figures="فهرست شکل‌ها",
+        tables="فهرست جدول‌ها",
     ),
     "ar": Labels(
         contents="المحتويات",
@@ -139,6 +153,13 @@ LABELS = {
         isbn="ردمك",
         accessibility_summary="النص الكامل للكتاب مع بنية العناوين والمحتويات والحواشي بروابط عودة واتجاه من اليمين إلى اليسار؛ لا محتوى صوتيًا أو مرئيًا أساسيًا.",
         conjunction="و",
+        figure="شكل",
+        table="جدول",
+        equation="معادلة",
+        list_separator="، ",
+        references="المراجع",
+        figures="قائمة الأشكال",
+        tables="قائمة الجداول",
     ),
     "en": Labels(
         contents="Contents",

@@ -7,6 +7,7 @@ reporting every problem with its file and line before any conversion runs.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,23 +27,14 @@ FRONT_MATTER_KEYS = {
     "author": "Author of the original text.",
     "translator": "Translator of this chapter.",
     "lint": "Linter settings for this chapter: {profile: dari|iranian, disable: [codes]}.",
-    "id": "Stable id of the chapter (ASCII); derived from the file name when absent.",
+    "id": "Stable id of the chapter (ASCII); derived from the chapter's path when absent (part/intro.md → part-intro).",
     "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
 _TRACKED = re.compile(r"\]\{\.(insertion|deletion)\b")
 """A tracked change kept by ``ketab import --track-changes all``."""
-_FENCE = re.compile(r"(`{3,}|~{3,})")
 _NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-_NOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
-_RAW_DANGER = re.compile(
-    r"<\s*(script|iframe|object|embed|form|input|button|textarea|select|style|link|meta|base|frame|frameset|svg|math|audio|video|source|applet)\b"
-    r"|[\s/\"']on[a-z]+\s*=|javascript:|<\s*image\b"
-    # an element with a namespace prefix (<h:script xmlns:h=…>) or a namespace declaration: the XHTML of the
-    # EPUB would read it as the element it names (autolinks such as <https://…> and <mailto:…> are not tags)
-    r"|<\s*/?\s*(?!(?:https?|ftp|mailto|tel|urn|file|data|news|irc):)[a-z][\w.-]*:[a-z]|\bxmlns\b",
-    re.I,
-)
+_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 
 
 @dataclass(frozen=True)
@@ -116,11 +108,13 @@ def load_manuscript(root: Path, strict: bool = False, collect: list | None = Non
     diags.extend(warnings)
     book_lint = cfg.book_lint(config.language, config.lint, config.path, config.lines.get(("lint",), 1), diags)
     chapters = []
+    folders = [posixpath.dirname(posixpath.normpath(ref.path)) for ref in config.chapters if not ref.generate and ref.path]
+    common = posixpath.commonpath(folders) if folders and all(not f.startswith("..") for f in folders) else ""
     for number, ref in enumerate(config.chapters, start=1):
         if ref.generate:
             chapters.append(_generated(number, ref, book_lint, config.language.labels))
             continue
-        chapter = _load_chapter(root, ref, number, config, book_lint, diags, strict)
+        chapter = _load_chapter(root, ref, number, config, book_lint, diags, strict, common)
         if chapter is not None:
             chapters.append(chapter)
     _check_unique_ids(chapters, diags)
@@ -194,7 +188,8 @@ def load_register(root: Path, chapters, config_path: Path, diags: Collector) -> 
 
 def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
     default_title = {"chronology": labels.chronology, "sources": labels.sources, "index": labels.index,
-                     "glossary": labels.glossary, "abbreviations": labels.abbreviations}[ref.generate]
+                     "glossary": labels.glossary, "abbreviations": labels.abbreviations,
+                     "references": labels.references}[ref.generate]
     return Chapter(
         number=number,
         id=ref.generate,
@@ -234,7 +229,7 @@ def _read_chapter(root, ref, config, diags: Collector):
     return path, (text if len(diags.errors) == before else None)
 
 
-def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False) -> Chapter | None:
+def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False, common: str = "") -> Chapter | None:
     path, text = _read_chapter(root, ref, config, diags)
     if text is None:
         return None
@@ -252,7 +247,7 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
         diags.error(path, meta.line("kind"), f"kind {kind!r}: use one of {', '.join(cfg.CHAPTER_KINDS)}", "front-matter.value")
     if not body.strip():
         diags.error(path, body_line, "the chapter is empty", "chapter.empty")
-    chapter_id = str(meta.value.get("id") or _id_from_path(path))
+    chapter_id = str(meta.value.get("id") or _id_from_path(ref.path, common))
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chapter_id):
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
     lint = chapter_lint(meta, book_lint, path, diags)
@@ -284,8 +279,13 @@ def _opt(v):
     return None if v is None else str(v).strip()
 
 
-def _id_from_path(path: Path) -> str:
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")
+def _id_from_path(rel: str, common: str = "") -> str:
+    """The chapter's path below the folder all chapters share, without its extension: ``part/intro.md`` → ``part-intro``
+    (so two ``intro.md`` in different folders are two chapters)."""
+    rel = posixpath.normpath(rel)
+    if common and rel.startswith(common + "/"):
+        rel = rel[len(common) + 1 :]
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", posixpath.splitext(rel)[0]).strip("-")
     return stem if stem[:1].isalpha() else f"ch-{stem}"
 
 
@@ -349,30 +349,22 @@ def split_front_matter(text: str, path: Path, diags: Collector):
 
 
 def check_body(body: str, body_line: int, path: Path, config, diags: Collector) -> None:
-    """Checks on the Markdown text itself: notes, dates, raw HTML."""
+    """Checks on the Markdown text itself: note definitions, dates.
+
+    Code (fenced or indented) is skipped.  What raw HTML holds is decided on pandoc's output (``convert``),
+    which also reports a note call that pandoc found no definition for."""
+    from ketab.links import text_lines
+
     refs: dict[str, int] = {}
     defs: dict[str, int] = {}
-    fence = None  # the opening fence while inside fenced code: only the same character, as long or longer, closes it
-    visible = []  # the body with code blanked out, for the raw-HTML check (a tag may span lines)
-    for offset, line in enumerate(body.split("\n")):
+    for offset, line in text_lines(body):
         lineno = body_line + offset
-        opening = _FENCE.match(line.lstrip())
-        if fence is None and opening:
-            fence = opening.group(1)
-            visible.append("")
-            continue
-        if fence is not None:
-            if re.fullmatch(re.escape(fence[0]) + "{%d,}\\s*" % len(fence), line.strip()):
-                fence = None
-            visible.append("")
-            continue
         code_free = re.sub(r"`[^`]*`", "", line)
-        visible.append(code_free)
         d = _NOTE_DEF.match(code_free)
         if d:
             label = d.group(1)
             if label in defs:
-                diags.error(path, lineno, f"footnote [^{label}] is defined twice (first on line {defs[label]})", "note.duplicate")
+                diags.warning(path, lineno, f"footnote [^{label}] is defined twice (first on line {defs[label]}); the first is used", "note.duplicate")
             defs.setdefault(label, lineno)
             code_free = code_free[d.end() :]
         for m in _NOTE_REF.finditer(code_free):
@@ -381,19 +373,6 @@ def check_body(body: str, body_line: int, path: Path, config, diags: Collector) 
             kind = "insertion" if m.group(1) == "insertion" else "deletion"
             diags.warning(path, lineno, f"a tracked {kind} from Word is still marked: keep or drop its text and remove the mark "
                           "(ketab import --track-changes accept|reject settles them all)", "chapter.tracked-change")
-    text = "\n".join(visible)
-    reported = set()
-    for danger in _RAW_DANGER.finditer(text):
-        what = danger.group(0)
-        lineno = body_line + text.count("\n", 0, danger.start() + len(what) - len(what.lstrip()))
-        if lineno not in reported:
-            reported.add(lineno)
-            diags.error(
-                path,
-                lineno,
-                f"raw HTML {what.strip()!r} is not allowed in a manuscript (no scripts, frames, objects, forms or event handlers)",
-                "html.refused",
-            )
     for label, lineno in refs.items():
         if label not in defs:
             diags.error(path, lineno, f"footnote [^{label}] is never defined", "note.undefined")

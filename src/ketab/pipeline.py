@@ -24,8 +24,9 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from ketab import cache as cachemod
+from ketab import fonts
 from ketab import outputs as outputs_mod
-from ketab.diagnostics import BuildError, Diagnostic, Severity, display_path
+from ketab.diagnostics import BuildError, Collector, Diagnostic, Severity, display_path
 from ketab.layout.engine import LayoutTimeout
 from ketab.render import default_templates
 from ketab.writers import DEFAULT_FORMATS, FORMATS, PAGED  # noqa: F401 (FORMATS: what --format accepts)
@@ -158,6 +159,10 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     manuscript, converted, warnings = _load_and_convert(manuscript_dir, strict, cache, progress, clock, report)
     progress("assembling the book")
     book = assemble(manuscript, converted)
+    fonts_diags = Collector()
+    fonts.check_coverage(book, templates, fonts_diags)
+    warnings = tuple(warnings) + tuple(fonts_diags.items)
+    fonts.isolate(templates, out_dir / ".ketab-cache" / "fontconfig")
     clock.lap("assemble")
     layout = None
     if set(formats) & PAGED:  # the web edition and the Word copy need no pages
@@ -184,7 +189,7 @@ def _load_and_convert(manuscript_dir, strict, cache, progress, clock, report):
     stats: dict = {}
     # every error of the run together: those of the manuscript's text and those of its conversion
     try:
-        converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats)
+        converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, stats, strict)
     except BuildError as exc:
         raise BuildError(_unique(early + list(manuscript.warnings) + list(exc.diagnostics))) from None
     if any(d.is_error for d in early):

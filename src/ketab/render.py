@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from ketab import fonts as fonts_mod
 from ketab.assemble import Book, Part
 from ketab.persian import bidi
 
@@ -77,6 +78,7 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
     css = env.get_template("fonts.css.j2").render(fonts=fonts)
     if style.mode != "furniture":
         css += (templates / "book.css").read_text(encoding="utf-8")
+        css += fonts_mod.book_fonts_css(book.config, lambda rel: (book.config.path.parent / rel).resolve().as_uri())
     css += env.get_template("print/print.css.j2").render(
         mode=style.mode,
         trim=book.config.trim,

@@ -25,11 +25,24 @@ var wbr
 """Elements kept (pandoc's output and the HTML an editor types for text)."""
 
 HTML_DROP = frozenset("""
-script style iframe object embed form input button textarea select option optgroup label fieldset legend
-output link meta base frame frameset applet audio video source track param picture canvas map area svg math
-image noscript template noembed noframes xmp plaintext portal keygen dialog slot title
+script style iframe object embed form input button textarea select option optgroup fieldset legend
+output link meta base frame frameset applet audio video source track param picture canvas map area svg
+annotation-xml maction image noscript template noembed noframes xmp plaintext portal keygen dialog slot title
 """.split())
 """Elements removed with their content (the rest of what is not allowed is unwrapped)."""
+
+MATHML_TAGS = frozenset("""
+math semantics annotation mrow mi mo mn ms mtext mspace msup msub msubsup mfrac msqrt mroot mstyle mtable mtr mtd
+mlabeledtr mover munder munderover mpadded mphantom menclose merror mmultiscripts mprescripts none mfenced
+""".split())
+"""Presentation MathML, as pandoc's ``--mathml`` writes it (the EPUB keeps it; the PDFs draw it, :mod:`ketab.mathsvg`)."""
+
+MATHML_ATTRIBUTES = frozenset("""
+display mathvariant stretchy fence form accent accentunder lspace rspace linethickness columnalign rowalign
+columnspacing rowspacing columnlines rowlines frame encoding largeop movablelimits separator separators symmetric
+minsize maxsize scriptlevel displaystyle notation open close depth voffset xmlns
+""".split())
+"""Attributes kept on MathML elements (besides those kept on any element)."""
 
 HTML_ATTRIBUTES = frozenset("""
 id class dir lang title style role alt width height colspan rowspan headers scope start reversed type value
@@ -56,10 +69,21 @@ def _link_ok(value: str) -> bool:
     return scheme is None or scheme.group(1).lower() in _SAFE_LINK_SCHEMES
 
 
-def sanitize_html(root) -> None:
+_RESOURCE_ATTRIBUTES = frozenset("""
+src srcset imagesrcset href xlink:href data poster background action formaction codebase classid archive longdesc
+lowsrc dynsrc usemap manifest ping profile icon
+""".split())
+"""Attributes that name something to fetch: said when dropped (other attributes off the list go quietly)."""
+
+
+def sanitize_html(root) -> list[tuple[str, str]]:
     """Make the lxml.html tree under ``root`` (a container element) safe, in place.
 
-    ``img/@src`` is left for the image check (it becomes a checked file inside the manuscript or goes)."""
+    ``img/@src`` is left for the image check (it becomes a checked file inside the manuscript or goes).
+    Returns what was dropped that an author should hear of: (what, text to look for in the Markdown), once
+    per kind of thing (refused elements, event handlers, script URLs, resource attributes, loading styles);
+    comments, and unknown elements whose text is kept, go quietly."""
+    dropped: dict[str, str] = {}
     for el in list(root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity)):
         if el.getparent() is not None:
             _remove_keeping_tail(el)
@@ -69,29 +93,55 @@ def sanitize_html(root) -> None:
         name = _plain_name(el.tag)
         if name is None or name in HTML_DROP:
             if _under_root(el, root):
+                dropped.setdefault(f"<{el.tag}>", f"<{el.tag}")
                 _remove_keeping_tail(el)
-        elif name not in HTML_TAGS:
+        elif name not in HTML_TAGS and name not in MATHML_TAGS:
             el.drop_tag()
     for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        tag = el.tag.lower()
-        for attr in list(el.attrib):
-            name = _plain_name(attr)
-            value = el.get(attr) or ""
-            keep = name is not None and (name in HTML_ATTRIBUTES or name.startswith(("aria-", "data-")))
-            if name == "href" and tag == "a":
-                keep = _link_ok(value)
-            elif name == "src" and tag == "img":
-                keep = True
-            elif name == "style":
-                keep = not _CSS_LOADS.search(value)
-            elif name == "cite":
-                keep = False
-            elif keep and re.match(r"\s*(javascript|vbscript|data|file):", re.sub(r"[\x00-\x20]+", "", value), re.I):
-                keep = False
-            if not keep:
-                del el.attrib[attr]
+        if isinstance(el.tag, str):
+            _sanitize_attributes(el, dropped)
+    return list(dropped.items())
+
+
+def _said(name: str | None, attr: str, value: str, tag: str) -> tuple[str, str] | None:
+    """How a dropped attribute is named to the author (None: dropped quietly)."""
+    low = (name or attr).lower()
+    scheme = re.sub(r"[\x00-\x20]+", "", value).lower()
+    if low.startswith("on"):
+        return f"the event handler {low}=", low
+    if scheme.startswith(("javascript:", "vbscript:", "data:", "file:")):
+        return f"a {scheme.split(':')[0]}: URL", scheme.split(":")[0] + ":"
+    if low in _RESOURCE_ATTRIBUTES:
+        return f"the attribute {low}= on <{tag}>", f"{low}="
+    if low == "rel" and "attachment" in value.lower():
+        return "rel=attachment", "attachment"
+    if low == "style":
+        return "a style that loads something", "style="
+    return None
+
+
+def _sanitize_attributes(el, dropped: dict) -> None:
+    tag = el.tag.lower()
+    for attr in list(el.attrib):
+        name = _plain_name(attr)
+        value = el.get(attr) or ""
+        keep = name is not None and (name in HTML_ATTRIBUTES or name.startswith(("aria-", "data-"))
+                                 or (tag in MATHML_TAGS and name in MATHML_ATTRIBUTES))
+        if name == "href" and tag == "a":
+            keep = _link_ok(value)
+        elif name == "src" and tag == "img":
+            keep = True
+        elif name == "style":
+            keep = not _CSS_LOADS.search(value)
+        elif name == "cite":
+            keep = False
+        elif keep and re.match(r"\s*(javascript|vbscript|data|file):", re.sub(r"[\x00-\x20]+", "", value), re.I):
+            keep = False
+        if not keep:
+            said = _said(name, attr, value, tag)
+            if said is not None:
+                dropped.setdefault(*said)
+            del el.attrib[attr]
 
 
 def _under_root(el, root) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import html as lxml_html
 
@@ -19,6 +20,7 @@ from ketab import render
 from ketab.assemble import Book, Part
 from ketab.convert import inner_html
 from ketab.layout.engine import LaidOutUnit, Layouter
+from ketab.mathsvg import math_as_pictures
 from ketab.persian import bidi
 
 
@@ -70,7 +72,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
     # A unit's layout does not depend on its place in the book: cross-reference page
     # numbers are slots filled in with the furniture.  One pass lays the text out.
     htmls = [
-        link_across_units(render.print_chapter_html(book, templates, p, with_note_calls(with_xref_pages(p.converted.html, None, lang, digits))), book, {p.id})
+        link_across_units(render.print_chapter_html(book, templates, p, with_note_calls(with_xref_pages(math_as_pictures(p.converted.html), None, lang, digits))), book, {p.id})
         for p in parts
     ]
     units = layouter.layout_many([(html, content_css) for html in htmls])
@@ -85,7 +87,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
         folios[f"{part.id}-title"] = next_folio + (next_folio - 1) % 2  # where the index will open
         html = render.print_index_html(book, templates, index_entries(book, folios), part.title or lang.labels.index, part.id)
         jobs.append((link_across_units(html, book, {part.id}), content_css))
-    front_bodies = {p.id: with_note_calls(with_xref_pages(p.converted.html, folios, lang)) for p in book.front}
+    front_bodies = {p.id: with_note_calls(with_xref_pages(math_as_pictures(p.converted.html), folios, lang)) for p in book.front}
     html = render.print_front_html(book, templates, contents(book, folios), front_bodies)
     counter = lang.front_counter
     style = render.PrintStyle("baked", 1, counter, "", book.config.title, opening_folio=False, bleed=bleed)
@@ -177,9 +179,9 @@ _HREF = re.compile(r'href="#([^"]+)"')
 
 def link_across_units(html: str, book: Book, unit_parts: set) -> str:
     def swap(m):
-        target = m.group(1)
+        target = unquote(m.group(1))  # lxml's HTML serializer percent-encodes non-ASCII ids
         part = book.anchor_part.get(target) or (target[: -len("-title")] if target.endswith("-title") else None)
-        return m.group(0) if part is None or part in unit_parts else f'href="{UNIT_LINK}{target}"'
+        return f'href="#{target}"' if part is None or part in unit_parts else f'href="{UNIT_LINK}{target}"'
 
     return _HREF.sub(swap, html)
 
@@ -201,9 +203,9 @@ def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> st
         return body
     root = lxml_html.fragment_fromstring(body, create_parent="div")
     for a in root.iter("a"):
-        if "xref" not in (a.get("class") or "").split():
+        if "xref" not in (a.get("class") or "").split() or "nopage" in (a.get("class") or "").split():
             continue
-        target = (a.get("href") or "#")[1:]
+        target = unquote((a.get("href") or "#")[1:])
         span = lxml_html.Element("span", {"class": "xref-page"})
         span.text = f" ({lang.labels.page_ref} "
         if folios is None:
@@ -240,7 +242,7 @@ def contents(book: Book, folios: dict) -> list[dict]:
         if part.section == "front":
             continue
         for heading in part.headings:
-            if 2 <= heading.level <= book.config.toc_depth and folios.get(heading.id):
+            if 2 <= heading.level <= (book.config.toc_depth or 1) and folios.get(heading.id):
                 out.append({"level": heading.level, "anchor": heading.id, "title": heading.html,
                             "page": lang.digits(folios[heading.id]), "number": None, "section": part.section})
     return out

@@ -17,6 +17,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from ebooklib import epub
 from lxml import etree
@@ -24,9 +25,11 @@ from lxml import html as lxml_html
 
 from ketab import render, safeio
 from ketab.assemble import Book, Part
+from ketab.fonts import book_fonts_css, manuscript_font_files
 from ketab.layout import BookLayout
 from ketab.outputs import atomic_write
 from ketab.persian import bidi
+from ketab.pictures import unpack_svgz
 from ketab.sanitize import clean_svg
 from ketab.writers import epub_fonts
 from ketab.writers.epub_pages import (
@@ -47,6 +50,13 @@ MARC_ROLES = {"author": "aut", "editor": "edt", "translator": "trl", "compiler":
 """book.yaml's roles as MARC relators (a typesetter is a compositor, «cmt»)."""
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "http://www.idpf.org/2007/ops"
+FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
+
+
+def font_files(templates: Path) -> list[str]:
+    """The font files templates/fonts.css.j2 names (relative to templates/fonts), in its order."""
+    css = render.environment(templates).get_template("fonts.css.j2").render(fonts="")
+    return list(dict.fromkeys(m.lstrip("/") for m in re.findall(r'url\("([^"]+)"\)', css)))
 
 
 class Xhtml(epub.EpubHtml):
@@ -115,7 +125,7 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
     trees = {name: etree.fromstring(doc["xhtml"].encode("utf-8")) for name, doc in documents.items()}
     place_page_markers(trees, pages)
 
-    _add_fonts_and_css(eb, templates, trees)
+    _add_fonts_and_css(eb, templates, trees, config)
 
     spine_order = ["cover.xhtml", "titlepage.xhtml", "nav.xhtml"] + [p.filename for p in book.parts]
     items = _add_documents(eb, documents, trees, spine_order, lang)
@@ -152,8 +162,8 @@ def _add_chapters(book: Book, env, folios, page) -> list[dict]:
         content, chapter_title = _chapter_content(book, env, part, folios)
         own = {"style", "cover-image", "nav", "cover", "titlepage", "ncx"}
         uid = part.id if part.id not in own and not part.id.startswith(("img-", "font-")) else f"{part.id}.part"  # never one of ours
-        page(part.filename, uid, part.title or book.language.labels.index, content)
-        children = [{"href": f"{part.filename}#{h.id}", "title": h.html} for h in part.headings if h.level == 2]
+        page(part.filename, uid, part.title or book.language.labels.index, content, properties=["mathml"] if "<math" in content else ())
+        children = _nav_tree(part, book.config.toc_depth or 2)
         toc.append({"href": part.filename, "title": chapter_title, "children": children, "part": part})
     return toc
 
@@ -211,9 +221,12 @@ def _add_images(eb: epub.EpubBook, book: Book) -> None:
                 added.add(image.src)
                 uid = "img-" + re.sub(r"[^A-Za-z0-9_-]", "-", image.src)
                 data = safeio.read_bytes(root, image.src, "image")
+                name = image.src
+                if image.src.lower().endswith(".svgz"):  # reading systems want the SVG itself
+                    data, name = unpack_svgz(data) or b"", image.src + ".svg"
                 if image.media_type == "image/svg+xml":
                     data = clean_svg(data)  # the picture as checked, written again: no parser of the reader's sees more
-                eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{image.src}", media_type=image.media_type, content=data))
+                eb.add_item(epub.EpubItem(uid=uid, file_name=f"media/{name}", media_type=image.media_type, content=data))
 
 
 def _landmarks(book: Book) -> list[dict]:
@@ -231,19 +244,26 @@ def _landmarks(book: Book) -> list[dict]:
     return landmarks
 
 
-def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict) -> None:
-    # fonts: the faces the documents use, cut down to what each sets
-    css = _css(templates)
+def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict, config=None) -> None:
+    """The faces the documents use (the vendored ones and the manuscript's own, ``fonts:`` in book.yaml),
+    each cut down to what it sets, and the CSS that names only them."""
+    css = _css(templates, config)
     faces = epub_fonts.faces_from_css(css)
-    used = epub_fonts.characters_by_face(list(trees.values()), css, faces)
+    sources = {f"../fonts/{Path(name).name}": templates / "fonts" / name for name in font_files(templates)}
+    if config is not None:
+        root = config.path.parent
+        sources.update({f"../fonts/book/{Path(rel).name}": root / rel for rel in manuscript_font_files(config)})
+    coverage = {url: epub_fonts.coverage_of(path.read_bytes()) for url, path in sources.items() if path.is_file()}
+    used = epub_fonts.characters_by_face(list(trees.values()), css, faces, coverage)
     kept = set()
     for face in faces:
-        if face not in used:
+        if face not in used or face.file not in sources:
             continue
         kept.add(face.file)
-        name = face.file.rsplit("/", 1)[-1]
-        data = epub_fonts.subset_font((templates / "fonts" / _FONT_DIRS[name] / name).read_bytes(), used[face])
-        eb.add_item(epub.EpubItem(uid=Path(name).stem, file_name=f"fonts/{name}", media_type="font/ttf", content=data))
+        name = face.file.removeprefix("../")
+        data = epub_fonts.subset_font(sources[face.file].read_bytes(), used[face])
+        eb.add_item(epub.EpubItem(uid="font-" + re.sub(r"[^A-Za-z0-9_-]", "-", name), file_name=name,
+                                  media_type=FONT_TYPES[Path(name).suffix.lower()], content=data))
     eb.add_item(epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=epub_fonts.drop_faces(css, kept).encode()))
 
 
@@ -260,15 +280,12 @@ def _ncx(env, book: Book, toc: list, pages: list, trees: dict, spine_order: list
     )
 
 
-_FONT_DIRS = {"Parastoo.ttf": "parastoo", "Parastoo-Bold.ttf": "parastoo", "Vazirmatn-Regular.ttf": "vazirmatn",
-              "Vazirmatn-Bold.ttf": "vazirmatn", "Vazirmatn-Light.ttf": "vazirmatn"}
-
-
-def _css(templates: Path) -> str:
+def _css(templates: Path, config=None) -> str:
     env = render.environment(templates)
     fonts = env.get_template("fonts.css.j2").render(fonts="../fonts")
-    fonts = fonts.replace("../fonts/parastoo/", "../fonts/").replace("../fonts/vazirmatn/", "../fonts/")
-    return fonts + (templates / "book.css").read_text(encoding="utf-8") + (templates / "epub" / "epub.css").read_text(encoding="utf-8")
+    fonts = re.sub(r'url\("\.\./fonts/[^"/]+/', 'url("../fonts/', fonts)
+    own = book_fonts_css(config, lambda rel: f"../fonts/book/{Path(rel).name}") if config is not None else ""
+    return fonts + (templates / "book.css").read_text(encoding="utf-8") + own + (templates / "epub" / "epub.css").read_text(encoding="utf-8")
 
 
 def _creators(eb: epub.EpubBook, config) -> None:
@@ -328,13 +345,14 @@ def _chapter_content(book: Book, env, part: Part, folios: dict) -> tuple[str, st
         return html.replace("data-epub-type=", "epub:type="), bidi.isolate_text(title, lang.tag)
     root = lxml_html.fragment_fromstring(cc.html or "", create_parent="div")
     for img in root.iter("img"):
-        img.set("src", f"media/{img.get('src')}")  # manuscript-relative → the EPUB's media folder
+        src = img.get("src") or ""
+        img.set("src", f"media/{src}.svg" if src.lower().endswith(".svgz") else f"media/{src}")  # manuscript-relative → the EPUB's media folder
     for a in root.iter("a"):
         href = a.get("href") or ""
         if href.startswith("#"):
-            owner = book.anchor_part.get(href[1:])
-            if owner and owner != part.id:
-                a.set("href", f"{book.part(owner).filename}{href}")
+            target = unquote(href[1:])  # lxml's HTML serializer percent-encodes non-ASCII ids
+            owner = book.anchor_part.get(target)
+            a.set("href", f"{book.part(owner).filename}#{target}" if owner and owner != part.id else f"#{target}")
     for sign in root.iter("span"):
         if "note-sign" in (sign.get("class") or "").split() and sign.text and "\u0640" in sign.text:
             _wrap_tatweel(sign)
@@ -376,6 +394,21 @@ def _wrap_tatweel(sign) -> None:
     span.tail = text[i + 1:]
     sign.text = text[:i]
     sign.insert(0, span)
+
+
+def _nav_tree(part: Part, depth: int) -> list[dict]:
+    """The part's headings down to ``depth`` (the chapter title is level 1), nested by level."""
+    top: list[dict] = []
+    stack: list[tuple[int, list]] = [(1, top)]
+    for h in part.headings:
+        if h.level > depth or h.level < 2:
+            continue
+        while stack[-1][0] >= h.level:
+            stack.pop()
+        node = {"href": f"{part.filename}#{h.id}", "title": h.html, "children": []}
+        stack[-1][1].append(node)
+        stack.append((h.level, node["children"]))
+    return top
 
 
 def _fix_links(book: Book, html: str) -> str:

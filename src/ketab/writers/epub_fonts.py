@@ -24,7 +24,7 @@ from fontTools.ttLib import TTFont
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-UA_CSS = "h1, h2, h3, h4, h5, h6, b, strong, th { font-weight: bold; } "
+UA_CSS = "h1, h2, h3, h4, h5, h6, b, strong, th { font-weight: bold; } i, em, cite, var, dfn { font-style: italic; } "
 """The user agent's rules that choose a face."""
 ALWAYS = set("0123456789.,:;!?()[]-–—*/ \u00a0\u200c\u200d\u200e\u200f\u2066\u2067\u2068\u2069")
 """Characters every face keeps: digits (list and note numbers a reading system may draw),
@@ -38,7 +38,9 @@ class Face:
     family: str
     weight: int
     file: str
-    """The font's path under templates/fonts/."""
+    """The font's URL in the EPUB's CSS (``../fonts/…``)."""
+    style: str = "normal"
+    """``normal`` or ``italic`` (``oblique`` is taken for italic)."""
 
 
 def faces_from_css(css: str) -> list[Face]:
@@ -51,18 +53,20 @@ def faces_from_css(css: str) -> list[Face]:
             weight = _weight(decls.get("font-weight", "400"), 400)
             url = re.search(r"""url\(\s*["']?([^"')]+)""", decls.get("src", ""))
             if family and url:
-                faces.append(Face(family, weight, url.group(1)))
+                faces.append(Face(family, weight, url.group(1), _style(decls.get("font-style", "normal"), "normal")))
     return faces
 
 
-def characters_by_face(documents, css: str, faces: list[Face]) -> dict[Face, set[str]]:
-    """For each face, the characters of ``documents`` (XHTML roots) it sets."""
+def characters_by_face(documents, css: str, faces: list[Face], coverage: dict | None = None) -> dict[Face, set[str]]:
+    """For each face, the characters of ``documents`` (XHTML roots) it sets.  ``coverage`` (face file → the code
+    points its font has) lets a character fall through the family list to the first face that has it, as a
+    reading system's font fallback does (Latin in a Persian paragraph: Noto Serif)."""
     matcher = cssselect2.Matcher()
     order = 0
     for rule in tinycss2.parse_stylesheet(UA_CSS + css, skip_comments=True, skip_whitespace=True):
         if rule.type != "qualified-rule":
             continue
-        decls = {k: v for k, v in _declarations(rule.content).items() if k in ("font-family", "font-weight")}
+        decls = {k: v for k, v in _declarations(rule.content).items() if k in ("font-family", "font-weight", "font-style")}
         if not decls:
             continue
         try:
@@ -77,46 +81,69 @@ def characters_by_face(documents, css: str, faces: list[Face]) -> dict[Face, set
     used: dict[Face, set[str]] = {f: set() for f in faces}
     for root in documents:
         wrapper = cssselect2.ElementWrapper.from_xml_root(root)
-        _walk(wrapper, ["serif"], 400, matcher, faces, families, used)
+        _walk(wrapper, (["serif"], 400, "normal"), (matcher, faces, families, used, coverage))
     return {face: chars for face, chars in used.items() if chars}
 
 
-def _walk(wrapper, family, weight, matcher, faces, families, used) -> None:
+def _font(decls: dict, inherited: tuple) -> tuple:
+    """(family list, weight, style) after ``decls``, inheriting what they do not set."""
+    family, weight, style = inherited
+    if "font-family" in decls:
+        family = [f.strip().strip("\"'") for f in decls["font-family"].split(",")]
+    if "font-weight" in decls:
+        weight = _weight(decls["font-weight"], weight)
+    if "font-style" in decls:
+        style = _style(decls["font-style"], style)
+    return family, weight, style
+
+
+def _walk(wrapper, font, ctx) -> None:
+    matcher, faces, families, used, coverage = ctx
     element = wrapper.etree_element
     if not isinstance(element.tag, str):
         return
     matches = sorted(matcher.match(wrapper), key=lambda m: (m[0], m[1]))  # specificity, then order
     for match in matches:
-        decls = match[-1][1]
-        if "font-family" in decls:
-            family = [f.strip().strip("\"'") for f in decls["font-family"].split(",")]
-        if "font-weight" in decls:
-            weight = _weight(decls["font-weight"], weight)
-    style = element.get("style") or ""
-    if "font" in style:
-        inline = _declarations(tinycss2.parse_blocks_contents(style))
-        if "font-family" in inline:
-            family = [f.strip().strip("\"'") for f in inline["font-family"].split(",")]
-        if "font-weight" in inline:
-            weight = _weight(inline["font-weight"], weight)
-    face = _face(family, weight, faces, families)
-    if face is not None:
-        text = element.text or ""
-        used[face].update(text)
+        font = _font(match[-1][1], font)
+    inline_style = element.get("style") or ""
+    if "font" in inline_style:
+        font = _font(_declarations(tinycss2.parse_blocks_contents(inline_style)), font)
+    family, weight, style = font
+    family = family if isinstance(family, list) else [family]
+    # the embedded families of the list, each at its nearest face: a character goes to the first that has it
+    chain = [f for f in (_face([name], weight, faces, families, style) for name in family if name in families) if f is not None]
+
+    def add(text: str) -> None:
+        for c in text:
+            face = next((f for f in chain if coverage is None or f.file not in coverage or ord(c) in coverage[f.file]), chain[0])
+            used[face].add(c)
+
+    if chain:
+        add(element.text or "")
         if element.tag in (XHTML + "hr", "hr"):
-            used[face].update("* ")
+            add("* ")
     for child in wrapper.iter_children():
-        _walk(child, family, weight, matcher, faces, families, used)
-        if face is not None and child.etree_element.tail:
-            used[face].update(child.etree_element.tail)
+        _walk(child, font, ctx)
+        if chain and child.etree_element.tail:
+            add(child.etree_element.tail)
 
 
-def _face(family: list[str], weight: int, faces: list[Face], families: set[str]) -> Face | None:
+def _face(family: list[str], weight: int, faces: list[Face], families: set[str], style: str = "normal") -> Face | None:
     name = next((f for f in family if f in families), None)
     if name is None:
         return None
     candidates = [f for f in faces if f.family == name]
-    return min(candidates, key=lambda f: _weight_distance(weight, f.weight))
+    # CSS font matching: the style first (italic falls back to normal), then the weight
+    return min(candidates, key=lambda f: (f.style != style, _weight_distance(weight, f.weight)))
+
+
+def _style(value: str, inherited: str) -> str:
+    value = value.strip().lower().replace("!important", "").strip()
+    if value in ("italic", "oblique") or value.startswith("oblique"):
+        return "italic"
+    if value == "normal":
+        return "normal"
+    return inherited
 
 
 def _weight_distance(wanted: int, have: int) -> tuple:
@@ -152,8 +179,14 @@ def _declarations(tokens) -> dict[str, str]:
     return out
 
 
+def coverage_of(data: bytes) -> set[int]:
+    """The code points a font (TTF, OTF, WOFF, WOFF2) has."""
+    return set(TTFont(io.BytesIO(data), lazy=True).getBestCmap() or {})
+
+
 def subset_font(data: bytes, characters: set[str]) -> bytes:
-    """``data`` (TTF) cut down to ``characters`` and the glyphs their shaping needs.
+    """``data`` (TTF, OTF, WOFF or WOFF2: written back in the same form) cut down to ``characters`` and the
+    glyphs their shaping needs.
 
     Every layout feature and script is kept (the closure over GSUB brings in the joining forms
     and ligatures the characters can take); hinting, glyph names and the FontForge timestamp

@@ -13,6 +13,7 @@ import io
 import os
 import warnings
 from pathlib import Path
+from urllib.parse import unquote
 
 import pikepdf
 
@@ -28,7 +29,7 @@ def _resolve_unit_links(pdf: pikepdf.Pdf) -> None:
             action = annot.get("/A")
             uri = str(action.get("/URI", "")) if action is not None else ""
             if uri.startswith(UNIT_LINK):
-                annot.Dest = pikepdf.String(uri[len(UNIT_LINK):])
+                annot.Dest = pikepdf.String(unquote(uri[len(UNIT_LINK):]))
                 del annot["/A"]
 
 
