@@ -85,8 +85,6 @@ CODES: dict[str, Code] = {
     "note.duplicate": Code(W, "A footnote is defined twice; the first definition is used."),
     "chapter.tracked-change": Code(W, "A tracked change from Word is still marked in the text (ketab import --track-changes)."),
     "note.unused": Code(W, "A footnote is defined but never referenced."),
-    "chapter.tracked-change": Code(W, "A tracked change from Word (ketab import --track-changes all) is still marked."),
-    "html.no-search": Code(W, "Pagefind is not installed: the web edition is written without its search page."),
     "date.invalid": Code(E, "A {.shamsi} or {.miladi} date cannot be read or does not exist."),
     "html.refused": Code(W, "Raw HTML that could run code or load content (scripts, frames, forms, handlers, inline SVG) "
                             "was dropped; an error with --strict."),
