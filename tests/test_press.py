@@ -340,7 +340,10 @@ def test_first_line_indent_is_at_the_start_of_a_right_to_left_line(tmp_path):
     css = '@page { size: 120mm 120mm; margin: 10mm } body { font-family: "Vazirmatn"; font-size: 10pt } p { text-align: justify; text-indent: 10mm; margin: 0 0 5mm }'
     engine = Engine(ROOT / "templates", [ROOT / "templates"])
     pdf_path = tmp_path / "p.pdf"
-    pdf_path.write_bytes(engine.document(html, (ROOT / "templates" / "fonts.css.j2").read_text().replace("{{ fonts }}", (ROOT / "templates" / "fonts").as_uri()) + css).write_pdf())
+    import jinja2
+
+    fonts_css = jinja2.Template((ROOT / "templates" / "fonts.css.j2").read_text()).render(fonts=(ROOT / "templates" / "fonts").as_uri())
+    pdf_path.write_bytes(engine.document(html, fonts_css + css).write_pdf())
     page = pdfium.PdfDocument(str(pdf_path))[0].get_textpage()
     lines, current = [], []
     for i in range(page.count_chars()):

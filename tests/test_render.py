@@ -17,7 +17,7 @@ def test_names_are_joined_with_the_languages_separator(staged):
     for name, joined in (("persian-small", "پ، ب"), ("english-small", "A, B")):
         book = staged(name).book
         two = replace(book, config=replace(book.config, creators=(Creator(joined[0], "author"), Creator(joined[-1], "author"))))
-        assert render.creator_roles(two) == [("author", joined)]
+        assert render.creator_roles(two) == [(book.language.labels.roles["author"], joined)]
 
 
 def test_a_chapter_page_carries_the_books_language_and_escapes_its_title(staged):
