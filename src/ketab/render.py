@@ -55,6 +55,15 @@ TEXT_BLOCK = (20.0, 15.0, 22.0, 20.0)
 the text block ``ketab check`` holds the text to."""
 
 
+def verso_shift(book: Book) -> float:
+    """Points to move a text unit's verso pages right by (negative: left): the units set every
+    page in the recto's geometry (templates/print/print.css.j2), the binding margin is on the
+    other side of a verso."""
+    _, outer, _, inner = TEXT_BLOCK
+    shift = (outer - inner) * 72 / 25.4
+    return -shift if book.language.is_rtl else shift
+
+
 @dataclass(frozen=True)
 class PrintStyle:
     """What the print stylesheet of one layout unit depends on."""

@@ -81,16 +81,21 @@ class LaidOutUnit:
     """Where each page's text begins (see :func:`ketab.layout.boxes.page_starts`)."""
     messages: tuple[str, ...] = field(default=(), compare=False)
     """WeasyPrint's warnings while laying the unit out."""
+    segment: dict | None = field(default=None, compare=False)
+    """A segment of a chapter (:mod:`ketab.layout.segments`): the block the next segment begins
+    with (None: the window ended first), whether that page break was forced, the letters set."""
 
     def to_bytes(self) -> bytes:
-        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "starts": list(self.starts), "messages": list(self.messages)}
+        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "starts": list(self.starts),
+                "messages": list(self.messages), "segment": self.segment}
         return json.dumps(meta, ensure_ascii=False).encode() + b"\n" + self.pdf
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes) -> "LaidOutUnit":
         head, _, pdf = blob.partition(b"\n")
         meta = json.loads(head)
-        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), starts=tuple(meta["starts"]), messages=tuple(meta["messages"]))
+        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), starts=tuple(meta["starts"]),
+                   messages=tuple(meta["messages"]), segment=meta.get("segment"))
 
 
 @dataclass
@@ -214,8 +219,8 @@ class Layouter:
         else:
             with _time_limit(layout_timeout()):
                 laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, slots, extra, starts, messages) in laid.items():
-            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, starts, messages)
+        for key, (pdf, pages, anchors, slots, extra, starts, messages, segment) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, starts, messages, segment)
             self.memo[key] = results[key] = unit
             self.stats.laid_out += 1
             if self.cache is not None:
@@ -306,7 +311,8 @@ class Engine:
         return document
 
     def render(self, html: str, css: str, probe=None):
-        """(PDF bytes, page count, anchor → page index, slots, probe's note, page starts, WeasyPrint's warnings) of one unit."""
+        """(PDF bytes, page count, anchor → page index, slots, probe's note, page starts, WeasyPrint's
+        warnings, where a segment ended) of one unit."""
         _LOG.take()
         document = self.document(html, css)
         anchors: dict[str, int] = {}
@@ -316,20 +322,35 @@ class Engine:
         out = io.BytesIO()
         document.write_pdf(out)
         note = probe(document) if probe else None
-        return out.getvalue(), len(document.pages), anchors, find_slots(document), note, page_starts(document), _LOG.take()
-
+        seen: dict[str, int] = {}
+        starts = page_starts(document, seen)
+        segment = getattr(document, "ketab_segment", None)
+        if segment is not None:
+            segment = dict(segment, letters=seen.get(segment.pop("section"), 0))
+        return out.getvalue(), len(document.pages), anchors, find_slots(document), note, starts, _LOG.take(), segment
 
     def _document(self, html: str, css: str):
         import weasyprint
         from weasyprint.css.counters import CounterStyle
 
+        from ketab.layout import resume
+
         counters = CounterStyle()  # the unit's @counter-style rules (e.g. Persian letters)
         stylesheet = weasyprint.CSS(
             string=css, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.fonts, counter_style=counters
         )
-        return weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
-            stylesheets=[stylesheet], font_config=self.fonts, counter_style=counters
-        )
+        params = resume.read_params(html)
+        record: dict = {}
+        weasyfix.STOP.when = resume.stopper(params, record) if params else None
+        try:
+            document = weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
+                stylesheets=[stylesheet], font_config=self.fonts, counter_style=counters
+            )
+        finally:
+            weasyfix.STOP.when = None
+        if params:
+            document.ketab_segment = {"end": record.get("end"), "forced": record.get("forced", False), "section": params.section}
+        return document
 
 
 def _references(text: str) -> list[str]:
