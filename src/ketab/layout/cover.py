@@ -37,8 +37,12 @@ class CoverGeometry:
 
 
 def geometry(book: Book, pages: int) -> CoverGeometry:
-    leaves = (pages + 1) // 2
-    return CoverGeometry(book.config.trim.width, round(leaves * book.config.caliper, 2), book.config.trim.height)
+    """The wrap for ``pages`` laid-out pages: the spine is leaves × the paper's caliper (+ the preset's allowance),
+    counted as the print PDF has them, padded to whole signatures."""
+    config = book.config
+    signature = config.signature or 1
+    pages = -(-pages // signature) * signature
+    return CoverGeometry(config.trim.width, config.print.spine(pages, config.caliper), config.trim.height)
 
 
 def cover_html_css(book: Book, templates: Path, geo: CoverGeometry, bleed: float) -> tuple[str, str]:
