@@ -60,7 +60,7 @@ def verso_shift(book: Book) -> float:
     """Points to move a text unit's verso pages right by (negative: left): the units set every
     page in the recto's geometry (templates/print/print.css.j2), the binding margin is on the
     other side of a verso."""
-    _, outer, _, inner = TEXT_BLOCK
+    _, outer, _, inner = book.config.print.margins
     shift = (outer - inner) * 72 / 25.4
     return -shift if book.language.is_rtl else shift
 
