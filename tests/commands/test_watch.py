@@ -322,3 +322,49 @@ def test_the_command_says_when_the_port_is_taken_and_needs_the_epub(project, tmp
     assert result.exit_code == 1 and "try --port 0" in result.output
     result = CliRunner().invoke(watch.command, [str(root), "--format", "screen", "--port", "0"])
     assert result.exit_code == 2 and "include epub" in result.output
+
+
+# --- the new text at once, the pages after -------------------------------------------------
+
+
+def test_a_saved_chapter_is_served_with_its_new_text_marked_pending_until_its_build(watching):
+    w = watching()
+    events = Events(w)
+    first = events.next()
+    chapter = w.root / "chapters" / "02-two.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA sentence seen before its pages.\n", encoding="utf-8")
+
+    while (event := events.next()) is not None and "ch-02-two.xhtml" not in event["drafts"]:
+        pass
+    assert event is not None and event["version"] == first["version"], "the draft came as a new build, not ahead of it"
+    root = page(w, "/ch-02-two.xhtml")  # still well-formed XHTML
+    draft = root.find(".//x:section[@id='ch-02-two']", X)
+    assert "seen before its pages" in text(draft) and "ketab-draft" in draft.get("class").split()
+    assert text(root.find(".//x:span[@id='ketab-pending']", X)) == "text updated, pages pending"
+    assert "Panjshir is a valley" in text(draft), "the rest of the chapter went missing from the draft"
+    assert page(w, "/ch-01-one.xhtml").find(".//x:span[@id='ketab-pending']", X) is None, "an unchanged chapter is marked"
+
+    while (event := events.next()) is not None and event["drafts"]:
+        pass
+    assert event is not None and event["version"] > first["version"] and event["state"] == "ok"
+    built = page(w, "/ch-02-two.xhtml")
+    assert "seen before its pages" in text(built.find(".//x:section[@id='ch-02-two']", X))
+    assert built.find(".//x:span[@id='ketab-pending']", X) is None and b"ketab-draft" not in get(w, "/ch-02-two.xhtml")[2]
+    events.close()
+
+
+def test_a_build_replaces_only_the_drafts_of_the_saves_it_read(english_book):
+    from ketab.preview import Preview, load_snapshot
+
+    preview = Preview(0)
+    preview.succeeded(load_snapshot(english_book.path("epub")))
+    section = '<section class="chapter" id="ch-01-one"><p>Newer text.</p></section>'
+    preview.drafted({"ch-01-one.xhtml": ("ch-01-one", section)}, save=3)
+    assert b"Newer text." in preview.page("ch-01-one.xhtml")
+    preview.succeeded(load_snapshot(english_book.path("epub")), through=2)  # a build that began before save 3
+    assert b"Newer text." in preview.page("ch-01-one.xhtml") and preview.status()["drafts"] == ["ch-01-one.xhtml"]
+    preview.failed(["x.md:1: error: no [x]"], through=3)
+    assert b"Newer text." not in preview.page("ch-01-one.xhtml") and preview.status()["drafts"] == []
+    # a draft that does not fit the page is not shown (nor marked) rather than breaking it
+    preview.drafted({"ch-01-one.xhtml": ("ch-01-one", "<section id='ch-01-one'><p>unclosed</section>")}, save=4)
+    assert b"unclosed" not in preview.page("ch-01-one.xhtml") and b"ketab-pending" not in preview.page("ch-01-one.xhtml")
