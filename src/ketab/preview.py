@@ -63,8 +63,8 @@ class Snapshot:
     digest: str = ""
     """SHA-256 of the EPUB: a new digest means the pages changed."""
     style: str = ""
-    """A digest of everything but the content documents (CSS, fonts, pictures): a page whose style changed is
-    reloaded, not swapped."""
+    """A digest of what the pages use but are not (CSS, fonts, pictures; not the documents, the NCX, the OPF,
+    which change with every page number): a page whose style changed is reloaded, not swapped."""
 
 
 def load_snapshot(epub_path: Path, pdfs: dict | None = None) -> Snapshot:
@@ -105,7 +105,7 @@ def load_snapshot(epub_path: Path, pdfs: dict | None = None) -> Snapshot:
     lang = nav.get("lang") or nav.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
     pdfs = {Path(p).name: Path(p) for p in (pdfs or {}).values()}
     style = hashlib.sha256(b"".join(hashlib.sha256(n.encode() + b"\0" + b).digest() for n, b in sorted(files.items())
-                                    if not n.endswith(".xhtml"))).hexdigest()[:16]
+                                    if not n.endswith((".xhtml", ".ncx", ".opf")))).hexdigest()[:16]
     return Snapshot(
         files, spine, tuple(toc), nav_href, title, lang, nav.get("dir") or "ltr", contents_label, pdfs, hashlib.sha256(data).hexdigest(),
         style,

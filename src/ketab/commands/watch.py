@@ -83,8 +83,9 @@ class Watcher:
         """The last save the last build took in."""
         self._burst_start = self._last_change = 0.0
         self._drafting = False
-        self._cache = None
-        """The build cache, for the drafts: opened after the first good build (its manifest then is sound)."""
+        self._drafter = None
+        """Makes the drafts (:class:`ketab.drafts.Drafter`): made after the first good build, when the build
+        cache it shares is sound."""
         self._watch_error: BaseException | None = None
         self._echo = echo
         self._console = None
@@ -161,6 +162,8 @@ class Watcher:
                 ready.set()
                 if changes:
                     self._saw(changes)
+                elif self._drafter is not None:
+                    self._drafter.warm()  # idle: the first save's draft will be quick
         except Exception as exc:  # the folder went away, too many files to watch…: the build loop stops and says so
             self._watch_error = exc
             self._stop.set()
@@ -206,13 +209,11 @@ class Watcher:
 
     def _draft(self, changes, save: int) -> None:
         """The changed chapters' new text to the preview, ahead of their build (:mod:`ketab.drafts`)."""
-        from ketab.drafts import chapter_drafts
-
-        if self._cache is None or self.preview.snapshot is None:
+        if self._drafter is None or self.preview.snapshot is None:
             return
         started = time.perf_counter()
         try:
-            drafts = chapter_drafts(self.manuscript, self.templates, self._cache, [path for _, path in changes])
+            drafts = self._drafter.drafts([path for _, path in changes])
         except Exception as exc:  # a bug in the draft: the build that follows shows the book as it is
             self._say(f"no quick preview ({type(exc).__name__}: {exc}); the build follows", "yellow")
             return
@@ -264,8 +265,10 @@ class Watcher:
                 self._say(f"nothing to do: outputs are up to date ({elapsed:.2f} s)", "green")
             else:
                 self._say(f"built {result.pages} pages in {elapsed:.1f} s — {self.url}", "green")
-            if self._cache is None:
-                self._cache = pipeline._open_cache(self.out, None)
+            if self._drafter is None:
+                from ketab.drafts import Drafter
+
+                self._drafter = Drafter(self.manuscript, self.templates, pipeline._open_cache(self.out, None))
             self.preview.succeeded(snapshot, self._warnings, through)
         self.building = False
         with self._done:
