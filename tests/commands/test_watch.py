@@ -24,6 +24,8 @@ from ketab.diagnostics import BuildError
 from ketab.render import default_templates
 
 TIMEOUT = 30.0
+QUIET_AFTER = 2.0
+"""Seconds within which a second rebuild after a burst would have begun."""
 X = {"x": "http://www.w3.org/1999/xhtml"}
 HOSTILE_KEY = "<img src=x onerror=alert(1)>"
 UNDEFINED_NOTE = re.compile(r"^\S*chapters/02-two\.md:\d+: error: footnote \[\^9\] is never defined \[note\.undefined\]$")
@@ -368,3 +370,23 @@ def test_a_build_replaces_only_the_drafts_of_the_saves_it_read(english_book):
     # a draft that does not fit the page is not shown (nor marked) rather than breaking it
     preview.drafted({"ch-01-one.xhtml": ("ch-01-one", "<section id='ch-01-one'><p>unclosed</section>")}, save=4)
     assert b"unclosed" not in preview.page("ch-01-one.xhtml") and b"ketab-pending" not in preview.page("ch-01-one.xhtml")
+
+
+def test_a_burst_of_saves_gets_its_text_at_once_and_one_rebuild_not_one_per_save(watching, monkeypatch):
+    """An editor that saves on every keystroke: drafts as the saves come, then the debounced rebuild."""
+    monkeypatch.setattr(watch, "DEBOUNCE_MS", 5000)  # however loaded the machine, this burst is shorter
+    w = watching()
+    builds = w.build_count
+    chapter = w.root / "chapters" / "02-two.md"
+    text_before = chapter.read_text(encoding="utf-8")
+    words = ["Typing", "one", "word", "at", "a", "time", "while", "watching."]
+    for n in range(len(words)):
+        chapter.write_text(text_before + "\n" + " ".join(words[: n + 1]) + "\n", encoding="utf-8")
+        time.sleep(0.08)
+    assert w.wait_for_build(builds, TIMEOUT), "no rebuild after the burst"
+    time.sleep(QUIET_AFTER)  # a second rebuild, if any, would start within this
+    while w.building:
+        time.sleep(0.1)
+    assert w.drafts_made >= 1, "the burst's text never reached the preview ahead of its build"
+    assert w.build_count - builds == 1, f"{w.build_count - builds} builds for one burst of {len(words)} saves"
+    assert "a time while watching." in text(page(w, "/ch-02-two.xhtml").find(".//x:section[@id='ch-02-two']", X))

@@ -38,8 +38,8 @@ QUIET_MS = 300
 """A rebuild starts once nothing changed for this long (and the new text is in the preview)…"""
 DEBOUNCE_MS = 1600
 """… or once changes have kept coming for this long: never a rebuild per keystroke."""
-TICK_MS = 200
-"""How often the watch loops wake up while nothing happens."""
+TICK_MS = 100
+"""How often the watch loops wake up while nothing happens (the watch then knows nothing changed)."""
 
 
 class Watcher:
@@ -82,6 +82,8 @@ class Watcher:
         self._through = -1
         """The last save the last build took in."""
         self._burst_start = self._last_change = 0.0
+        self._drafted_at = self._looked_at = 0.0
+        """When the last draft was made; when the watch last found nothing new."""
         self._drafting = False
         self._drafter = None
         """Makes the drafts (:class:`ketab.drafts.Drafter`): made after the first good build, when the build
@@ -162,7 +164,11 @@ class Watcher:
                 ready.set()
                 if changes:
                     self._saw(changes)
-                elif self._drafter is not None:
+                    continue
+                with self._changes:
+                    self._looked_at = time.monotonic()
+                    self._changes.notify_all()
+                if self._drafter is not None:
                     self._drafter.warm()  # idle: the first save's draft will be quick
         except Exception as exc:  # the folder went away, too many files to watch…: the build loop stops and says so
             self._watch_error = exc
@@ -186,23 +192,27 @@ class Watcher:
         finally:
             with self._changes:
                 self._drafting = False
+                self._drafted_at = time.monotonic()
                 self._changes.notify_all()
 
     def _next_build(self) -> int | None:
         """Wait until the next build is due: the number of the last save it takes in; None when stopping.
 
         The first build is due at once; the next once there are new saves, their drafts are made (their
-        pandoc runs are then in the cache), and nothing changed for QUIET_MS or changes kept coming for
-        DEBOUNCE_MS."""
+        pandoc runs are then in the cache), and nothing changed for QUIET_MS — the watch having looked
+        again since the last draft — or changes kept coming for DEBOUNCE_MS."""
         with self._changes:
             while not self._stop.is_set():
-                if self._through < 0 or (self.saves > self._through and not self._drafting):
+                if self._through < 0:
+                    self._through = self.saves
+                    return self._through
+                if self.saves > self._through and not self._drafting:
                     now = time.monotonic()
-                    wait = min(self._last_change + QUIET_MS / 1000, self._burst_start + DEBOUNCE_MS / 1000) - now
-                    if self._through < 0 or wait <= 0:
+                    quiet = self._last_change + QUIET_MS / 1000 - now
+                    if (quiet <= 0 and self._looked_at >= self._drafted_at) or now >= self._burst_start + DEBOUNCE_MS / 1000:
                         self._through, self._burst_start = self.saves, 0.0
                         return self._through
-                    self._changes.wait(wait)
+                    self._changes.wait(max(quiet, TICK_MS / 1000))
                 else:
                     self._changes.wait(TICK_MS / 1000)
         return None
