@@ -19,6 +19,7 @@ import re
 import signal
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -294,6 +295,7 @@ class Engine:
         self.base_url = base.as_uri() + "/"
         self.fetcher = fetcher if fetcher is not None else SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
+        self._sheets: OrderedDict = OrderedDict()
 
     def document(self, html: str, css: str):
         """The laid-out WeasyPrint Document, with every footnote on its call's page.
@@ -335,10 +337,18 @@ class Engine:
 
         from ketab.layout import resume
 
-        counters = CounterStyle()  # the unit's @counter-style rules (e.g. Persian letters)
-        stylesheet = weasyprint.CSS(
-            string=css, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.fonts, counter_style=counters
-        )
+        # A stylesheet is parsed once per engine (its fonts loaded once): the units and segments of a
+        # book share a few stylesheets, and parsing one costs as much as laying out a page or two.
+        sheet = self._sheets.pop(css, None)
+        if sheet is None:
+            counters = CounterStyle()  # the stylesheet's @counter-style rules (e.g. Persian letters)
+            sheet = weasyprint.CSS(
+                string=css, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.fonts, counter_style=counters
+            ), counters
+        self._sheets[css] = sheet
+        while len(self._sheets) > 16:
+            self._sheets.popitem(last=False)
+        stylesheet, counters = sheet
         params = resume.read_params(html)
         record: dict = {}
         weasyfix.STOP.when = resume.stopper(params, record) if params else None
@@ -349,7 +359,11 @@ class Engine:
         finally:
             weasyfix.STOP.when = None
         if params:
-            document.ketab_segment = {"end": record.get("end"), "forced": record.get("forced", False), "section": params.section}
+            end, forced = record.get("end"), record.get("forced", False)
+            if end is None and "fallback" in record:  # no marked page break in the window: the first unmarked one
+                pages, end, forced = record["fallback"]
+                document = document.copy(document.pages[:pages])
+            document.ketab_segment = {"end": end, "forced": forced, "section": params.section}
         return document
 
 

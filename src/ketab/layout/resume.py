@@ -43,7 +43,10 @@ def stopper(params: Params, record: dict):
         if found is None:
             return False
         block, forced = found
-        if not 0 < block <= params.last or block not in params.marked:
+        if not 0 < block <= params.last:
+            return False
+        if block not in params.marked:
+            record.setdefault("fallback", (index + 1, block, forced))
             return False
         record.update(end=block, forced=forced)
         return True

@@ -11,8 +11,10 @@ truncates truncated: the pages are those of one pass over the whole chapter.
 
 **Where a segment ends** is a function of its own blocks only: the first resumable break after
 at least :data:`MIN_PAGES` pages whose block is *marked* — a heading, or a block whose digest is
-even — with the blocks it was laid out with (and the headings kept with it) inside the window.
-A window with no such break is laid out again twice as long, up to the chapter's end.
+even — with the blocks it was laid out with (and the headings kept with it) inside the window;
+failing that, the first unmarked one; a window with no resumable break at all is laid out again
+twice as long, up to the chapter's end.  Marks make two chains that started at different blocks
+(before and after an edit) end their segments at the same blocks as soon as their pages agree.
 
 **Each segment is a layout unit** (:class:`ketab.layout.engine.LaidOutUnit`), cached under the
 digest of its window, its CSS and the state it starts in.  After an edit, the segments before
@@ -37,10 +39,10 @@ from lxml import html as lxml_html
 
 from ketab.layout.resume import read_params, stopper  # noqa: F401  (the segment's stop test: re-exported)
 
-MIN_PAGES = 3
+MIN_PAGES = 5
 """A segment has at least this many pages (unless the chapter has fewer)."""
-WINDOW_CHARS = 20000
-"""Characters of text in a segment's first window (about ten pages): a window is the blocks
+WINDOW_CHARS = 12000
+"""Characters of text in a segment's first window (six to ten pages): a window is the blocks
 laid out to find the segment's end."""
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "header"})
 _OPEN_TAG = re.compile(r"^<([A-Za-z][A-Za-z0-9]*)")
