@@ -339,16 +339,20 @@ class Engine:
 
         # A stylesheet is parsed once per engine (its fonts loaded once): the units and segments of a
         # book share a few stylesheets, and parsing one costs as much as laying out a page or two.
+        # What WeasyPrint said parsing it is said again for every unit that uses it.
         sheet = self._sheets.pop(css, None)
         if sheet is None:
             counters = CounterStyle()  # the stylesheet's @counter-style rules (e.g. Persian letters)
-            sheet = weasyprint.CSS(
+            before = list(_LOG.messages)
+            stylesheet = weasyprint.CSS(
                 string=css, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.fonts, counter_style=counters
-            ), counters
+            )
+            sheet = stylesheet, counters, [m for m in _LOG.messages if m not in before]
         self._sheets[css] = sheet
         while len(self._sheets) > 16:
             self._sheets.popitem(last=False)
-        stylesheet, counters = sheet
+        stylesheet, counters, said = sheet
+        _LOG.messages += [m for m in said if m not in _LOG.messages]
         params = resume.read_params(html)
         record: dict = {}
         weasyfix.STOP.when = resume.stopper(params, record) if params else None
@@ -359,11 +363,7 @@ class Engine:
         finally:
             weasyfix.STOP.when = None
         if params:
-            end, forced = record.get("end"), record.get("forced", False)
-            if end is None and "fallback" in record:  # no marked page break in the window: the first unmarked one
-                pages, end, forced = record["fallback"]
-                document = document.copy(document.pages[:pages])
-            document.ketab_segment = {"end": end, "forced": forced, "section": params.section}
+            document.ketab_segment = {"end": record.get("end"), "forced": record.get("forced", False), "section": params.section}
         return document
 
 

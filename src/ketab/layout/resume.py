@@ -16,10 +16,10 @@ _META = re.compile(r'<meta name="ketab-segment" content="([^"]*)">')
 class Params:
     """What a segment's document tells the layout (a ``<meta>`` of its head)."""
 
-    min_pages: int
+    first: int
+    """The first block the segment may end before (its anchor)."""
     last: int
-    """The last block a segment may end before (its lookahead must be in the window)."""
-    marked: frozenset
+    """The last block it may end before (the blocks laid out with that page must be in the window)."""
     section: str
 
 
@@ -28,25 +28,20 @@ def read_params(html: str) -> Params | None:
     if match is None:
         return None
     values = dict(item.split("=", 1) for item in match.group(1).split())
-    marked = frozenset(int(x) for x in values.get("marked", "").split(",") if x)
-    return Params(int(values["min"]), int(values["last"]), marked, values.get("section", ""))
+    return Params(int(values["first"]), int(values["last"]), values.get("section", ""))
 
 
 def stopper(params: Params, record: dict):
-    """The layout's stop test for one segment (see :data:`ketab.layout.weasyfix.STOP`)."""
+    """The layout's stop test for one segment (see :data:`ketab.layout.weasyfix.STOP`): the first
+    resumable page break before a block from the anchor on."""
     from ketab.layout.boxes import fresh_block
 
     def when(index: int, context, root_box) -> bool:
-        if index + 1 < params.min_pages:
-            return False
         found = fresh_block(context, root_box, index)
         if found is None:
             return False
         block, forced = found
-        if not 0 < block <= params.last:
-            return False
-        if block not in params.marked:
-            record.setdefault("fallback", (index + 1, block, forced))
+        if not max(1, params.first) <= block <= params.last:
             return False
         record.update(end=block, forced=forced)
         return True

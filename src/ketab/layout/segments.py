@@ -9,12 +9,13 @@ from the page before (no footnote moved on, nothing broken out of the flow) — 
 segment starts at that block, with the footnote counter carried and the margin a page break
 truncates truncated: the pages are those of one pass over the whole chapter.
 
-**Where a segment ends** is a function of its own blocks only: the first resumable break after
-at least :data:`MIN_PAGES` pages whose block is *marked* — a heading, or a block whose digest is
-even — with the blocks it was laid out with (and the headings kept with it) inside the window;
-failing that, the first unmarked one; a window with no resumable break at all is laid out again
-twice as long, up to the chapter's end.  Marks make two chains that started at different blocks
-(before and after an edit) end their segments at the same blocks as soon as their pages agree.
+**Where a segment ends** does not depend on where it started: some blocks are *anchors* — a block
+is one with a probability proportional to its length, drawn from its digest, about one every
+:data:`TARGET_CHARS` characters — and a segment ends at the first resumable page break at or after
+the first anchor at least :data:`MIN_CHARS` past its start.  Its window is the blocks up to that
+anchor and :data:`EXTRA_CHARS` more (laid out again with twice as many when no resumable break falls
+there).  Two chains — the one laid out before an edit and the one after — whose pages agree again by
+an anchor end their segments at the same page break, whatever blocks they started from.
 
 **Each segment is a layout unit** (:class:`ketab.layout.engine.LaidOutUnit`), cached under the
 digest of its window, its CSS and the state it starts in.  After an edit, the segments before
@@ -39,11 +40,13 @@ from lxml import html as lxml_html
 
 from ketab.layout.resume import read_params, stopper  # noqa: F401  (the segment's stop test: re-exported)
 
-MIN_PAGES = 5
-"""A segment has at least this many pages (unless the chapter has fewer)."""
-WINDOW_CHARS = 12000
-"""Characters of text in a segment's first window (six to ten pages): a window is the blocks
-laid out to find the segment's end."""
+TARGET_CHARS = 5000
+"""Characters of text between two *anchors* on average (about six pages): a block is an anchor with
+a probability proportional to its length, decided by its digest — by its own content only."""
+MIN_CHARS = 2500
+"""An anchor closer than this to a segment's start is passed over (no segment of a page or less)."""
+EXTRA_CHARS = 4000
+"""Characters of text laid out past the anchor to find the resumable page break at or after it."""
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "header"})
 _OPEN_TAG = re.compile(r"^<([A-Za-z][A-Za-z0-9]*)")
 _MARK = "ketab-blocks-8f3a1c"
@@ -61,7 +64,7 @@ class Chapter:
     notes: tuple[int, ...]
     """Notes in each block."""
     chars: tuple[int, ...]
-    marked: tuple[bool, ...]
+    anchors: tuple[bool, ...]
     headings: tuple[bool, ...]
 
 
@@ -75,21 +78,21 @@ def split(html: str) -> Chapter | None:
     children = list(section)
     if not children:
         return None
-    blocks, notes, chars, marked, headings = [], [], [], [], []
+    blocks, notes, chars, anchors, headings = [], [], [], [], []
     for child in children:
         text = lxml_html.tostring(child, encoding="unicode", with_tail=True)
         tag = child.tag if isinstance(child.tag, str) else ""
         blocks.append(text)
         notes.append(text.count('class="note"'))
         chars.append(len(child.text_content()) if tag else 0)
-        heading = tag in _HEADINGS
-        headings.append(heading)
-        marked.append(bool(tag) and (heading or hashlib.sha256(text.encode()).digest()[0] % 2 == 0))
+        headings.append(tag in _HEADINGS)
+        draw = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2**64
+        anchors.append(bool(tag) and draw < chars[-1] / TARGET_CHARS)
         section.remove(child)
     section.text = (section.text or "") + _MARK
     whole = lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
     head, _, tail = whole.partition(_MARK)
-    return Chapter(head, tuple(blocks), tail, section.get("id") or "", tuple(notes), tuple(chars), tuple(marked), tuple(headings))
+    return Chapter(head, tuple(blocks), tail, section.get("id") or "", tuple(notes), tuple(chars), tuple(anchors), tuple(headings))
 
 
 @dataclass
@@ -105,11 +108,20 @@ class Chain:
     pieces: list = field(default_factory=list)
     done: bool = False
 
+    def anchor(self) -> int:
+        """The first anchor at least MIN_CHARS after ``start`` (the chapter's end if none)."""
+        chapter, total = self.chapter, 0
+        for i in range(self.start, len(chapter.blocks)):
+            if i > self.start and chapter.anchors[i] and total >= MIN_CHARS:
+                return i
+            total += chapter.chars[i]
+        return len(chapter.blocks)
+
     def window(self) -> int:
-        """Blocks after ``start`` in the current window (to the chapter's end at most)."""
-        chapter, budget, end = self.chapter, WINDOW_CHARS * self.factor, self.start
-        total = 0
-        while end < len(chapter.blocks) and (total < budget or end == self.start):
+        """End of the blocks laid out: the anchor and EXTRA_CHARS (× ``factor``) past it."""
+        chapter, end = self.chapter, self.anchor()
+        total, budget = 0, EXTRA_CHARS * self.factor
+        while end < len(chapter.blocks) and (total < budget or end < self.anchor() + 3):
             total += chapter.chars[end]
             end += 1
         return end
@@ -117,9 +129,9 @@ class Chain:
     def html(self) -> str:
         chapter, end = self.chapter, self.window()
         blocks = chapter.blocks[self.start:end]
-        at_end = end == len(chapter.blocks)
+        first = self.anchor() - self.start
         last = len(blocks) - 1
-        if not at_end:  # a segment ends before a block whose lookahead (the headings kept with it, one more) is here
+        if end < len(chapter.blocks):  # a segment ends before a block whose lookahead (the headings kept with it, one more) is here
             last = 0
             for i in range(1, len(blocks)):
                 ahead = i + 1
@@ -127,8 +139,7 @@ class Chain:
                     ahead += 1
                 if ahead < len(blocks):
                     last = i
-        marked = ",".join(str(i) for i in range(1, len(blocks)) if chapter.marked[self.start + i])
-        meta = f'<meta name="ketab-segment" content="min={MIN_PAGES} last={last} marked={marked} section={chapter.section}">'
+        meta = f'<meta name="ketab-segment" content="first={first} last={last} section={chapter.section}">'
         style = f"section.chapter {{ counter-reset: footnote {self.notes}; }}"
         if not self.forced:  # WeasyPrint truncates the margins an unforced page break adjoins
             style += ' [data-kb="0"], [data-kb="0"] > :first-child, [data-kb="0"] > :first-child > :first-child { margin-top: 0 !important; }'
