@@ -13,7 +13,6 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
-import pikepdf
 import pytest
 
 from ketab import pipeline
