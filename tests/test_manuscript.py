@@ -177,3 +177,21 @@ def test_a_note_defined_twice_names_both_lines(write_book):
     (dup,) = [d for d in warnings if d.code == "note.duplicate"]
     assert (dup.path.split("/")[-1], dup.line) == ("b.md", 9) and "first on line 7" in dup.message
     assert "دوم" in chapters[1].html and "اول" not in chapters[1].html  # pandoc keeps the last, as the message says
+
+
+def test_the_checks_on_pandocs_parse_hold_when_pandoc_is_not_run_again(write_book, tmp_path):
+    """The parse travels with pandoc's cached result: a second conversion from the cache says the same."""
+    from ketab.cache import BuildCache, tool_versions
+    from ketab.convert import convert_chapters
+
+    ms = load_manuscript(write_book(BOOK, {"a.md": A, "b.md": CODE_FIRST.replace("\n[^y]: never called\n", "\n")}))
+    cache = BuildCache(tmp_path / "cache", tool_versions())
+    said = []
+    for _ in range(2):
+        stats: dict = {}
+        try:
+            convert_chapters(ms, cache=cache, stats=stats)
+        except BuildError as exc:
+            said.append(sorted((d.line, d.code) for d in exc.diagnostics))
+    assert stats["converted"] == []  # the second run took pandoc's results from the cache
+    assert said[0] == said[1] and (9, "note.undefined") in said[0] and (11, "date.invalid") in said[0]
