@@ -8,7 +8,12 @@ probe that notes where each marked block fell (:func:`ketab.proof.marks.document
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from ketab.layout.boxes import PageMarks
+
+_NO_MARKS = PageMarks("right", 0.0, 0.0, 0.0, 0.0, ())
+"""The probe's note on a page of the build's own units: nothing marked."""
 _PROOF_CLASS = re.compile(r"""class="[^"]*\bproof-""")
 """A unit the proof's stylesheet styles: marks (``proof-changed``, ``proof-ins``…) or the summary."""
 
@@ -21,6 +26,8 @@ class ProofLayouter:
         self.probing = probing
         self.pool = pool
         """The executor both share (closed with them)."""
+        self.memo: dict = {}
+        """Key → every unit this layout gave (a unit made of others is added by its maker)."""
 
     def layout(self, html: str, css: str):
         return self.layout_many([(html, css)])[0]
@@ -32,12 +39,13 @@ class ProofLayouter:
             where = [i for i, m in enumerate(marked) if m is wanted]
             if where:
                 for i, unit in zip(where, layouter.layout_many([jobs[i] for i in where])):
-                    out[i] = unit
+                    out[i] = unit if wanted else replace(unit, extra=[_NO_MARKS] * unit.pages)  # pages with nothing marked
+        self.memo.update((unit.key, unit) for unit in out)
         return out
 
     def geometry(self) -> dict:
         """Unit key → where its marked blocks fell, page by page (the probe's notes)."""
-        return {u.key: u.extra for u in self.probing.memo.values()}
+        return {u.key: u.extra for u in self.memo.values()}
 
     @property
     def counts(self) -> tuple[int, int]:
