@@ -94,8 +94,8 @@ class Manuscript:
 def load_manuscript(root: Path, strict: bool = False, collect: list | None = None) -> Manuscript:
     """Read ``root/book.yaml`` and its chapters; raise BuildError with every error found.
 
-    (``strict`` is the build's: the editorial linter, whose findings it makes errors, runs in the conversion,
-    on pandoc's parse of each chapter — :mod:`ketab.bodychecks`.)  With ``collect`` (a list), the
+    (``strict`` changes nothing here: the editorial linter, whose findings it makes errors, runs in the
+    conversion, on pandoc's parse of each chapter — :mod:`ketab.bodychecks`.)  With ``collect`` (a list), the
     errors of chapters and of book.yaml's optional keys are added to it instead and the manuscript is
     returned without the chapters that could not be read (so that the conversion can report its own errors
     in the same run); BuildError is still raised when book.yaml cannot give a book at all."""
@@ -111,7 +111,7 @@ def load_manuscript(root: Path, strict: bool = False, collect: list | None = Non
         if ref.generate:
             chapters.append(_generated(number, ref, book_lint, config.language.labels))
             continue
-        chapter = _load_chapter(root, ref, number, config, book_lint, diags, strict, common)
+        chapter = _load_chapter(root, ref, number, config, book_lint, diags, common)
         if chapter is not None:
             chapters.append(chapter)
     _check_unique_ids(chapters, diags)
@@ -218,7 +218,7 @@ def _read_chapter(root, ref, config, diags: Collector):
     return path, (text if len(diags.errors) == before else None)
 
 
-def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False, common: str = "") -> Chapter | None:
+def _load_chapter(root, ref, number, config, book_lint, diags: Collector, common: str = "") -> Chapter | None:
     path, text = _read_chapter(root, ref, config, diags)
     if text is None:
         return None
