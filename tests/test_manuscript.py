@@ -115,7 +115,7 @@ def test_empty_chapter(write_book):
 
 def test_impossible_date_is_an_error_with_its_line(write_book):
     root = write_book(BOOK, {"a.md": A, "b.md": "---\ntitle: ب\n---\n\nدر [31 حوت 1360]{.shamsi} رخ داد.\n"})
-    assert errors(root) == [("b.md", 5, "date.invalid")]
+    assert [d for d in converted(root) if d[3] == "error"] == [("b.md", 5, "date.invalid", "error")]
 
 
 def test_scripts_and_event_handlers_are_dropped_with_a_warning_errors_when_strict(write_book):
@@ -132,10 +132,66 @@ def test_chapter_path_outside_the_manuscript(write_book):
     assert errors(root) == [("book.yaml", 5, "config.path")]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11, not done: check_body scans the Markdown with regular expressions, not pandoc's parse")
 def test_indented_code_and_html_comments_are_never_scanned_as_markup(write_book):
     root = write_book(
         "title: T\nlanguage: en\nslug: t\nidentifier: urn:uuid:12345678-1234-1234-1234-123456789abc\nchapters:\n  - one.md\n",
         {"one.md": "---\ntitle: One\n---\n\nText.\n\n<!-- not markup: [^2] and [x]{.shamsi} -->\n\n    indented code: [^3]\n"},
     )
-    load_manuscript(root)  # no note.undefined, no date.invalid
+    assert converted(root) == []  # no note.undefined, no date.invalid, no lint finding
+
+
+CODE_FIRST = """---
+title: ب
+---
+
+<!-- draft: [^x] and [31 حوت 1360]{.shamsi} and [old]{.deletion} -->
+
+    [^x] [31 حوت 1360]{.shamsi} `[^x]` [new]{.insertion}
+
+Text `[^x]` with a call[^x] that has no note.
+
+در [31 حوت 1360]{.shamsi} رخ داد و [این]{.insertion} ماند.
+
+[^y]: never called
+
+[^z]: called[^z]
+"""
+
+
+def test_a_diagnostic_names_the_line_of_the_markup_not_of_its_copy_in_code_or_a_comment(write_book):
+    """The comment and the indented code hold the same text first: each finding is on the line pandoc read it on."""
+    got = set(converted(write_book(BOOK, {"a.md": A, "b.md": CODE_FIRST})))
+    assert ("b.md", 9, "note.undefined", "error") in got
+    assert ("b.md", 11, "date.invalid", "error") in got
+    assert ("b.md", 11, "chapter.tracked-change", "warning") in got
+    assert ("b.md", 13, "note.unused", "warning") in got
+    assert not [d for d in got if d[1] in (5, 7)], got  # nothing from the comment or the code
+
+
+def test_a_note_defined_twice_names_both_lines(write_book):
+    from ketab.convert import convert_chapters
+
+    body = "---\ntitle: ب\n---\n\nیک[^1] دو.\n\n[^1]: اول\n\n[^1]: دوم\n"
+    ms = load_manuscript(write_book(BOOK, {"a.md": A, "b.md": body}))
+    chapters, warnings = convert_chapters(ms)
+    (dup,) = [d for d in warnings if d.code == "note.duplicate"]
+    assert (dup.path.split("/")[-1], dup.line) == ("b.md", 9) and "first on line 7" in dup.message
+    assert "دوم" in chapters[1].html and "اول" not in chapters[1].html  # pandoc keeps the last, as the message says
+
+
+def test_the_checks_on_pandocs_parse_hold_when_pandoc_is_not_run_again(write_book, tmp_path):
+    """The parse travels with pandoc's cached result: a second conversion from the cache says the same."""
+    from ketab.cache import BuildCache, tool_versions
+    from ketab.convert import convert_chapters
+
+    ms = load_manuscript(write_book(BOOK, {"a.md": A, "b.md": CODE_FIRST.replace("\n[^y]: never called\n", "\n")}))
+    cache = BuildCache(tmp_path / "cache", tool_versions())
+    said = []
+    for _ in range(2):
+        stats: dict = {}
+        try:
+            convert_chapters(ms, cache=cache, stats=stats)
+        except BuildError as exc:
+            said.append(sorted((d.line, d.code) for d in exc.diagnostics))
+    assert stats["converted"] == []  # the second run took pandoc's results from the cache
+    assert said[0] == said[1] and (9, "note.undefined") in said[0] and (11, "date.invalid") in said[0]

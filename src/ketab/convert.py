@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from lxml import etree
 from lxml import html as lxml_html
 
-from ketab import links, safeio, treepasses
+from ketab import bodychecks, links, safeio, treepasses
 from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.pandocrun import (  # noqa: F401 - the pandoc run's names, as the rest of ketab knows them
@@ -43,6 +43,7 @@ from ketab.persian import dates as pdates
 from ketab.pictures import picture_problem, unpack_svgz
 from ketab.register import mark_names
 from ketab.sanitize import MAX_NESTING, deepest, sanitize_html
+from ketab.sourcemap import SourceMap
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml",
                ".svgz": "image/svg+xml", ".webp": "image/webp"}
@@ -109,10 +110,12 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     extras = [args + (("--metadata=suppress-bibliography=true",) if args and ch.generate != "references"
                       and any(c.generate == "references" for c in chapters) else ()) for ch in chapters]
     diags.raise_if_errors()
-    results = _pandoc_twice(chapters, bodies, cache, extras, salt)
+    results = pandoc_all(bodies, cache, extras, salt)
+    sources = [SourceMap(body, ch.body_line, r.parsed) for ch, body, r in zip(chapters, bodies, results)]
+    results = _pandoc_again(chapters, bodies, results, sources, cache, extras, salt)
     if stats is not None:
         stats["converted"] = [chapters[i].id for i, r in enumerate(results) if not r.cached]
-    trees = _trees(chapters, results, diags)
+    trees = _trees(chapters, results, sources, diags)
     linker = links.Linker([
         (chapters[i].id, chapters[i].rel,
          [el.get("id") for el in tree.iter() if isinstance(el.tag, str) and el.get("id") and not treepasses.CODE_ID.match(el.get("id"))],
@@ -120,8 +123,10 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
         for i, tree in trees.items()
     ])
     links.report_written_duplicates(chapters, bodies, trees, linker, diags.error if strict else diags.warning)
-    converted = [read_html(chapters[i], bodies[i], tree, manuscript, diags, linker, strict) for i, tree in trees.items()]
-    check_references(converted, diags)
+    converted = [read_html(chapters[i], bodies[i], tree, manuscript, diags, linker, strict, sources[i]) for i, tree in trees.items()]
+    by_id = {chapters[i].id: sources[i] for i in trees}
+    check_references(converted, diags, by_id)
+    bodychecks.lint_chapters(manuscript, by_id, diags, strict)
     from ketab.generate import check_chronology_quotes  # generate imports this module
 
     check_chronology_quotes(manuscript, converted, diags)
@@ -129,10 +134,9 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     return tuple(converted), tuple(diags.items)
 
 
-def _pandoc_twice(chapters, bodies, cache, extras, salt) -> list[PandocResult]:
-    """pandoc on every chapter; again, with the definitions appended, on a chapter that borrows references."""
-    results = pandoc_all(bodies, cache, extras, salt)
-    labels = [None if ch.generate else links.read_labels(body) for ch, body in zip(chapters, bodies)]
+def _pandoc_again(chapters, bodies, results, sources, cache, extras, salt) -> list[PandocResult]:
+    """pandoc again, with the definitions appended, on a chapter that borrows references (its first parse stays)."""
+    labels = [None if ch.generate else links.read_labels(body, src.spans) for ch, body, src in zip(chapters, bodies, sources)]
     headings = [links.heading_ids(r.html) if r.failure is None else [] for r in results]
     extra = links.borrowed_definitions(chapters, labels, headings)
     again = [i for i, defs in enumerate(extra) if defs]
@@ -140,12 +144,13 @@ def _pandoc_twice(chapters, bodies, cache, extras, salt) -> list[PandocResult]:
         seconds = pandoc_all([bodies[i] + "\n\n" + "\n".join(extra[i]) + "\n" for i in again], cache, [extras[i] for i in again], salt)
         for i, result in zip(again, seconds):
             if result.failure is None:  # else the first conversion stands (its links go nowhere, and say so)
-                results[i] = PandocResult(result.html, results[i].messages, None, results[i].cached and result.cached)
+                results[i] = PandocResult(result.html, results[i].messages, None, results[i].cached and result.cached, results[i].parsed)
     return results
 
 
-def _trees(chapters, results, diags: Collector) -> dict:
-    """Chapter index → the lxml tree of pandoc's HTML (its equations numbered); pandoc's failures and warnings said."""
+def _trees(chapters, results, sources, diags: Collector) -> dict:
+    """Chapter index → the lxml tree of pandoc's HTML (its equations numbered); pandoc's failures and warnings
+    said, and what its parse shows of the chapter's notes (:mod:`ketab.bodychecks`)."""
     trees = {}
     for i, (chapter, result) in enumerate(zip(chapters, results)):
         if isinstance(result.failure, PandocTimeout):
@@ -157,24 +162,29 @@ def _trees(chapters, results, diags: Collector) -> dict:
             diags.error(chapter.path, chapter.body_line, f"pandoc failed: {result.failure}", "pandoc.error")
             continue
         for message in result.messages:
-            pandoc_warning(chapter, message, diags)
+            if not bodychecks.note_warning(chapter, message, sources[i], diags):
+                pandoc_warning(chapter, message, diags)
+        bodychecks.check_parsed(chapter, sources[i], diags)
         trees[i] = lxml_html.fragment_fromstring(result.html or "<p></p>", create_parent="div")
         treepasses.equations(trees[i])
     return trees
 
 
-def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: Collector, linker=None, strict: bool = False) -> ConvertedChapter:
+def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: Collector, linker=None, strict: bool = False,
+              source: SourceMap | None = None) -> ConvertedChapter:
     """Walk pandoc's HTML (an lxml tree or its text; a tree is changed in place) once: ids, notes, index, dates,
     images, links, safety, bidi.  ``linker`` (a :class:`ketab.links.Linker`) makes ids unique across the book and
-    resolves links to other chapters; what is dropped or goes nowhere is a warning, an error when ``strict``."""
+    resolves links to other chapters; what is dropped or goes nowhere is a warning, an error when ``strict``.
+    ``source``: the Markdown with pandoc's code and raw HTML set aside, where a diagnostic finds its line."""
     language = manuscript.config.language
     if isinstance(root, str):
         root = lxml_html.fragment_fromstring(root or "<p></p>", create_parent="div")
+    source = source or SourceMap(body, chapter.body_line, None)
     report = diags.error if strict else diags.warning
     treepasses.task_boxes(root)  # before the sanitiser, which refuses <input>
     for what, needle in _sanitize(root):
-        report(chapter.path, links.raw_html_line(body, chapter.body_line, needle), f"{what} is not allowed in a book and was dropped", "html.refused")
-    line = _line_finder(body, chapter.body_line)
+        report(chapter.path, source.line(needle, fold=True, raw=True), f"{what} is not allowed in a book and was dropped", "html.refused")
+    line = source.line
     depth, deep = deepest(root)
     if depth > MAX_NESTING:
         text = " ".join(deep.text_content().split())[:40]
@@ -188,7 +198,6 @@ def read_html(chapter: Chapter, body: str, root, manuscript: Manuscript, diags: 
     for el in list(root.iter()):  # a list: the walk drops refused pictures and unwraps dead links
         if isinstance(el.tag, str):
             walk.visit(el)
-    treepasses.undefined_notes(root, chapter, line, diags)
     treepasses.separate_adjacent_notes(root, language.list_separator)
     return _converted(chapter, root, walk, language.tag)
 
@@ -332,7 +341,7 @@ class _Walk:
         try:
             rendered = pdates.render_date(text, kind, self.style, el.get("data-supplied"))
         except pdates.DateError as exc:
-            self.diags.error(self.chapter.path, self.line(text), f"date [{text}]{{.{kind}}}: {exc.message}", "date.invalid")
+            self.diags.error(self.chapter.path, self.line(f"[{text}]{{.{kind}", text), f"date [{text}]{{.{kind}}}: {exc.message}", "date.invalid")
             return
         new = lxml_html.fragment_fromstring(rendered.html())
         new.tail = el.tail
@@ -399,14 +408,6 @@ def _sanitize(root) -> list[tuple[str, str]]:
     return list(dropped.items())
 
 
-def _line_finder(body: str, body_line: int):
-    def line(needle: str) -> int:
-        pos = body.find(needle) if needle else -1
-        return body_line + (body.count("\n", 0, pos) if pos >= 0 else 0)
-
-    return line
-
-
 def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Collector, strict: bool = False) -> Image | None:
     """An image is a real image file inside the manuscript; on any problem its ``src`` is removed."""
     from urllib.parse import quote, unquote
@@ -469,15 +470,20 @@ def _check_image(el, chapter: Chapter, manuscript: Manuscript, line, diags: Coll
     return Image(rel_to_root, media)
 
 
-def check_references(converted, diags: Collector) -> None:
-    """Ids unique across the book; every internal link has a target."""
+def check_references(converted, diags: Collector, sources=None) -> None:
+    """Ids unique across the book; every internal link has a target (``sources``: chapter id → SourceMap)."""
+    sources = sources or {}
+
+    def line(cc, needle):
+        return (sources.get(cc.chapter.id) or SourceMap(cc.chapter.body, cc.chapter.body_line, None)).line(needle)
+
     owner: dict[str, ConvertedChapter] = {}
     for cc in converted:
         for anchor in cc.anchors:
             if anchor in owner and owner[anchor] is not cc:
                 diags.error(
                     cc.chapter.path,
-                    _line_finder(cc.chapter.body, cc.chapter.body_line)("#" + anchor),
+                    line(cc, "#" + anchor),
                     f"id {anchor!r} is already used in {owner[anchor].chapter.rel}",
                     "id.duplicate",
                 )
@@ -487,7 +493,7 @@ def check_references(converted, diags: Collector) -> None:
             if target not in owner:
                 diags.error(
                     cc.chapter.path,
-                    _line_finder(cc.chapter.body, cc.chapter.body_line)("#" + target),
+                    line(cc, "#" + target),
                     f"link to #{target}, which no chapter defines",
                     "link.undefined",
                 )

@@ -82,7 +82,7 @@ CODES: dict[str, Code] = {
     "front-matter.unknown-key": Code(W, "A front-matter key ketab does not know; it is ignored."),
     # the text
     "note.undefined": Code(E, "A footnote is referenced but never defined."),
-    "note.duplicate": Code(W, "A footnote is defined twice; the first definition is used."),
+    "note.duplicate": Code(W, "A footnote is defined twice; pandoc uses the last definition."),
     "chapter.tracked-change": Code(W, "A tracked change from Word is still marked in the text (ketab import --track-changes)."),
     "note.unused": Code(W, "A footnote is defined but never referenced."),
     "date.invalid": Code(E, "A {.shamsi} or {.miladi} date cannot be read or does not exist."),

@@ -20,12 +20,12 @@ from urllib.parse import unquote
 
 from lxml import html as lxml_html
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+from ketab.persian.markdown import masked
+
 _REF_DEF = re.compile(r"^ {0,3}\[((?:[^\[\]\\]|\\.)+)\]:[ \t]*(\S.*)$")
 _ATX = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*(\{[^{}]*\})?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _LABEL_USE = re.compile(r"(?<![\\\]])!?\[((?:[^\[\]\\]|\\.)+)\](?:[ \t]?\[((?:[^\[\]\\]|\\.)*)\])?(?![(\[:])")
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
 def label_key(label: str) -> str:
@@ -33,27 +33,10 @@ def label_key(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
-def text_lines(body: str):
-    """(index, line) of the lines that are not code: fenced code and indented code blocks are skipped."""
-    fence, previous_blank, in_indented = None, True, False
-    for i, line in enumerate(body.split("\n")):
-        if fence:
-            m = _FENCE.match(line)
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line.strip()[len(m.group(1)):].strip():
-                fence = None
-            continue
-        m = _FENCE.match(line)
-        if m:
-            fence = m.group(1)
-            continue
-        blank = not line.strip()
-        if not blank and (line.startswith("    ") or line.startswith("\t")) and (previous_blank or in_indented):
-            in_indented = True
-            previous_blank = False
-            continue
-        if not blank:
-            in_indented = False
-        previous_blank = blank
+def text_lines(body: str, nonprose=()):
+    """(index, line) of every line of ``body``, with what pandoc parsed as code or raw HTML (``nonprose``:
+    :func:`ketab.sourcemap.nonprose_spans`) blanked out: a reference written in code or a comment is none."""
+    for i, line in enumerate(masked(body, list(nonprose)).split("\n")):
         yield i, line
 
 
@@ -69,9 +52,10 @@ class Labels:
     """key → label as written, of every ``[label]``, ``[text][label]``, ``[label][]`` outside code."""
 
 
-def read_labels(body: str) -> Labels:
+def read_labels(body: str, nonprose=()) -> Labels:
+    """What ``body`` defines and uses, outside what pandoc parsed as code or raw HTML (``nonprose``)."""
     definitions, headings, uses = {}, [], {}
-    lines = list(text_lines(body))
+    lines = list(text_lines(body, nonprose))
     previous = None
     for i, line in lines:
         d = _REF_DEF.match(line)
@@ -84,7 +68,7 @@ def read_labels(body: str) -> Labels:
             headings.append(a.group(1).strip())
         elif _SETEXT.match(line) and previous is not None and previous[0] == i - 1 and previous[1].strip():
             headings.append(previous[1].strip())
-        for m in _LABEL_USE.finditer(_CODE_SPAN.sub(lambda c: " " * len(c.group(0)), line)):
+        for m in _LABEL_USE.finditer(line):
             label = m.group(2) if m.group(2) else m.group(1)
             if label.startswith("^"):
                 continue
@@ -255,13 +239,3 @@ def borrowed_definitions(chapters, labels, headings) -> list[list[str]]:
                     defs.append(f"[{label}]: <{rel}{'#' + ident if ident else ''}>")
         out.append(defs)
     return out
-
-
-def raw_html_line(body: str, body_line: int, needle: str) -> int:
-    """The line of the Markdown where ``needle`` first stands outside code (else anywhere, else the body's start)."""
-    low = needle.lower()
-    for i, text in text_lines(body):
-        if low in text.lower():
-            return body_line + i
-    pos = body.lower().find(low)
-    return body_line + (body.count("\n", 0, pos) if pos >= 0 else 0)

@@ -1,8 +1,9 @@
 """Stage 1 — load and validate the manuscript.
 
-Reads ``book.yaml`` and every chapter it lists, parses front matter, and checks
-what can be checked on the source text (footnotes, date markup, raw HTML),
-reporting every problem with its file and line before any conversion runs.
+Reads ``book.yaml`` and every chapter it lists, parses front matter, and reports
+every problem with its file and line before any conversion runs.  What a chapter's
+text holds (notes, dates, raw HTML) is checked on pandoc's parse of it, in the
+conversion (:mod:`ketab.bodychecks`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 from ketab import config as cfg
 from ketab import safeio, yamlnodes
 from ketab.diagnostics import BuildError, Collector, Diagnostic
-from ketab.persian import dates as pdates
 from ketab.persian.lint import LintConfig, LintConfigError, lint_markdown
 from ketab.register import Register, parse_register
 
@@ -31,10 +31,6 @@ FRONT_MATTER_KEYS = {
     "running_head": "A short title for the running heads (default: the title, shortened if long).",
 }
 
-_TRACKED = re.compile(r"\]\{\.(insertion|deletion)\b")
-"""A tracked change kept by ``ketab import --track-changes all``."""
-_NOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-_NOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,8 @@ class Manuscript:
 def load_manuscript(root: Path, strict: bool = False, collect: list | None = None) -> Manuscript:
     """Read ``root/book.yaml`` and its chapters; raise BuildError with every error found.
 
-    The editorial linter's findings are warnings (errors when ``strict``).  With ``collect`` (a list), the
+    (``strict`` changes nothing here: the editorial linter, whose findings it makes errors, runs in the
+    conversion, on pandoc's parse of each chapter — :mod:`ketab.bodychecks`.)  With ``collect`` (a list), the
     errors of chapters and of book.yaml's optional keys are added to it instead and the manuscript is
     returned without the chapters that could not be read (so that the conversion can report its own errors
     in the same run); BuildError is still raised when book.yaml cannot give a book at all."""
@@ -114,14 +111,12 @@ def load_manuscript(root: Path, strict: bool = False, collect: list | None = Non
         if ref.generate:
             chapters.append(_generated(number, ref, book_lint, config.language.labels))
             continue
-        chapter = _load_chapter(root, ref, number, config, book_lint, diags, strict, common)
+        chapter = _load_chapter(root, ref, number, config, book_lint, diags, common)
         if chapter is not None:
             chapters.append(chapter)
     _check_unique_ids(chapters, diags)
     sources = _load_sources(root, diags)
     register = load_register(root, config.chapters, config.path, diags)
-    if config.language.linted:
-        _lint_book(chapters, register, book_lint, diags, strict)
     known = {s.id for s in sources}
     for ch in chapters:
         if ch.source and ch.source not in known:
@@ -133,20 +128,14 @@ def load_manuscript(root: Path, strict: bool = False, collect: list | None = Non
     return Manuscript(root, config, tuple(chapters), sources, tuple(diags.items), register)
 
 
-def _lint_book(chapters, register: Register, book_lint: LintConfig, diags: Collector, strict: bool) -> None:
-    """The linter's book-wide rules (one spelling per word, the register's spellings of names)."""
-    written = [ch for ch in chapters if not ch.generate]
-    texts = [(ch.path, "\n" * (ch.body_line - 1) + ch.body) for ch in written]  # lines as in the file
-    lint_book_texts(texts, register, book_lint, diags, strict)
-
-
 def lint_book_texts(texts, register: Register, book_lint: LintConfig, diags: Collector, strict: bool = False) -> None:
-    """The book-wide rules over ``(path, text)`` of every chapter, for the build and for ``ketab lint``."""
+    """The book-wide rules over ``(path, text, nonprose)`` of every chapter, for the build and for ``ketab lint``
+    (``nonprose``: the spans of the text pandoc parsed as code or raw HTML)."""
     from ketab.persian.lint.book import book_findings
 
-    paths = {str(p): p for p, _ in texts}
+    paths = {str(t[0]): t[0] for t in texts}
     report = diags.error if strict else diags.warning
-    for f in book_findings([(str(p), t) for p, t in texts], register.rejected(), book_lint.disabled):
+    for f in book_findings([(str(p), *rest) for p, *rest in texts], register.rejected(), book_lint.disabled):
         report(paths[f.path], f.line, f"{f.message} (column {f.col})", f"lint.{f.code}")
 
 
@@ -229,7 +218,7 @@ def _read_chapter(root, ref, config, diags: Collector):
     return path, (text if len(diags.errors) == before else None)
 
 
-def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict: bool = False, common: str = "") -> Chapter | None:
+def _load_chapter(root, ref, number, config, book_lint, diags: Collector, common: str = "") -> Chapter | None:
     path, text = _read_chapter(root, ref, config, diags)
     if text is None:
         return None
@@ -251,10 +240,8 @@ def _load_chapter(root, ref, number, config, book_lint, diags: Collector, strict
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chapter_id):
         diags.error(path, meta.line("id"), f"chapter id {chapter_id!r} must be ASCII letters, digits, - or _ (starting with a letter)", "front-matter.value")
     lint = chapter_lint(meta, book_lint, path, diags)
-    check_body(body, body_line, path, config, diags)
-    if config.language.linted:
-        # check_body has reported every date markup that cannot be read, as an error: not again as fa-date
-        lint_text(text, path, lint, diags, strict, skip={"fa-date"})
+    # what the text holds (notes, dates, tracked changes) and the linter's rules are checked on pandoc's parse
+    # of it, in the conversion (ketab.bodychecks)
     source = meta.value.get("source")
     return Chapter(
         number=number,
@@ -312,11 +299,12 @@ def chapter_lint(meta: yamlnodes.LocatedYaml, book_lint: LintConfig, path: Path,
         return book_lint
 
 
-def lint_text(text: str, path: Path, lint: LintConfig, diags: Collector, strict: bool = False, skip=()) -> None:
+def lint_text(text: str, path: Path, lint: LintConfig, diags: Collector, strict: bool = False, skip=(), nonprose=()) -> None:
     """The editorial linter's findings on a chapter's text: warnings (errors when ``strict``); the rules
-    in ``skip`` are left to the build's own checks."""
+    in ``skip`` are left to the build's own checks; ``nonprose``: the spans of ``text`` pandoc parsed as code
+    or raw HTML."""
     report = diags.error if strict else diags.warning
-    for finding in lint_markdown(text, str(path), lint):
+    for finding in lint_markdown(text, str(path), lint, nonprose):
         if finding.code in skip:
             continue
         report(path, finding.line, f"{finding.message} (column {finding.col})", f"lint.{finding.code}")
@@ -346,45 +334,6 @@ def split_front_matter(text: str, path: Path, diags: Collector):
         diags.error(path, 2, "front matter must be a mapping of keys to values", "front-matter.type")
         return None, "", 0
     return meta, body, body_line
-
-
-def check_body(body: str, body_line: int, path: Path, config, diags: Collector) -> None:
-    """Checks on the Markdown text itself: note definitions, dates.
-
-    Code (fenced or indented) is skipped.  What raw HTML holds is decided on pandoc's output (``convert``),
-    which also reports a note call that pandoc found no definition for."""
-    from ketab.links import text_lines
-
-    refs: dict[str, int] = {}
-    defs: dict[str, int] = {}
-    for offset, line in text_lines(body):
-        lineno = body_line + offset
-        code_free = re.sub(r"`[^`]*`", "", line)
-        d = _NOTE_DEF.match(code_free)
-        if d:
-            label = d.group(1)
-            if label in defs:
-                diags.warning(path, lineno, f"footnote [^{label}] is defined twice (first on line {defs[label]}); the first is used", "note.duplicate")
-            defs.setdefault(label, lineno)
-            code_free = code_free[d.end() :]
-        for m in _NOTE_REF.finditer(code_free):
-            refs.setdefault(m.group(1), lineno)
-        for m in _TRACKED.finditer(code_free):
-            kind = "insertion" if m.group(1) == "insertion" else "deletion"
-            diags.warning(path, lineno, f"a tracked {kind} from Word is still marked: keep or drop its text and remove the mark "
-                          "(ketab import --track-changes accept|reject settles them all)", "chapter.tracked-change")
-    for label, lineno in refs.items():
-        if label not in defs:
-            diags.error(path, lineno, f"footnote [^{label}] is never defined", "note.undefined")
-    for label, lineno in defs.items():
-        if label not in refs:
-            diags.warning(path, lineno, f"footnote [^{label}] is defined but never referenced", "note.unused")
-    style = pdates.DateStyle.for_language(config.language.tag)
-    for mark in pdates.find_date_markups(body):
-        try:
-            pdates.render_date(mark.body, mark.kind, style)
-        except pdates.DateError as exc:
-            diags.error(path, body_line + mark.line - 1, f"date [{mark.body}]{{.{mark.kind}}}: {exc.message}", "date.invalid")
 
 
 def _check_unique_ids(chapters, diags: Collector) -> None:

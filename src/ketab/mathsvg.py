@@ -16,12 +16,31 @@ SIZE = 20.0  # ziamath's font size for the drawing; the picture is then scaled t
 _MATH = re.compile(r"<math\b.*?</math>", re.S)
 
 
+class _ZiamathNotes(logging.Filter):
+    """ziamath and ziafont write on the root logger itself (``logging.warning``) about MathML they skip
+    ("Undefined element …"): those records are dropped there, and only those.  (Raising the root logger's
+    level instead silenced every logger that inherits it for the rest of the process: WeasyPrint's
+    warnings of every unit laid out after the first formula were lost.)"""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not _ZIA.search(record.pathname or "")
+
+
+_ZIA = re.compile(r"[\\/]zia(?:math|font)[\\/]")
+
+
+def _quiet_ziamath() -> None:
+    root = logging.getLogger()
+    if not any(isinstance(f, _ZiamathNotes) for f in root.filters):
+        root.addFilter(_ZiamathNotes())
+
+
 @functools.lru_cache(maxsize=4096)
 def svg_for(mathml: str) -> tuple[str, float, float, float]:
     """(SVG, width, height, depth below the baseline) in em of the text, for one ``<math>`` element."""
     import ziamath
 
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))  # ziamath logs unknown elements
+    _quiet_ziamath()
     svg = ziamath.Math(mathml, size=SIZE).svg()
     m = re.search(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"', svg)
     x, y, w, h = (float(v) for v in m.groups()) if m else (0, -SIZE, SIZE, SIZE)

@@ -6,6 +6,7 @@ Every run uses the same options (``PANDOC_FROM``, ``PANDOC_ARGS``) plus the book
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import pypandoc
 from ketab.cache import digest
 from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter, Manuscript, safe_path
+from ketab.sourcemap import Parsed, nonprose_spans, split_facts
 
 FILTER = Path(__file__).parent / "filters" / "notes.lua"
 PANDOC_FROM = "markdown-raw_attribute"
@@ -40,14 +42,18 @@ class PandocResult:
     failure: Exception | None = field(default=None, compare=False)
     """PandocTimeout or RuntimeError when pandoc did not give HTML."""
     cached: bool = False
+    parsed: Parsed | None = field(default=None, compare=False)
+    """What the Lua filter noted of pandoc's parse (:mod:`ketab.sourcemap`)."""
 
     def to_bytes(self) -> bytes:
-        return json.dumps({"html": self.html, "messages": list(self.messages)}, ensure_ascii=False).encode("utf-8")
+        parsed = self.parsed.to_json() if self.parsed is not None else None
+        return json.dumps({"html": self.html, "messages": list(self.messages), "parsed": parsed}, ensure_ascii=False).encode("utf-8")
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> "PandocResult":
         data = json.loads(blob)
-        return cls(data["html"], tuple(data["messages"]), None, True)
+        parsed = Parsed.from_json(data["parsed"]) if data.get("parsed") is not None else None
+        return cls(data["html"], tuple(data["messages"]), None, True, parsed)
 
 
 def pandoc_all(bodies: list[str], cache, extras=None, salt: bytes = b"") -> list[PandocResult]:
@@ -160,7 +166,21 @@ def pandoc(markdown: str, timeout: float | None = None, extra=()) -> PandocResul
         out, err = _pandoc_process(markdown, timeout, extra)
     except RuntimeError as exc:  # PandocTimeout too
         return PandocResult(failure=exc)
-    return PandocResult(out, pandoc_messages(err))
+    parsed, err = split_facts(err)
+    return PandocResult(out, pandoc_messages(err), parsed=parsed)
+
+
+@functools.lru_cache(maxsize=256)
+def nonprose(text: str) -> tuple:
+    """Spans of ``text`` (a chapter file, front matter and all) that pandoc parses as code or raw HTML, for
+    the linter outside a build (``ketab lint``): pandoc runs on the text, as the conversion runs it."""
+    from ketab.persian.markdown import front_matter_end
+
+    start = front_matter_end(text)
+    result = pandoc(text[start:])
+    if result.parsed is None:
+        return ()
+    return tuple((a + start, b + start) for a, b in nonprose_spans(text[start:], result.parsed))
 
 
 _LEVEL = re.compile(r"^\[(WARNING|ERROR|INFO)\] ?")

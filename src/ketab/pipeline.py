@@ -120,7 +120,7 @@ def _private_temporary_folder():
         shutil.rmtree(private, ignore_errors=True)
 
 
-def _open_cache(out_dir: Path, cache_url: str | None):
+def open_cache(out_dir: Path, cache_url: str | None = None):
     """The build cache: its entries in ``<out>/.ketab-cache``, or in the shared store at ``cache_url``."""
     salt = cachemod.tool_versions()
     store = None
@@ -144,7 +144,7 @@ def _unique(diagnostics) -> list[Diagnostic]:
 
 def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, strict, executor=None, cache_url=None) -> BuildResult:
     templates = Path(templates or default_templates()).resolve()  # a relative --templates too (file: URIs)
-    cache = _open_cache(out_dir, cache_url) if use_cache else None
+    cache = open_cache(out_dir, cache_url) if use_cache else None
     inputs = cachemod.input_digests(manuscript_dir, templates, formats, out_dir)
     inputs["strict"] = bool(strict)  # a --strict build after a lenient one checks again
     last = cachemod.LastBuild(cache, out_dir, inputs)
@@ -154,15 +154,10 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     report = last.why()
     clock = _Clock()
 
-    from ketab.assemble import assemble
-
-    manuscript, converted, warnings = _load_and_convert(manuscript_dir, strict, cache, progress, clock, report)
+    manuscript, converted, warnings = load_and_convert(manuscript_dir, cache, strict, progress, clock, report)
     progress("assembling the book")
-    book = assemble(manuscript, converted)
-    fonts_diags = Collector()
-    fonts.check_coverage(book, templates, fonts_diags)
-    warnings = tuple(warnings) + tuple(fonts_diags.items)
-    fonts.isolate(templates, out_dir / ".ketab-cache" / "fontconfig")
+    book, assembled = assemble_book(manuscript, converted, templates, out_dir)
+    warnings = tuple(warnings) + assembled
     clock.lap("assemble")
     layout = None
     if set(formats) & PAGED:  # the web edition and the Word copy need no pages
@@ -173,12 +168,16 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     return BuildResult(outputs, all_warnings, layout.total_pages if layout else 0, clock.laps, False, tuple(report))
 
 
-def _load_and_convert(manuscript_dir, strict, cache, progress, clock, report):
-    """Stages 1 and 2: (Manuscript, converted chapters, their warnings); every error of both together."""
+def load_and_convert(manuscript_dir, cache=None, strict=False, progress=lambda stage: None, clock=None, report=None):
+    """Stages 1 and 2: (Manuscript, converted chapters, their warnings); every error of both together.
+    ``cache``: the build cache (pandoc runs only on Markdown it has not converted); ``report`` (a list)
+    gets what was converted."""
     from ketab.convert import convert_chapters
     from ketab.generate import generated_markdown
     from ketab.manuscript import load_manuscript
 
+    clock = clock or _Clock()
+    report = report if report is not None else []
     progress("reading the manuscript")
     early: list[Diagnostic] = []
     manuscript = load_manuscript(manuscript_dir, strict=strict, collect=early)
@@ -200,12 +199,34 @@ def _load_and_convert(manuscript_dir, strict, cache, progress, clock, report):
     return manuscript, converted, warnings
 
 
+def assemble_book(manuscript, converted, templates: Path, out_dir: Path):
+    """Stage 3: (the Book, the warnings on its fonts); fontconfig made to see only the templates' fonts,
+    for every layout after this."""
+    from ketab.assemble import assemble
+
+    book = assemble(manuscript, converted)
+    diags = Collector()
+    fonts.check_coverage(book, templates, diags)
+    fonts.isolate(templates, Path(out_dir) / ".ketab-cache" / "fontconfig")
+    return book, tuple(diags.items)
+
+
+def new_layouter(manuscript, templates: Path, cache, fonts_digest: str | None = None, **options):
+    """The layouter of the book's units: laid out in WeasyPrint with the manuscript and the templates
+    readable, through the build cache (``options``: :class:`ketab.layout.Layouter`'s)."""
+    from ketab.layout import Layouter
+
+    if fonts_digest is None:
+        fonts_digest = cachemod.tree_digest(templates / "fonts") if (templates / "fonts").is_dir() else ""  # as input_digests
+    return Layouter(manuscript.root, [manuscript.root, templates], cache, fonts_digest, **options)
+
+
 def _lay_out(book, manuscript, templates, cache, last, progress, report, executor=None):
     """The layout stage, once for every writer: the EPUB's page-list and cover picture come from it too."""
-    from ketab.layout import Layouter, lay_out
+    from ketab.layout import lay_out
 
     progress("laying out pages with WeasyPrint")
-    layouter = Layouter(manuscript.root, [manuscript.root, templates], cache, last.inputs["fonts"], executor=executor)
+    layouter = new_layouter(manuscript, templates, cache, last.inputs["fonts"], executor=executor)
     try:
         layout = lay_out(book, layouter, templates)
     except LayoutTimeout as exc:

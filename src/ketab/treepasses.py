@@ -10,7 +10,6 @@ import re
 
 from lxml import etree
 
-from ketab.diagnostics import Collector
 from ketab.manuscript import Chapter
 
 CODE_ID = re.compile(r"^cb\d+(-\d+)?$")
@@ -269,21 +268,6 @@ def demote_headings(root) -> None:
             h.tag = f"h{level + 1}"
         else:
             h.set("aria-level", "7")
-
-
-_UNDEFINED_NOTE = re.compile(r"\[\^([^\]\s]+)\]")
-
-
-def undefined_notes(root, chapter: Chapter, line, diags: Collector) -> None:
-    """A note call pandoc found no definition for stays in the text as ``[^label]``."""
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag in ("code", "pre") or any(a.tag in ("code", "pre") for a in el.iterancestors()):
-            continue
-        for text in (el.text, el.tail if el.getparent() is not None and el.getparent().tag not in ("code", "pre") else None):
-            for m in _UNDEFINED_NOTE.finditer(text or ""):
-                if any(d.code == "note.undefined" and d.path == chapter.path for d in diags.items):
-                    continue
-                diags.error(chapter.path, line(m.group(0)), f"footnote {m.group(0)} is never defined", "note.undefined")
 
 
 _BLOCK_CONTEXT = {"figcaption": "figure", "caption": "table", "legend": "fieldset", "summary": "details", "dt": "dl", "dd": "dl", "li": None}

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from ketab.pandocrun import nonprose
 from ketab.persian.lint.book import book_findings
 
 Z = "\u200c"
 
 
 def codes(files, rejected=None, disabled=frozenset()):
+    """The book-wide findings, code and raw HTML set aside as pandoc parses them (as ketab runs the rules)."""
+    files = [(path, text, nonprose(text)) for path, text in files]
     return [(f.path, f.line, f.code) for f in book_findings(files, rejected, disabled)]
 
 

@@ -141,6 +141,28 @@ def test_proof_keeps_outline_labels_and_direction(proofed):
     assert int(nums[0]) == 0 and int(nums[-2]) > result.summary_pages
 
 
+def test_a_proof_after_a_build_lays_out_only_the_marked_units(proofed, tmp_path):
+    """The proof goes through the build's stages and cache: after ``ketab build`` of the new version, only
+    the units with marks (and the summary) are laid out again, and the proof's pages are those of a proof
+    with no cache to draw on."""
+    import shutil
+
+    from conftest import PROJECTS
+    from ketab import pipeline
+
+    cold, cold_pages = proofed
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(PROJECTS / "persian-small", old)
+    shutil.copytree(PROJECTS / "persian-small", new)
+    known_edit(old, new)
+    pipeline.build(new, tmp_path / "build", formats=("screen",))
+    warm = proof.write_proof(old, new, tmp_path / "build", "old")
+    laid_out, reused = warm.layout_units
+    assert laid_out == 3 and reused > laid_out  # the two changed chapters and the summary
+    assert sum(cold.layout_units) == laid_out + reused and cold.layout_units[1] == 0
+    assert texts(warm.path) == cold_pages and warm.marked_pages == cold.marked_pages
+
+
 def test_mark_chapter_word_and_list_changes():
     labels = {**proof.LABELS["en"], "digits": str}
     old = "<p>one two three four</p><ol><li>x y</li><li>z w</li></ol><p>last one</p>"

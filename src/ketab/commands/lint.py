@@ -21,6 +21,7 @@ from ketab import config as cfg
 from ketab import manuscript as ms
 from ketab import safeio
 from ketab.diagnostics import Collector
+from ketab.pandocrun import nonprose
 from ketab.persian.lint import PROFILES, LintConfig, fix_markdown
 
 
@@ -125,7 +126,8 @@ def _lint_book(root: Path, files: list[Path], settings: cfg.LintSettings, base: 
     texts = []
     for file in files:
         try:
-            texts.append((file, safeio.read_bytes(file.parent, file.name, "chapter").decode("utf-8")))
+            text = safeio.read_bytes(file.parent, file.name, "chapter").decode("utf-8")
+            texts.append((file, text, nonprose(text)))  # pandoc's code and raw HTML are not read
         except (OSError, UnicodeDecodeError):
             continue  # reported by the file's own pass
     register = ms.load_register(root, settings.chapters, root / "book.yaml", Collector())
@@ -158,8 +160,8 @@ def lint_file(file: Path, base: LintConfig, profile: str | None, fix: bool, diag
         config = LintConfig(profile, config.disabled)
     source = raw.decode("utf-8")  # as the file is: line ends and all, for the fixer
     if fix:
-        fixed = fix_markdown(source, config)
+        fixed = fix_markdown(source, config, nonprose)
         if fixed != source:
             file.write_bytes(fixed.encode("utf-8"))
             source = fixed
-    ms.lint_text(source, file, config, diags)
+    ms.lint_text(source, file, config, diags, nonprose=nonprose(source))  # code and raw HTML as pandoc parses them

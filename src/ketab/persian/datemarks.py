@@ -9,7 +9,7 @@ from __future__ import annotations
 import html as _html
 from dataclasses import dataclass
 
-from .markdown import DATE_MARKUP, LineIndex, _Cover, code_spans
+from .markdown import DATE_MARKUP, LineIndex, _Cover
 
 __all__ = ["DateError", "DateMark", "RenderedDate", "find_date_markups"]
 
@@ -66,9 +66,10 @@ class DateMark:
 
 
 
-def find_date_markups(markdown: str) -> list[DateMark]:
-    """Every ``[…]{.shamsi}`` and ``[…]{.miladi}`` in *markdown*, outside code blocks and inline code."""
-    code = _Cover(code_spans(markdown))
+def find_date_markups(markdown: str, nonprose=()) -> list[DateMark]:
+    """Every ``[…]{.shamsi}`` and ``[…]{.miladi}`` in *markdown*, outside the spans ``nonprose`` (what pandoc
+    parsed as code or raw HTML: :func:`ketab.sourcemap.nonprose_spans`)."""
+    code = _Cover(list(nonprose))
     index = LineIndex(markdown)
     marks = []
     for m in DATE_MARKUP.finditer(markdown):

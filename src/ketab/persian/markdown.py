@@ -1,10 +1,10 @@
 """Find the parts of a pandoc Markdown file that are not prose.
 
 The linter, the fixer and the date-markup finder look at prose only.  This module returns *spans*
-(``(start, end)`` character offsets into the file) of everything else: the YAML front matter, code (fenced,
-indented, inline), math, raw HTML and LaTeX, URLs, link targets, pandoc attribute blocks, footnote labels,
-list markers, text marked as another language, and the bodies of date markups.  :func:`masked` replaces
-those characters with U+FFFC (newlines are kept), so positions in the masked text are positions in the file.
+(``(start, end)`` character offsets into the file) of everything else: the YAML front matter, code and raw
+HTML (as pandoc parsed them: given by :mod:`ketab.sourcemap`), the content of HTML code elements, math, LaTeX,
+URLs, link targets, pandoc attribute blocks, footnote labels, list markers, text marked as another language,
+and the bodies of date markups.  :func:`masked` replaces those characters with U+FFFC (newlines are kept), so positions in the masked text are positions in the file.
 
 This is a scanner, not a Markdown parser: it errs on the side of protecting too much.
 """
@@ -20,20 +20,17 @@ Span = tuple[int, int]
 
 _FM_OPEN = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n")
 _FM_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
-_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})(.*)$")
-_LIST_ITEM = re.compile(r"^ {0,3}(?:[-+*]|\d+[.)]|#[.)]|\(?[A-Za-z][.)]|\(@[\w-]*\))[ \t]")
 _DIV_OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*(\{[^{}\n]*\}|[^\s:{}]+)[ \t]*:*[ \t]*$")
 _DIV_CLOSE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
 _FOREIGN_LANG = re.compile(r"""\blang\s*=\s*["']?(?!(?:fa|prs|fas|per|pes)\b)[A-Za-z]""")
 
 _SIMPLE = [
-    re.compile(r"<!--.*?-->", re.S),
     re.compile(
         r"<(code|pre|kbd|samp|var|script|style|math|svg|textarea)\b[^>]*>.*?</\1\s*>", re.S | re.I
     ),
     re.compile(r"<([A-Za-z][\w-]*)\b[^<>]*\b(?:dir\s*=\s*[\"']?ltr|lang\s*=\s*[\"']?(?!(?:fa|prs)\b)[A-Za-z])"
                r"[^<>]*>.*?</\1\s*>", re.S | re.I),
-    re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"),  # any other tag (its attributes)
+    re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"),  # a tag pandoc reads as a span or div of its own (its attributes)
     re.compile(r"<[A-Za-z][\w+.-]*:[^\s<>]*>"),  # autolink
     re.compile(r"<[^\s<>@]+@[^\s<>]+>"),  # e-mail autolink
     re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);"),  # entity
@@ -52,7 +49,6 @@ _SIMPLE = [
 DATE_MARKUP = re.compile(r"(?<!\\)\[([^\[\]\n]*)\]\{\s*\.(shamsi|miladi)(?:\s+supplied=\"?(?:day|month|year)\"?)?\s*\}")
 _SPAN_FOREIGN = re.compile(r"(?<![\\!])\[([^\[\]\n]*(?:\n[^\[\]\n]+)*)\]\{([^{}\n]*)\}")
 _LINK_TARGET = re.compile(r"\]\(")
-_BACKTICKS = re.compile(r"`+")
 
 
 def front_matter_end(text: str) -> int:
@@ -117,86 +113,6 @@ def _list_markers(text: str, start: int) -> list[Span]:
         elif previous_blank and not line[:1].isspace():
             in_list = False
         previous_blank = False
-    return spans
-
-
-def code_spans(text: str, start: int = 0) -> list[Span]:
-    """Fenced and indented code blocks and inline code spans of the Markdown *text* (from offset *start*)."""
-    spans: list[Span] = []
-    fence: tuple[str, int, int] | None = None  # (char, length, start offset)
-    in_list = False
-    previous_blank = True
-    indented_start: int | None = None
-    lines = [(pos, line) for pos, line in _lines(text) if pos >= start]
-    for pos, line in lines:
-        end = pos + len(line)
-        if fence:
-            closing = re.match(r"^[ \t]*(`{3,}|~{3,})[ \t]*$", line)
-            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= fence[1]:
-                spans.append((fence[2], end))
-                fence = None
-            continue
-        blank = not line.strip()
-        indented = line.startswith("    ") or line.startswith("\t")
-        if indented_start is not None:
-            if indented or blank:
-                if not blank:
-                    spans.append((pos, end))
-                previous_blank = blank
-                continue
-            indented_start = None
-        if blank:
-            previous_blank = True
-            continue
-        if indented and previous_blank and not in_list:
-            indented_start = pos
-            spans.append((pos, end))
-            previous_blank = False
-            continue
-        if not indented:
-            if _LIST_ITEM.match(line):
-                in_list = True
-            elif previous_blank:
-                in_list = False
-        previous_blank = False
-        opening = _FENCE_OPEN.match(line)
-        if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
-            fence = (opening.group(1)[0], len(opening.group(1)), pos)
-    if fence:
-        spans.append((fence[2], len(text)))
-    spans.extend(_inline_code(text, start, spans))
-    return sorted(spans)
-
-
-def _inline_code(text: str, start: int, blocks: list[Span]) -> list[Span]:
-    spans = []
-    pos = start
-    blocked = _Cover(blocks)
-    while True:
-        m = _BACKTICKS.search(text, pos)
-        if not m:
-            break
-        if blocked.covers(m.start()):
-            pos = m.end()
-            continue
-        ticks = m.group()
-        close = None
-        scan = m.end()
-        while True:
-            c = _BACKTICKS.search(text, scan)
-            if not c or blocked.covers(c.start()):
-                break
-            if re.search(r"\n[ \t]*\n", text[m.end():c.start()]):
-                break
-            if c.group() == ticks:
-                close = c
-                break
-            scan = c.end()
-        if close:
-            spans.append((m.start(), close.end()))
-            pos = close.end()
-        else:
-            pos = m.end()
     return spans
 
 
@@ -284,11 +200,14 @@ def merge(spans: list[Span]) -> list[Span]:
     return [(a, b) for a, b in _Cover(spans).spans]
 
 
-def protected_spans(text: str) -> list[Span]:
-    """Every non-prose span of the Markdown file *text* (see the module docstring), merged and sorted."""
+def protected_spans(text: str, nonprose=()) -> list[Span]:
+    """Every non-prose span of the Markdown file *text* (see the module docstring), merged and sorted.
+
+    ``nonprose``: the spans pandoc parsed as code or raw HTML (comments, tags), found in *text* by
+    :func:`ketab.sourcemap.nonprose_spans` — the one place that knows what is code."""
     fm = front_matter_end(text)
     spans: list[Span] = [(0, fm)] if fm else []
-    spans += code_spans(text, fm)
+    spans += list(nonprose)
     blocked = _Cover(spans)
     spans += _math_spans(text, blocked)
     spans += _foreign_divs(text, fm)

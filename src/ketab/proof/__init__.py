@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ketab.proof.layout import ProofLayouter
 from ketab.proof.marks import document_marks, draw_bars
 from ketab.proof.revision import load_book, manuscript_at
 from ketab.proof.summary import LABELS, prepend_summary, proof_labels, summary_html
@@ -44,6 +45,8 @@ class ProofResult:
     """Every chapter of either version, in reading order."""
     marked_pages: tuple[int, ...] = field(default=())
     """0-based indices in the proof PDF of the pages with a bar."""
+    layout_units: tuple[int, int] = (0, 0)
+    """(units laid out, units reused): after ``ketab build``, only the marked ones are laid out."""
 
     @property
     def changed(self) -> tuple[ChapterChanges, ...]:
@@ -51,31 +54,31 @@ class ProofResult:
 
 
 def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templates: Path | None = None, old_shown_as: str | None = None, progress=lambda stage: None) -> ProofResult:
-    """Compare the manuscript in ``old_dir`` with ``new_dir``; write ``<out>/<slug>-proof.pdf``."""
+    """Compare the manuscript in ``old_dir`` with ``new_dir``; write ``<out>/<slug>-proof.pdf``.
+
+    Both versions go through the pipeline's own stages and the build cache of ``out_dir`` (that of
+    ``ketab build --out``): a proof after a build converts and lays out only what changed."""
     import pikepdf
 
-    from ketab import render
-    from ketab.layout import Layouter
+    from ketab import pipeline, render
     from ketab.layout.pagination import paginate
-    from ketab.pipeline import pin_the_clock
     from ketab.writers import print as pdf_writer
     from ketab.writers import screen as screen_writer
 
-    templates = Path(templates or render.default_templates())
+    templates = Path(templates or render.default_templates()).resolve()
+    cache = pipeline.open_cache(Path(out_dir))
     progress("reading and converting both versions")
-    old, _ = load_book(old_dir, old_shown_as)
-    new, _ = load_book(new_dir)
-    pin_the_clock(new.config)
+    new, manuscript = load_book(new_dir, cache=cache, templates=templates, out_dir=out_dir)  # pins the clock to its date
+    old, _ = load_book(old_dir, old_shown_as, cache)
     marked, chapters = compare_books(old, new)
 
     progress("laying out the proof")
-    proof_css = (templates / "proof" / "proof.css").read_text(encoding="utf-8")
-    layouter = Layouter(new_dir, [Path(new_dir), templates], probe=document_marks, extra_css=proof_css)
+    layouter = _proof_layouter(manuscript, templates, cache)
     try:
-        pagination = paginate(marked, layouter, templates, bleed=0.0)
+        pagination = paginate(marked, layouter, templates, bleed=marked.config.bleed)  # the build's units
         pdf = pdf_writer.assemble_pdf(marked, pagination, 1)
-        screen_writer.finish(pdf, marked, pagination)
-        touched = draw_bars(pdf, pagination, {u.key: u.extra for u in layouter.memo.values()}, render.verso_shift(marked))
+        touched = draw_bars(pdf, pagination, layouter.geometry(), render.verso_shift(marked))
+        screen_writer.finish(pdf, marked, pagination)  # cut to the trim box, like the screen PDF
         html = summary_html(marked, templates, chapters, against, touched, pagination)
         summary = layouter.layout(html, render.print_css(marked, templates, render.PrintStyle("content")))
     finally:
@@ -92,4 +95,16 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
         meta["dc:title"] = title
     path = Path(out_dir) / f"{new.config.slug}-proof.pdf"
     pdf_writer.save(pdf, path)
-    return ProofResult(path, len(pdf.pages), front, chapters, tuple(i + front for i in marked_pages))
+    return ProofResult(path, len(pdf.pages), front, chapters, tuple(i + front for i in marked_pages), layouter.counts)
+
+
+def _proof_layouter(manuscript, templates: Path, cache) -> ProofLayouter:
+    """The build's layouter (its cache, its fonts) and the probing one with the proof's stylesheet, on one pool."""
+    from ketab import pipeline
+    from ketab.layout.executor import LocalPool
+
+    pool = LocalPool()
+    proof_css = (templates / "proof" / "proof.css").read_text(encoding="utf-8")
+    plain = pipeline.new_layouter(manuscript, templates, cache, executor=pool)
+    probing = pipeline.new_layouter(manuscript, templates, None, plain.fonts_digest, executor=pool, probe=document_marks, extra_css=proof_css)
+    return ProofLayouter(plain, probing, pool)

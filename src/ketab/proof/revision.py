@@ -65,23 +65,24 @@ def _git_error(path, message: str) -> BuildError:
     return BuildError([Diagnostic(display_path(path), None, Severity.ERROR, message, "proof.git")])
 
 
-def load_book(manuscript_dir: Path, shown_as: str | None = None):
-    """Load and convert a manuscript and assemble it: (Book, warnings).
+def load_book(manuscript_dir: Path, shown_as: str | None = None, cache=None, templates: Path | None = None, out_dir: Path | None = None):
+    """Load, convert and assemble a manuscript with the pipeline's own stages (pandoc through ``cache``,
+    the build cache): (Book, Manuscript).  With ``templates`` and ``out_dir``, assembled as a build
+    assembles it for its layout (fontconfig shown the templates' fonts only).
 
     ``shown_as`` replaces the folder in diagnostics (``HEAD~2:chapters/01.md``)."""
+    from ketab import pipeline
     from ketab.assemble import assemble
-    from ketab.convert import convert_chapters
-    from ketab.generate import generated_markdown
-    from ketab.manuscript import load_manuscript
 
     try:
-        manuscript = load_manuscript(manuscript_dir)
-        converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch))
+        manuscript, converted, _ = pipeline.load_and_convert(manuscript_dir, cache)
     except BuildError as exc:
         if shown_as is None:
             raise
         raise BuildError([_shown_as(d, manuscript_dir, shown_as) for d in exc.diagnostics]) from None
-    return assemble(manuscript, converted), tuple(manuscript.warnings) + tuple(warnings)
+    if templates is not None and out_dir is not None:
+        return pipeline.assemble_book(manuscript, converted, templates, out_dir)[0], manuscript
+    return assemble(manuscript, converted), manuscript
 
 
 def _shown_as(d: Diagnostic, folder: Path, prefix: str) -> Diagnostic:

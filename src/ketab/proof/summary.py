@@ -74,6 +74,8 @@ def prepend_summary(pdf, summary, pagination, title: str, keep: list) -> int:
     The source PDFs are appended to ``keep``: their streams are copied when ``pdf`` is saved."""
     import pikepdf
 
+    from ketab.writers.screen import cut_to_trim
+
     src = pikepdf.open(io.BytesIO(summary.pdf))
     blank = pikepdf.open(io.BytesIO(pagination.blank.pdf))
     keep += [src, blank]
@@ -83,6 +85,7 @@ def prepend_summary(pdf, summary, pagination, title: str, keep: list) -> int:
     for i, page in enumerate(pages):
         pdf.pages.insert(i, page)
     count = len(pages)
+    cut_to_trim(pdf.pages[:count])  # the blank page was laid out with the book's bleed
     nums = list(pdf.Root.PageLabels.Nums) if "/PageLabels" in pdf.Root else [0, pikepdf.Dictionary(S=pikepdf.Name.D)]
     shifted = pikepdf.Array([0, pikepdf.Dictionary(S=pikepdf.Name.D, P=pikepdf.String(f"{title} "))])
     for k in range(0, len(nums), 2):

@@ -31,7 +31,12 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
 def finish(pdf: pikepdf.Pdf, book: Book, pagination: Pagination) -> None:
     """The print finish for one column, and every page cut to its trim box."""
     print_writer.finish(pdf, book, pagination, screen=True)
-    for page in pdf.pages:
+    cut_to_trim(pdf.pages)
+
+
+def cut_to_trim(pages) -> None:
+    """Every page cut to its trim box: no bleed, no marks."""
+    for page in pages:
         trim = page.obj.get("/TrimBox", page.obj.MediaBox)
         page.obj.MediaBox = trim
         page.obj.CropBox = trim

@@ -42,13 +42,14 @@ def _key(surface: str) -> str:
 
 def book_findings(files: Iterable[tuple[str, str]], rejected: dict[str, str] | None = None,
                   disabled: frozenset[str] = frozenset()):
-    """Findings of the book-wide rules over ``(path, text)`` pairs in reading order.  ``rejected`` maps a
-    rejected spelling to the spelling the book uses instead."""
+    """Findings of the book-wide rules over ``(path, text)`` pairs — or ``(path, text, nonprose)``, with the
+    spans pandoc parsed as code or raw HTML — in reading order.  ``rejected`` maps a rejected spelling to the
+    spelling the book uses instead."""
     files = list(files)
     occurrences: list[tuple[str, LineIndex, int, str]] = []
     findings: list[Finding] = []
-    for path, text in files:
-        prose, index = prose_view(text), LineIndex(text)
+    for path, text, *nonprose in files:
+        prose, index = prose_view(text, *nonprose), LineIndex(text)
         for m in _WORD.finditer(prose):
             occurrences.append((path, index, m.start(), _surface(m.group())))
         if rejected and "fa-name-variant" not in disabled:

@@ -41,7 +41,6 @@ from ketab.persian.markdown import (
     DATE_MARKUP,
     PLACEHOLDER,
     _Cover,
-    code_spans,
     front_matter_end,
     masked,
     merge,
@@ -99,11 +98,13 @@ class _View:
     text: str  # the file
     prose: str  # the file with every non-prose character replaced by U+FFFC
     profile: str
+    nonprose: tuple = ()  # what pandoc parsed as code or raw HTML (spans of the file)
 
 
-def prose_view(text: str) -> str:
-    """*text* with everything the linter does not check replaced by U+FFFC (line breaks kept)."""
-    spans = protected_spans(text)
+def prose_view(text: str, nonprose=()) -> str:
+    """*text* with everything the linter does not check replaced by U+FFFC (line breaks kept); ``nonprose``:
+    the spans pandoc parsed as code or raw HTML (:func:`ketab.sourcemap.nonprose_spans`)."""
+    spans = protected_spans(text, nonprose)
     view = masked(text, spans)
     # Latin runs, found after URLs and code are set aside.
     runs = ltr_runs(view)
@@ -368,7 +369,7 @@ def _check_unbalanced(v: _View) -> Iterator[_Issue]:
 def _check_dates(v: _View) -> Iterator[_Issue]:
     style = DARI if v.profile == "dari" else IRANIAN
     fm = front_matter_end(v.text)
-    code = _Cover(code_spans(v.text, fm))
+    code = _Cover(list(v.nonprose))
     for m in DATE_MARKUP.finditer(v.text, fm):
         if code.covers(m.start()):
             continue

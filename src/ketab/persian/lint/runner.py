@@ -130,27 +130,32 @@ class LintConfig:
 # Linting and fixing
 
 
-def _all_issues(text: str, config: LintConfig) -> list[tuple[Rule, _Issue]]:
-    view = _View(text, prose_view(text), config.profile)
+def _all_issues(text: str, config: LintConfig, nonprose=()) -> list[tuple[Rule, _Issue]]:
+    nonprose = tuple(nonprose)
+    view = _View(text, prose_view(text, nonprose), config.profile, nonprose)
     return [(rule, issue) for rule in config.rules() for issue in _issues_for(view, rule)]
 
 
-def lint_markdown(text: str, path: str, config: LintConfig) -> list[Finding]:
-    """Every finding of the rules *config* enables in the Markdown chapter *text* (front matter included)."""
+def lint_markdown(text: str, path: str, config: LintConfig, nonprose=()) -> list[Finding]:
+    """Every finding of the rules *config* enables in the Markdown chapter *text* (front matter included).
+
+    ``nonprose``: the spans of *text* pandoc parsed as code or raw HTML (:func:`ketab.pandocrun.nonprose`,
+    or the conversion's own parse): the linter never reads them."""
     index = LineIndex(text)
     findings = []
-    for rule, issue in _all_issues(text, config):
+    for rule, issue in _all_issues(text, config, nonprose):
         line, col = index.position(issue.position)
         findings.append(Finding(path, line, col, rule.code, issue.message, issue.replacement is not None))
     return sorted(set(findings), key=lambda f: (f.line, f.col, f.code, f.message))
 
 
-def fix_markdown(text: str, config: LintConfig) -> str:
-    """*text* with every fixable finding corrected; ``fix_markdown(fix_markdown(x)) == fix_markdown(x)``."""
+def fix_markdown(text: str, config: LintConfig, parse=lambda text: ()) -> str:
+    """*text* with every fixable finding corrected; ``fix_markdown(fix_markdown(x)) == fix_markdown(x)``.
+    ``parse(text)``: the spans of a text pandoc parses as code or raw HTML (read again after each round)."""
     for _ in range(20):
         edits = sorted(
             (issue.start, issue.end, issue.replacement)
-            for _, issue in _all_issues(text, config)
+            for _, issue in _all_issues(text, config, parse(text))
             if issue.replacement is not None and text[issue.start:issue.end] != issue.replacement
         )
         chosen: list[tuple[int, int, str]] = []
