@@ -205,6 +205,7 @@ def _prepare(root, chapter: Chapter, body: str, manuscript: Manuscript, line, re
     if linker is not None:
         treepasses.number_references(root, chapter, linker, manuscript.config.language, line, report)
     treepasses.citations(root, chapter, manuscript, line, report)
+    treepasses.localize_citations(root, manuscript.config.language)
 
 
 def _unique_ids(root, chapter: Chapter, body: str, linker, report) -> None:

@@ -196,7 +196,7 @@ def _generated(number, ref: cfg.ChapterRef, book_lint, labels, before=()) -> Cha
                      "references": labels.references, "figures": labels.figures, "tables": labels.tables}[ref.generate]
     return Chapter(
         number=number,
-        id=ref.generate,
+        id=f"list-of-{ref.generate}" if ref.generate in LISTS else ref.generate,  # not a chapter's tables.md
         path=Path(ref.data or "book.yaml"),
         rel=ref.data or "book.yaml",
         title=ref.title or default_title,
