@@ -310,7 +310,7 @@ REFS = """\
   publisher: Sample Press
 - id: roe05
   type: article-journal
-  author: [{family: Roe, given: Rick}]
+  author: [{family: Roe, given: Rick}, {family: Poe, given: Ed}]
   title: Pages and Volumes
   container-title: Journal of Things
   volume: 12
@@ -345,6 +345,7 @@ def test_citations_resolve_into_a_references_part(cited):
     # a Persian book's citations and bibliography have its digits (years, pages, volumes), in the locale's words
     # (fa-IR, which pandoc embeds); a DOI keeps its own and reads left to right
     assert ("Doe ۱۹۹۹" if lang == "fa" else "Doe 1999") in " ".join(text_of(c) for c in cites)
+    assert ("Roe و Poe ۲۰۰۵" if lang == "fa" else "Roe and Poe 2005") in " ".join(text_of(c) for c in cites)  # the locale's «و»
     refs = epub.read("references.xhtml")
     entry = text_of(next(d for d in refs.iter(f"{XHTML}div") if d.get("id") == "ref-roe05"))
     assert ("۱۲: ۴۵–۶۷" if lang == "fa" else "12: 45–67") in entry, entry

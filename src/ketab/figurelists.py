@@ -80,9 +80,10 @@ def list_html(entries, kind: str, lang) -> str:
     _, _, cls = LISTS[kind]
     items = []
     for ident, number, text in entries:
-        num = f'<span class="list-number">{lang.digits(number)}</span>' if number is not None else ""
-        items.append(f'<li class="list-entry"><a href="#{_attr(ident)}" class="xref list-ref">{num}'
-                     f'<span class="list-caption">{text}</span></a></li>')
+        num = f'<span class="list-number">{lang.digits(number)}.</span> ' if number is not None else ""
+        # the caption is the link's own text: the print layout puts the page number at its end (``ketab check`` reads
+        # the number after the leaders, as in the contents)
+        items.append(f'<li class="list-entry"><a href="#{_attr(ident)}" class="xref list-ref">{num}{text}</a></li>')
     return f'<ol class="{cls}">' + "".join(items) + "</ol>"
 
 

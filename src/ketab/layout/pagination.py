@@ -216,6 +216,9 @@ def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> st
         else:
             folio = folios.get(target)
             span.text += f"{lang.digits(folio) if folio else '—'}{close}"
+        if bare:
+            a.append(span)  # inside the entry's link, after its leaders, as in the contents
+            continue
         span.tail = a.tail
         a.tail = None
         a.addnext(span)
