@@ -215,7 +215,10 @@ def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> st
             span.append(slot)
         else:
             folio = folios.get(target)
-            span.text += f"{lang.digits(folio) if folio else '—'}{close}"
+            if bare and not folio:  # a figure of the front matter: its letter, from the front matter's own layout
+                span.set("data-href", "#" + target)
+            else:
+                span.text += f"{lang.digits(folio) if folio else '—'}{close}"
         if bare:
             a.append(span)  # inside the entry's link, after its leaders, as in the contents
             continue
