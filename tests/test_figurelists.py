@@ -18,7 +18,6 @@ from PIL import Image as PILImage
 
 from ketab import pipeline
 from ketab.preflight import _destinations
-from ketab.preflight.links import _folios
 from support import Epub, epubcheck_messages
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -39,10 +38,10 @@ chapters:
 """
 WORDS = {
     "fa": {"title": "فهرست‌ها", "pre": "پیشگفتار", "a": "فصل نخست", "b": "فصل دوم", "para": "این بند برای پر کردن صفحه است و چند بار تکرار می‌شود تا متن به صفحهٔ دیگری برسد. " * 12,
-           "map": "نقشهٔ کابل", "second": "تصویر دوم", "t1": "جدول نمونه", "t2": "جدول بی‌برچسب", "t3": "جدول دوم",
+           "map": "نقشهٔ کابل", "front": "تصویر آغاز", "second": "تصویر دوم", "t1": "جدول نمونه", "t2": "جدول بی‌برچسب", "t3": "جدول دوم",
            "figures": "فهرست تصویرها", "tables": "فهرست جدول‌ها"},
     "en": {"title": "Lists", "pre": "Preface", "a": "First chapter", "b": "Second chapter", "para": "This paragraph fills the page and is repeated so that the text runs on to another page. " * 12,
-           "map": "A map of Kabul", "second": "A second picture", "t1": "A sample table", "t2": "An unlabelled table", "t3": "The second table",
+           "map": "A map of Kabul", "front": "A frontispiece", "second": "A second picture", "t1": "A sample table", "t2": "An unlabelled table", "t3": "The second table",
            "figures": "List of Figures", "tables": "List of Tables"},
 }
 
@@ -54,7 +53,7 @@ def write(root: Path, lang: str) -> Path:
     PILImage.new("RGB", (60, 30), (90, 90, 90)).save(buf, "PNG")
     (root / "chapters" / "pic.png").write_bytes(buf.getvalue())
     (root / "book.yaml").write_text(BOOK.format(title=w["title"], lang=lang, n="01" if lang == "fa" else "02"), encoding="utf-8")
-    (root / "chapters" / "pre.md").write_text(f"---\ntitle: {w['pre']}\nkind: frontmatter\n---\n\n{w['para']}\n", encoding="utf-8")
+    (root / "chapters" / "pre.md").write_text(f"---\ntitle: {w['pre']}\nkind: frontmatter\n---\n\n{w['para']}\n\n![{w['front']}](pic.png){{#fig:front}}\n", encoding="utf-8")
     table = "| a | b |\n|---|---|\n| x | y |\n\n"
     (root / "chapters" / "a.md").write_text(
         f"---\ntitle: {w['a']}\n---\n\n{w['para']}\n\n![{w['map']}](pic.png){{#fig:map}}\n\n{w['para']}\n\n{w['para']}\n\n"
@@ -76,11 +75,11 @@ def text_of(el) -> str:
     return " ".join("".join(el.itertext()).split())
 
 
-def list_entries(pdf_path, title: str, rtl: bool) -> list[tuple[str, str, int]]:
-    """(caption text, page number printed at the entry's end, folio of the page its link lands on) for each entry of
-    the list page titled ``title`` in the screen PDF."""
+def list_entries(pdf_path, title: str, rtl: bool) -> list[tuple[str, str, str]]:
+    """(caption text, page number printed at the entry's end, label of the page its link lands on — what the reader
+    sees printed on that page) for each entry of the list page titled ``title`` in the screen PDF."""
     pdf = pikepdf.open(pdf_path)
-    dests, folios = _destinations(pdf), _folios(pdf)
+    dests = _destinations(pdf)
     doc = pdfium.PdfDocument(str(pdf_path))
     page_index = next(i for i, p in enumerate(doc) if p.get_textpage().get_text_range().strip().startswith(title.replace("\u200c", "")))
     textpage = doc[page_index].get_textpage()
@@ -99,24 +98,24 @@ def list_entries(pdf_path, title: str, rtl: bool) -> list[tuple[str, str, int]]:
         end = textpage.get_text_bounded(x0 - column, y0, x0 + column, y1) if rtl else textpage.get_text_bounded(x1 - column, y0, x1 + column, y1)
         number = re.sub(r"[\s.]", "", end)
         caption = re.sub(r"(\s+\.)+$", "", " ".join(caption.split()))  # without the leaders
-        entries.append((caption, number, folios.get(dests[dest][0])))
+        entries.append((caption, number, pikepdf.Page(pdf.pages[dests[dest][0]]).label))
     return entries
 
 
 def test_lists_print_number_caption_and_the_page_the_figure_fell_on(listed):
     lang, result = listed
     w = WORDS[lang]
-    for title, captions in ((w["figures"], (w["map"], w["second"])), (w["tables"], (w["t1"], w["t2"], w["t3"]))):
+    for title, captions in ((w["figures"], (w["front"], w["map"], w["second"])), (w["tables"], (w["t1"], w["t2"], w["t3"]))):
         entries = list_entries(result.outputs["screen"], title, lang == "fa")
         assert len(entries) == len(captions), entries
-        for (caption, number, folio), expected in zip(entries, captions):
+        for (caption, number, label), expected in zip(entries, captions):
             assert expected.replace("\u200c", "").split()[-1] in caption.replace("\u200c", "")
-            digits = number.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
-            assert digits.isdigit() and int(digits) == folio, (caption, number, folio)
+            assert number == label, (caption, number, label)  # the page where the figure fell, as that page prints it
             if lang == "fa":
-                assert not re.search(r"[0-9]", number), number  # Persian digits
-        if lang == "fa":
-            assert len({n for _, n, _ in entries}) > 1  # the entries fall on different pages: not one number for all
+                assert not re.search(r"[0-9]", number), number  # Persian digits (or the front matter's letters)
+        assert len({n for _, n, _ in entries}) > 1  # the entries fall on different pages: not one number for all
+    front = list_entries(result.outputs["screen"], w["figures"], lang == "fa")[0][1]
+    assert not front.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")).isdigit()  # the preface's figure: a front-matter page
 
 
 def test_lists_are_in_the_epub_contents_navigation_and_bookmarks(listed):
@@ -126,8 +125,8 @@ def test_lists_are_in_the_epub_contents_navigation_and_bookmarks(listed):
     figures = epub.read("list-of-figures.xhtml")
     links = [(a.get("href"), text_of(a)) for a in figures.iter(f"{XHTML}a") if "list-ref" in (a.get("class") or "")]
     one = "۱" if lang == "fa" else "1"
-    assert links[0][0] == "a.xhtml#fig:map" and links[0][1].startswith(one) and w["map"] in links[0][1]
-    assert [h for h, _ in links] == ["a.xhtml#fig:map", "b.xhtml#fig:two"]
+    assert links[0][1].startswith(one) and w["front"] in links[0][1]  # number, then caption
+    assert [h for h, _ in links] == ["pre.xhtml#fig:front", "a.xhtml#fig:map", "b.xhtml#fig:two"]
     tables = [a.get("href") for a in epub.read("list-of-tables.xhtml").iter(f"{XHTML}a") if "list-ref" in (a.get("class") or "")]
     assert tables[0] == "a.xhtml#tbl:one" and tables[2] == "b.xhtml#tbl:two" and tables[1].startswith("a.xhtml#a-t")
     assert epub.read(tables[1].split("#")[0]).find(f".//{XHTML}table[@id='{tables[1].split('#')[1]}']") is not None
@@ -176,5 +175,5 @@ def test_the_list_of_tables_of_pandocs_tables_document(tmp_path):
     assert figures[0] == "lalune"  # testsuite.txt's one picture alone in its paragraph
     printed = list_entries(result.outputs["screen"], "List of Tables", False)
     assert [c.rstrip(". ") for c, _, _ in printed][:3] == [e.rstrip(". ") for e in entries[:3]]  # (a leader may follow a full stop)
-    assert all(int(n) == folio for _, n, folio in printed)
+    assert all(n == label for _, n, label in printed)
     assert [m for m in epubcheck_messages(result.outputs["epub"]) if m["severity"] in ("ERROR", "FATAL")] == []
