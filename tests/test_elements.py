@@ -308,6 +308,15 @@ REFS = """\
   title: A Book About Books
   issued: {date-parts: [[1999]]}
   publisher: Sample Press
+- id: roe05
+  type: article-journal
+  author: [{family: Roe, given: Rick}, {family: Poe, given: Ed}]
+  title: Pages and Volumes
+  container-title: Journal of Things
+  volume: 12
+  page: 45-67
+  issued: {date-parts: [[2005]]}
+  DOI: 10.1000/xyz123
 """
 
 
@@ -324,7 +333,7 @@ def cited(request, tmp_path_factory):
         encoding="utf-8")
     (root / "chapters" / "a.md").write_text(
         f"---\ntitle: {WORDS[lang]['intro']}\n---\n\n## {WORDS[lang]['overview']}\n\n### {WORDS[lang]['details']}\n\n"
-        f"{WORDS[lang]['text']} [@doe99, p. 12] and [@nobody].\n", encoding="utf-8")
+        f"{WORDS[lang]['text']} [@doe99, p. 12] and [@nobody] and [@roe05].\n", encoding="utf-8")
     out = root.parent / "out"
     return lang, pipeline.build(root, out), Epub(out / "elements.epub")
 
@@ -333,7 +342,15 @@ def test_citations_resolve_into_a_references_part(cited):
     lang, result, epub = cited
     a = epub.read("a.xhtml")
     cites = [s for s in a.iter(f"{XHTML}span") if s.get("class") == "citation"]
-    assert "Doe 1999" in " ".join(text_of(c) for c in cites)  # (Latin text keeps its digits in a Persian book)
+    # a Persian book's citations and bibliography have its digits (years, pages, volumes), in the locale's words
+    # (fa-IR, which pandoc embeds); a DOI keeps its own and reads left to right
+    assert ("Doe ۱۹۹۹" if lang == "fa" else "Doe 1999") in " ".join(text_of(c) for c in cites)
+    assert ("Roe و Poe ۲۰۰۵" if lang == "fa" else "Roe and Poe 2005") in " ".join(text_of(c) for c in cites)  # the locale's «و»
+    refs = epub.read("references.xhtml")
+    entry = text_of(next(d for d in refs.iter(f"{XHTML}div") if d.get("id") == "ref-roe05"))
+    assert ("۱۲: ۴۵–۶۷" if lang == "fa" else "12: 45–67") in entry, entry
+    doi = next(a for a in refs.iter(f"{XHTML}a") if "doi.org" in (a.get("href") or ""))
+    assert text_of(doi) == "https://doi.org/10.1000/xyz123" and (doi.get("dir") == "ltr" or lang == "en")
     assert "references.xhtml#ref-doe99" in [x.get("href") for c in cites for x in c.iter(f"{XHTML}a")]
     assert "A Book About Books" in text_of(epub.read("references.xhtml"))
     assert [(Path(d.path).name, d.line) for d in result.warnings if d.code == "citation.undefined"] == [("a.md", 9)]

@@ -48,7 +48,7 @@ TRIMS_MM = {
     "us-trade": (152.4, 228.6),  # 6 × 9 in
 }
 
-GENERATED_KINDS = ("chronology", "sources", "index", "glossary", "abbreviations", "references")
+GENERATED_KINDS = ("chronology", "sources", "index", "glossary", "abbreviations", "references", "figures", "tables")
 CHAPTER_KINDS = ("frontmatter", "chapter", "appendix", "backmatter")
 ROLES = ("author", "editor", "translator", "compiler", "publisher", "illustrator", "typesetter", "cover-designer")
 
@@ -75,7 +75,7 @@ class ChapterRef:
     path: str | None
     """Path relative to the manuscript folder, for a written chapter."""
     generate: str | None = None
-    """``chronology``, ``sources`` or ``index`` for a generated part."""
+    """What a generated part is: one of :data:`GENERATED_KINDS`."""
     title: str | None = None
     data: str | None = None
     """For ``chronology``: the YAML data file, relative to the manuscript folder."""

@@ -11,17 +11,17 @@ and links, to render date markup, and to isolate Latin runs and localise digits.
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from ketab import bodychecks, links, safeio, treepasses
 from ketab.diagnostics import Collector
+from ketab.figurelists import fill_lists
+from ketab.htmlfrag import inner_html
 from ketab.manuscript import Chapter, Manuscript, safe_path
 from ketab.pandocrun import (  # noqa: F401 - the pandoc run's names, as the rest of ketab knows them
     FILTER,
@@ -130,6 +130,7 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     from ketab.generate import check_chronology_quotes  # generate imports this module
 
     check_chronology_quotes(manuscript, converted, diags)
+    converted = fill_lists(manuscript, tuple(converted), linker.numbers, diags)
     diags.raise_if_errors()
     return tuple(converted), tuple(diags.items)
 
@@ -213,6 +214,7 @@ def _prepare(root, chapter: Chapter, body: str, manuscript: Manuscript, line, re
     if linker is not None:
         treepasses.number_references(root, chapter, linker, manuscript.config.language, line, report)
     treepasses.citations(root, chapter, manuscript, line, report)
+    treepasses.localize_citations(root, manuscript.config.language)
 
 
 def _unique_ids(root, chapter: Chapter, body: str, linker, report) -> None:
@@ -376,18 +378,6 @@ def _converted(chapter: Chapter, root, walk: _Walk, tag: str) -> ConvertedChapte
         images=tuple(walk.images),
         title_html=bidi.isolate_text(chapter.title, tag) if chapter.title else "",
     )
-
-
-def inner_html(el) -> str:
-    out = htmllib.escape(el.text or "", quote=False)
-    for child in el:
-        out += etree.tostring(child, encoding="unicode", method="html")
-    if 'href="#' in out and "%" in out:  # libxml2 percent-encodes a non-ASCII href: ids stay as pandoc made them
-        out = _ENCODED_FRAGMENT.sub(lambda m: 'href="#' + htmllib.escape(unquote(m.group(1))) + '"', out)
-    return out
-
-
-_ENCODED_FRAGMENT = re.compile(r'href="#([^"]*%[0-9A-Fa-f]{2}[^"]*)"')
 
 
 def _sanitize(root) -> list[tuple[str, str]]:

@@ -93,6 +93,7 @@ CODES: dict[str, Code] = {
     "id.duplicate": Code(W, "An id the author wrote is already used (in the book: renamed; in the chapter: the second dropped); "
                             "an error with --strict."),
     "link.undefined": Code(W, "A link points nowhere (no chapter, heading or id has it): its text is kept; an error with --strict."),
+    "lists.empty": Code(W, "a list of figures or tables has nothing to list (no caption in the book): the part is left out."),
     "xref.undefined": Code(W, "@fig:…, @tbl:… or @eq:… names no figure, table or equation; an error with --strict."),
     "citation.undefined": Code(W, "A citation's key is not in the bibliography, or book.yaml names none; an error with --strict."),
     "citation.file": Code(E, "A bibliography or CSL file book.yaml names is not in the manuscript."),

@@ -65,8 +65,9 @@ class Labels:
     equation: str = "Equation"
     list_separator: str = ", "
     references: str = "References"
-    figures: str = "Figures"
-    tables: str = "Tables"
+    figures: str = "List of Figures"
+    """Title of the generated list of figures (``{generate: figures}``)."""
+    tables: str = "List of Tables"
 
 
 LABELS = {
@@ -114,7 +115,7 @@ LABELS = {
         equation="معادله",
         list_separator="، ",
         references="کتاب‌نامه",
-        figures="فهرست شکل‌ها",
+        figures="فهرست تصویرها",
         tables="فهرست جدول‌ها",
     ),
     "ar": Labels(

@@ -56,7 +56,7 @@ class Chapter:
     translator: str | None = None
     lint: LintConfig = LintConfig()
     generate: str | None = None
-    """For a generated part (chronology, sources, index), what to generate."""
+    """For a generated part (chronology, sources, index, figures…), what to generate."""
     running_head: str | None = None
     """Short title for the running heads, when the title is too long for them."""
     source_line: int = 1
@@ -109,7 +109,7 @@ def load_manuscript(root: Path, strict: bool = False, collect: list | None = Non
     common = posixpath.commonpath(folders) if folders and all(not f.startswith("..") for f in folders) else ""
     for number, ref in enumerate(config.chapters, start=1):
         if ref.generate:
-            chapters.append(_generated(number, ref, book_lint, config.language.labels))
+            chapters.append(_generated(number, ref, book_lint, config.language.labels, chapters))
             continue
         chapter = _load_chapter(root, ref, number, config, book_lint, diags, common)
         if chapter is not None:
@@ -175,17 +175,21 @@ def load_register(root: Path, chapters, config_path: Path, diags: Collector) -> 
     return parse_register(doc, root / ref.data, diags) if doc is not None else Register(None)
 
 
-def _generated(number, ref: cfg.ChapterRef, book_lint, labels) -> Chapter:
+LISTS = ("figures", "tables")
+"""Generated lists whose place decides their part of the book: before the text's first chapter, the front matter."""
+
+
+def _generated(number, ref: cfg.ChapterRef, book_lint, labels, before=()) -> Chapter:
     default_title = {"chronology": labels.chronology, "sources": labels.sources, "index": labels.index,
                      "glossary": labels.glossary, "abbreviations": labels.abbreviations,
-                     "references": labels.references}[ref.generate]
+                     "references": labels.references, "figures": labels.figures, "tables": labels.tables}[ref.generate]
     return Chapter(
         number=number,
-        id=ref.generate,
+        id=f"list-of-{ref.generate}" if ref.generate in LISTS else ref.generate,  # not a chapter's tables.md
         path=Path(ref.data or "book.yaml"),
         rel=ref.data or "book.yaml",
         title=ref.title or default_title,
-        kind="backmatter",
+        kind="frontmatter" if ref.generate in LISTS and all(ch.kind == "frontmatter" for ch in before) else "backmatter",
         body="",
         body_line=ref.line,
         lint=book_lint,

@@ -210,6 +210,13 @@ def blank_html(book: Book, templates: Path) -> str:
     return environment(templates).get_template("print/blank.html.j2").render(**common_context(book))
 
 
+def _stamp_face(slot: dict) -> str:
+    """The drawn number in its slot's face (the text's, not always Parastoo), at the slot's end beside a list's
+    leaders or at its start beside «(ص»."""
+    family = ", ".join("'" + f.replace("'", "").replace('"', "") + "'" for f in slot.get("family") or ())  # inside style="…"
+    return (f"font-family:{family};" if family else "") + f"text-align:{'end' if slot.get('align') == 'end' else 'start'}"
+
+
 def furniture_html(book: Book, pages: int, stamps: dict | None = None) -> str:
     """``pages`` empty pages: their margin boxes are the unit's folios and running heads;
     ``stamps`` (page → [(slot, text)]) are the cross-reference numbers drawn into their slots."""
@@ -218,7 +225,7 @@ def furniture_html(book: Book, pages: int, stamps: dict | None = None) -> str:
     for page in range(pages):
         spans = "".join(
             f'<span class="stamp" style="left:{s["x"]:.3f}px;top:{s["y"]:.3f}px;width:{s["w"]:.3f}px;'
-            f'height:{s["h"]:.3f}px;line-height:{s["h"]:.3f}px;font-size:{s["size"]:.3f}px">{text}</span>'
+            f'height:{s["h"]:.3f}px;line-height:{s["h"]:.3f}px;font-size:{s["size"]:.3f}px;{_stamp_face(s)}">{text}</span>'
             for s, text in (stamps or {}).get(page, ())
         )
         body.append(f'<div class="furniture-page">{spans}</div>')

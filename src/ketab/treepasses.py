@@ -42,6 +42,43 @@ def citations(root, chapter, manuscript, line, report) -> None:
             cite.append(a)
 
 
+_URL = re.compile(r"(?:https?://|doi:|urn:|10\.\d{4,}/)\S+", re.I)
+_AFTER_ARABIC_SCRIPT = re.compile(r"(?<=[\u0600-\u06ff])([,;])")
+
+
+def localize_citations(root, language) -> None:
+    """In a book whose digits are not Latin, what citeproc rendered (citations, the bibliography) has the book's
+    digits — years, pages, volumes, also inside Latin titles — and «،»/«؛» after Arabic-script text; URLs and
+    DOIs keep theirs and are set left to right, isolated."""
+    if language.digit_script == "latin":
+        return
+    for el in root.iter("span", "div"):
+        classes = (el.get("class") or "").split()
+        if "citation" in classes or "csl-entry" in classes:
+            _localize_rendered(el, language)
+
+
+def _localize_rendered(el, language) -> None:
+    def fix(text):
+        if not text:
+            return text
+        pieces = _URL.split(text)
+        urls = _URL.findall(text) + [""]
+        out = "".join(language.digits(piece) + url for piece, url in zip(pieces, urls))
+        return _AFTER_ARABIC_SCRIPT.sub(lambda m: "،" if m.group(1) == "," else "؛", out)
+
+    for node in el.iter():
+        if not isinstance(node.tag, str):
+            continue
+        external = node.tag == "a" and re.match(r"^[a-z][a-z0-9+.-]*:", node.get("href") or "", re.I)
+        if external:
+            node.set("dir", "ltr")  # a URL or DOI reads left to right with its own digits
+        elif not any(a.tag == "a" and re.match(r"^[a-z][a-z0-9+.-]*:", a.get("href") or "", re.I) for a in node.iterancestors()):
+            node.text = fix(node.text)
+        if node is not el:
+            node.tail = fix(node.tail)
+
+
 def task_boxes(root) -> None:
     """A task list's check boxes (``<input type=checkbox>``, which a book cannot hold) become drawn boxes."""
     for box in list(root.iter("input")):

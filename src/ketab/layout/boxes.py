@@ -33,6 +33,9 @@ def _collect_slots(box, index, origin, slots) -> None:
             "w": box.border_width(),
             "h": box.border_height(),
             "size": box.style["font_size"],
+            "family": list(box.style["font_family"]),
+            "close": element.get("data-close") or "",
+            "align": element.get("data-align") or "start",
         })
         return
     for child in getattr(box, "children", ()):

@@ -139,7 +139,7 @@ def _stamps(unit: LaidOutUnit, folios: dict, lang) -> dict:
     stamps: dict[int, list] = {}
     for slot in unit.slots:
         folio = folios.get(slot["target"])
-        stamps.setdefault(slot["page"], []).append((slot, lang.digits(folio) if folio else "—"))
+        stamps.setdefault(slot["page"], []).append((slot, (lang.digits(folio) if folio else "—") + slot.get("close", "")))
     return stamps
 
 
@@ -207,16 +207,22 @@ def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> st
         if "xref" not in (a.get("class") or "").split() or "nopage" in (a.get("class") or "").split():
             continue
         target = unquote((a.get("href") or "#")[1:])
-        span = lxml_html.Element("span", {"class": "xref-page"})
-        span.text = f" ({lang.labels.page_ref} "
-        if folios is None:
-            slot = lxml_html.Element("span", {"class": "page-slot", "data-target": target})
-            slot.text = lang.digits("8" * digits)  # a wide digit (Persian zero is a dot)
-            slot.tail = ")"
+        bare = "list-ref" in a.get("class").split()  # an entry of a list of figures: the number alone
+        span = lxml_html.Element("span", {"class": "xref-page list-page" if bare else "xref-page"})
+        span.text, close = ("", "") if bare else (f" ({lang.labels.page_ref} ", ")")
+        if folios is None:  # the closing parenthesis is drawn with the number: a short number leaves no gap inside
+            slot = lxml_html.Element("span", {"class": "page-slot", "data-target": target, "data-close": close, "data-align": "end" if bare else "start"})
+            slot.text = lang.digits("8" * digits) + close  # a wide digit (Persian zero is a dot)
             span.append(slot)
         else:
             folio = folios.get(target)
-            span.text += f"{lang.digits(folio) if folio else '—'})"
+            if bare and not folio:  # a figure of the front matter: its letter, from the front matter's own layout
+                span.set("data-href", "#" + target)
+            else:
+                span.text += f"{lang.digits(folio) if folio else '—'}{close}"
+        if bare:
+            a.append(span)  # inside the entry's link, after its leaders, as in the contents
+            continue
         span.tail = a.tail
         a.tail = None
         a.addnext(span)

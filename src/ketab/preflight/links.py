@@ -37,7 +37,7 @@ def check_page_numbers(book, pdf_path: Path, report: Report) -> None:
                 textpage = doc[index].get_textpage()
             rect = [float(v) for v in annot.Rect]
             text = textpage.get_text_bounded(*rect).strip()
-            number = _printed_page_number(text, index not in folios)
+            number = _printed_page_number(text)
             if number is None:
                 continue
             folio = folios.get(target[0])
@@ -49,13 +49,14 @@ def check_page_numbers(book, pdf_path: Path, report: Report) -> None:
         report.error(display_path(pdf_path), f"page {page}: «{text}» links to page {book.language.digits(folio)}", "xref.page-number")
 
 
-def _printed_page_number(text: str, in_front_matter: bool) -> int | None:
-    """The page number a link prints: the whole link (the index's numbers), or in the front
-    matter (the contents) its first or last word; None for a link that prints no page number."""
+def _printed_page_number(text: str) -> int | None:
+    """The page number a link prints: the whole link (the index's numbers), or, in an entry with leaders (the
+    contents, the lists of figures and tables), its first or last word; None for a link that prints no page
+    number (a caption that ends in a year is not a page number)."""
     text = text.translate(_DIGITS)
     if re.fullmatch(r"\d+", text):
         return int(text)
-    if in_front_matter:
+    if ". ." in text:
         words = text.split()
         for word in (words[0], words[-1]) if words else ():
             if re.fullmatch(r"\d+", word):
