@@ -60,6 +60,7 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
     from ketab.pipeline import pin_the_clock
     from ketab.writers import print as pdf_writer
     from ketab.writers import screen as screen_writer
+    from ketab.writers import tagging
 
     templates = Path(templates or render.default_templates())
     progress("reading and converting both versions")
@@ -74,6 +75,7 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
     try:
         pagination = paginate(marked, layouter, templates, bleed=0.0)
         pdf = pdf_writer.assemble_pdf(marked, pagination, 1)
+        tagging.untag(pdf)  # its bars and summary are not in the units' structure trees
         screen_writer.finish(pdf, marked, pagination)
         touched = draw_bars(pdf, pagination, {u.key: u.extra for u in layouter.memo.values()})
         html = summary_html(marked, templates, chapters, against, touched, pagination)
