@@ -26,7 +26,7 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     finish(pdf, book, pagination)
     tagging.finish_screen(pdf)
     path = target.out_dir / f"{book.config.slug}-screen.pdf"
-    print_writer.save(pdf, path)
+    print_writer.save(pdf, path, "1.7")  # PDF/UA-1 is built on PDF 1.7
     return path
 
 

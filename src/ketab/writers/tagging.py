@@ -97,6 +97,8 @@ def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int
         mapped = pikepdf.Array()
         for mcid, element in enumerate(value):
             if isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, renamed, number):
+                if element.get("/S") == pikepdf.Name.Figure and "/Alt" not in element:
+                    _caption_as_alt(element)
                 mapped.append(element)
             else:
                 orphans.add(mcid)
@@ -109,10 +111,58 @@ def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int
         for annot in pdf.pages[placed.first_page + index].obj.get("/Annots", ()):
             old = annot.get("/StructParent")
             if old is not None and int(old) in entries:
+                link = _link_of(entries[int(old)], annot)
+                description = _text_of(link).strip()
+                if description:  # WeasyPrint's is the link's target (an id, ketab-anchor:…)
+                    annot.Contents = pikepdf.String(description)
                 annot.StructParent = next_key
-                nums.append((next_key, entries[int(old)]))
+                nums.append((next_key, link))
                 next_key += 1
     return next_key
+
+
+def _link_of(element, annot) -> pikepdf.Object:
+    """The ``Link`` element an annotation belongs to.  WeasyPrint gives an annotation to every box of
+    a link, so a ``Span`` inside a ``Link`` can hold one: its reference moves up to the ``Link``
+    (PDF/UA wants a link annotation inside a ``Link``); an inline element of its own becomes one."""
+    if element.get("/S") == pikepdf.Name.Link:
+        return element
+    ancestor = element.get("/P")
+    for _ in range(8):
+        if not isinstance(ancestor, pikepdf.Dictionary) or ancestor.get("/Type") != pikepdf.Name.StructElem:
+            break
+        if ancestor.get("/S") == pikepdf.Name.Link:
+            kids = element.K if isinstance(element.K, pikepdf.Array) else pikepdf.Array([element.K])
+            mine = [k for k in kids if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.OBJR and k.Obj.objgen == annot.objgen]
+            element.K = pikepdf.Array([k for k in kids if not (isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.OBJR and k.Obj.objgen == annot.objgen)])
+            ancestor.K = pikepdf.Array(list(ancestor.K if isinstance(ancestor.K, pikepdf.Array) else [ancestor.K]) + mine)
+            return ancestor
+        ancestor = ancestor.get("/P")
+    element.S = pikepdf.Name.Link
+    return element
+
+
+def _text_of(element, depth: int = 0) -> str:
+    """The element's text as :mod:`ketab.layout.weasytags` wrote it (ActualText, down the tree)."""
+    if not isinstance(element, pikepdf.Dictionary) or depth > 32:
+        return ""
+    if "/ActualText" in element:
+        return str(element.ActualText)
+    kids = element.get("/K")
+    kids = kids if isinstance(kids, pikepdf.Array) else [kids]
+    return "".join(_text_of(kid, depth + 1) for kid in kids)
+
+
+def _caption_as_alt(figure) -> None:
+    """A picture without alt text is described by its caption (WeasyPrint tags ``figcaption`` as ``Caption``)."""
+    parent = figure.get("/P")
+    kids = parent.get("/K", ()) if isinstance(parent, pikepdf.Dictionary) else ()
+    for kid in kids if isinstance(kids, pikepdf.Array) else ():
+        if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == pikepdf.Name.Caption:
+            text = _text_of(kid).strip()
+            if text:
+                figure.Alt = pikepdf.String(text)
+                return
 
 
 def _number_tree(tree) -> dict:
