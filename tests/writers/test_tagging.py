@@ -215,3 +215,47 @@ def test_a_units_tagging_is_in_its_cache_key(tmp_path, monkeypatch):
         assert layouter.key("<p>x</p>", "") != key
     finally:
         layouter.close()
+
+
+def _elements(element, kind: str):
+    if not isinstance(element, pikepdf.Dictionary) or element.get("/Type") != "/StructElem":
+        return
+    if element.S == kind:
+        yield element
+    for kid in _kids(element):
+        yield from _elements(kid, kind)
+
+
+def test_each_note_is_a_note_element_right_after_its_call(written):
+    """Not a NonStruct at the page's foot, between the halves of a paragraph: a Note with its id,
+    inside the paragraph, after the element of its call (``::footnote-call``, whose text is the
+    note's number, which the note's own text starts with)."""
+    s, _, path = written
+    expected = sum(len(re.findall(r'<span class="note"', p.converted.html)) for p in s.book.parts)
+    with pikepdf.open(path) as pdf:
+        notes = list(_elements(_kids(pdf.Root.StructTreeRoot)[0], "/Note"))
+        assert len(notes) == expected > 0 and len({str(n.ID) for n in notes}) == len(notes)
+        for note in notes:
+            siblings = [k for k in _kids(note.P) if isinstance(k, pikepdf.Dictionary)]
+            call = siblings[siblings.index(note) - 1]
+            number = _squash(_text(call))
+            assert number and _squash(_text(note)).startswith(number)
+        assert all(n.P.S in ("/P", "/Span", "/LI", "/LBody") for n in notes)
+
+
+def test_a_paragraph_a_page_break_splits_is_one_element(written):
+    """WeasyPrint makes one element per page: the halves are joined, their runs in order."""
+    s, _, path = written
+    with pikepdf.open(path) as pdf:
+        paragraphs = list(_elements(_kids(pdf.Root.StructTreeRoot)[0], "/P"))
+        split = [p for p in paragraphs if len({k.Pg.objgen for k in _kids(p) if isinstance(k, pikepdf.Dictionary) and "/Pg" in k}) > 1]
+        assert split  # the long chapter has paragraphs across pages
+        for paragraph in split:
+            pages = [k.Pg.objgen for k in _kids(paragraph) if isinstance(k, pikepdf.Dictionary) and "/Pg" in k]
+            assert pages == sorted(pages, key=lambda g: [p.objgen for p in pdf.pages].index(g))
+        texts = [" ".join(_text(p).split()) for p in paragraphs]
+        source = (s.root / "chapters" / "03-long.md").read_text(encoding="utf-8").split("---", 2)[2]
+        for paragraph in source.split("\n\n"):
+            paragraph = re.sub(r"\[([^\]]+)\]\{\.idx\}", r"\1", paragraph.strip())
+            if len(paragraph) > 200 and not re.search(r"[\[\]^*0-9]", paragraph):
+                assert texts.count(" ".join(paragraph.split())) == 1

@@ -9,12 +9,24 @@ built the tree, :func:`apply`'s wrapper of ``add_tags`` writes that text as the
 ``ActualText`` of the element that holds the run's MCID (a ``Span``, or a ``Link``
 for the runs of a link, joined), with a space after the last run of each line
 (WeasyPrint drops the space a line was broken at from the run).
+
+WeasyPrint also builds the tree page by page: a paragraph (a section, a list…) that
+a page break splits is two elements, and each page's notes are a ``NonStruct`` after
+the page's text, between the two halves.  The wrapper remembers which box each
+element was made for (``_build_box_tree`` is wrapped too) and then
+
+* makes every footnote body a ``Note`` (with the note's id, as PDF/UA asks) and moves
+  it to just after its call, inside the paragraph (``Note`` is an inline-level element):
+  a reader hears the note where the text refers to it, not somewhere later on the page;
+* joins the elements a page break split (same HTML element, consecutive, different
+  pages) into one: their children follow each other, a child's marked content on the
+  later page becomes a marked-content reference (``MCR``) to that page.
 """
 
 from __future__ import annotations
 
 APPLIED: dict[str, bool] = {}
-VERSION = "actualtext/1"
+VERSION = "actualtext/1+notes/1+joined/1"
 """Part of every layout unit's key (:data:`ketab.layout.engine.TAGGED`)."""
 
 
@@ -29,6 +41,17 @@ def apply() -> bool:
         APPLIED["actualtext"] = False
         return False
     if not getattr(original, "__ketab_wrapped__", False):
+        from weasyprint.pdf import tags
+
+        build = tags._build_box_tree
+
+        def recording(box, *args):
+            made_for = getattr(box, "_box", box)  # an absolutely positioned box's placeholder
+            for element in build(box, *args):
+                _MADE_FOR.setdefault(element.number, made_for)
+                yield element
+
+        tags._build_box_tree = recording
 
         def add_tags(pdf, document, pdf_version, page_streams):
             marked = [dict(getattr(stream, "_tags", None) or {}) for stream in page_streams]
@@ -37,13 +60,22 @@ def apply() -> bool:
                 import pydyf
 
                 pdf.catalog["Lang"] = pydyf.String()
-            original(pdf, document, pdf_version, page_streams)
-            _actual_text(pdf, marked, line_ends)
+            _MADE_FOR.clear()
+            try:
+                original(pdf, document, pdf_version, page_streams)
+                _actual_text(pdf, marked, line_ends)
+                _notes_and_fragments(pdf, dict(_MADE_FOR))
+            finally:
+                _MADE_FOR.clear()
 
         add_tags.__ketab_wrapped__ = True
         weasy_pdf.add_tags = add_tags
     APPLIED["actualtext"] = True
     return True
+
+
+_MADE_FOR: dict = {}
+"""Object number of a structure element → the box WeasyPrint made it for (while one PDF is written)."""
 
 
 def _number(reference) -> int:
@@ -95,3 +127,117 @@ def _last_text(box):
     while isinstance(box, boxes.ParentBox) and box.children:
         box = box.children[-1]
     return box if isinstance(box, boxes.TextBox) else None
+
+
+def _notes_and_fragments(pdf, made_for: dict) -> None:
+    """See the module docstring: notes after their calls, split elements joined."""
+    root = pdf.objects[_number(pdf.catalog["StructTreeRoot"])]
+    document = pdf.objects[_number(root["K"][0])]
+    _move_notes(pdf, document, made_for)
+    survivors: dict[int, int] = {}
+    _join(pdf, document, made_for, survivors)
+    if survivors:
+        nums = pdf.objects[_number(root["ParentTree"])]["Nums"]
+        for i in range(1, len(nums), 2):
+            value = nums[i]
+            if isinstance(value, (list, tuple)):
+                nums[i] = type(value)(_survivor(pdf, ref, survivors) for ref in value)
+            else:
+                nums[i] = _survivor(pdf, value, survivors)
+
+
+def _survivor(pdf, reference, survivors: dict):
+    number = _number(reference)
+    while number in survivors:
+        number = survivors[number]
+    return pdf.objects[number].reference
+
+
+def _refs(element) -> list:
+    return [kid for kid in element["K"] if isinstance(kid, bytes)]
+
+
+def _move_notes(pdf, document, made_for: dict) -> None:
+    """Each footnote body (a child of a page's footnote area) becomes a ``Note`` after its call."""
+    from weasyprint.formatting_structure import boxes
+
+    calls: dict = {}  # the note's HTML element → (element holding the call, the call's element)
+    areas = []
+    for number, box in made_for.items():
+        if isinstance(box, boxes.FootnoteAreaBox):
+            areas.append(pdf.objects[number])
+        elif box.element is not None and str(getattr(box, "element_tag", "")).endswith("::footnote-call"):
+            call = pdf.objects[number]
+            calls[box.element] = (pdf.objects[_number(call["P"])], call)
+    for area in areas:
+        for reference in _refs(area):
+            note = pdf.objects[_number(reference)]
+            box = made_for.get(note.number)
+            if box is None or box.element not in calls:
+                continue
+            holder, call = calls[box.element]
+            note["S"] = "/Note"
+            note["ID"] = _string(box.element.get("id") or f"note-{note.number}")
+            holder["K"].insert(holder["K"].index(call.reference) + 1, note.reference)
+            note["P"] = holder.reference
+            area["K"].remove(reference)
+    for area in areas:
+        if not len(area["K"]) and area.reference in document["K"]:
+            document["K"].remove(area.reference)
+
+
+def _string(text: str):
+    import pydyf
+
+    return pydyf.String(text)
+
+
+def _join(pdf, element, made_for: dict, survivors: dict) -> None:
+    """Join consecutive children made for one HTML element on different pages, then their children."""
+    kids = element["K"]
+    i = 0
+    while i + 1 < len(kids):
+        a, b = kids[i], kids[i + 1]
+        if isinstance(a, bytes) and isinstance(b, bytes) and _same(pdf, a, b, made_for):
+            first, second = pdf.objects[_number(a)], pdf.objects[_number(b)]
+            for kid in second["K"]:
+                if isinstance(kid, int):  # marked content of the later page
+                    kid = _mcr(pdf, kid, second["Pg"])
+                elif isinstance(kid, bytes) and "P" in pdf.objects[_number(kid)]:
+                    pdf.objects[_number(kid)]["P"] = first.reference
+                first["K"].append(kid)
+            if "ActualText" in second:
+                first["ActualText"] = _string(_text(first) + _text(second))
+            survivors[second.number] = first.number
+            del kids[i + 1]
+            continue
+        i += 1
+    for kid in kids:
+        if isinstance(kid, bytes) and pdf.objects[_number(kid)].get("Type") == "/StructElem":
+            _join(pdf, pdf.objects[_number(kid)], made_for, survivors)
+
+
+def _same(pdf, a: bytes, b: bytes, made_for: dict) -> bool:
+    first, second = made_for.get(_number(a)), made_for.get(_number(b))
+    if first is None or second is None or first.element is None or first.element is not second.element:
+        return False
+    one, two = pdf.objects[_number(a)], pdf.objects[_number(b)]
+    return one.get("S") == two.get("S") and one.get("Pg") != two.get("Pg") and getattr(first, "element_tag", None) == getattr(second, "element_tag", None)
+
+
+def _mcr(pdf, mcid: int, page):
+    import pydyf
+
+    mcr = pydyf.Dictionary({"Type": "/MCR", "Pg": page, "MCID": mcid})
+    pdf.add_object(mcr)
+    return mcr.reference
+
+
+def _text(element) -> str:
+    value = element.get("ActualText")
+    return "" if value is None else _plain(value)
+
+
+def _plain(value) -> str:
+    """The text of a pydyf.String (kept as given)."""
+    return value.string if hasattr(value, "string") else str(value)
