@@ -259,3 +259,43 @@ def test_a_paragraph_a_page_break_splits_is_one_element(written):
             paragraph = re.sub(r"\[([^\]]+)\]\{\.idx\}", r"\1", paragraph.strip())
             if len(paragraph) > 200 and not re.search(r"[\[\]^*0-9]", paragraph):
                 assert texts.count(" ".join(paragraph.split())) == 1
+
+
+def _one_unit(tmp_path, html: str):
+    """A unit laid out and written by ketab's engine, assembled alone: (the PDF, WeasyPrint's messages)."""
+    import io
+    from types import SimpleNamespace
+
+    from ketab.layout.engine import Engine
+    from ketab.writers import tagging
+
+    pdf_bytes, pages, *_, messages = Engine(tmp_path, [tmp_path]).render(html, "@page { size: A6 }")
+    src = pikepdf.open(io.BytesIO(pdf_bytes))
+    pdf = pikepdf.new()
+    pdf.pages.extend(src.pages)
+    tagging.merge_structure(pdf, [(SimpleNamespace(first_page=0, unit=SimpleNamespace(pages=pages)), src)])
+    out = tmp_path / "unit.pdf"
+    pdf.save(out)
+    return pikepdf.open(out), messages
+
+
+def test_pictures_languages_and_hidden_captions(tmp_path):
+    from PIL import Image
+
+    Image.new("L", (20, 20), 0).save(tmp_path / "a.png")
+    pdf, messages = _one_unit(tmp_path, (
+        '<html lang="fa" dir="rtl"><body>'
+        '<figure><img src="a.png" alt="یک تصویر"><figcaption aria-hidden="true">یک تصویر</figcaption></figure>'
+        '<figure><img src="a.png"><figcaption>شرح دوم</figcaption></figure>'
+        '<p>نام <span class="latin" dir="ltr" lang="und-Latn">Lévy</span> و <span lang="fr">chef de guerre</span></p>'
+        "</body></html>"))
+    document = _kids(pdf.Root.StructTreeRoot)[0]
+    figures = list(_elements(document, "/Figure"))
+    assert [str(f.Alt) for f in figures] == ["یک تصویر", "شرح دوم"]  # the second from its caption
+    assert any("alt" in m for m in messages)  # WeasyPrint's word on the picture without alt, for the author
+    captions = list(_elements(document, "/Caption"))
+    assert [_text(c).strip() for c in captions] == ["شرح دوم"]  # the hidden one is not read twice
+    languages = {str(e.Lang): _text(e).strip() for e in _elements(document, "/Span") if "/Lang" in e}
+    assert languages == {"und-Latn": "Lévy", "fr": "chef de guerre"}
+    artifacts = [o for o, op in pikepdf.parse_content_stream(pdf.pages[0]) if str(op) == "BDC" and str(o[0]) == "/Artifact"]
+    assert artifacts  # the hidden caption's text

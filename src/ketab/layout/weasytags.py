@@ -20,13 +20,18 @@ element was made for (``_build_box_tree`` is wrapped too) and then
   a reader hears the note where the text refers to it, not somewhere later on the page;
 * joins the elements a page break split (same HTML element, consecutive, different
   pages) into one: their children follow each other, a child's marked content on the
-  later page becomes a marked-content reference (``MCR``) to that page.
+  later page becomes a marked-content reference (``MCR``) to that page;
+* gives an element the ``Lang`` of its HTML element's ``lang`` when it is not the
+  document's (a Latin run in Persian text is ``und-Latn``: :mod:`ketab.persian.bidi`);
+* leaves out of the tree what the HTML hides from assistive technology
+  (``aria-hidden="true"``, e.g. pandoc's ``figcaption`` that repeats the picture's
+  ``alt``): its text is marked as an artifact when the units are merged.
 """
 
 from __future__ import annotations
 
 APPLIED: dict[str, bool] = {}
-VERSION = "actualtext/1+notes/1+joined/1"
+VERSION = "actualtext/1+notes/1+joined/1+lang/1"
 """Part of every layout unit's key (:data:`ketab.layout.engine.TAGGED`)."""
 
 
@@ -133,6 +138,7 @@ def _notes_and_fragments(pdf, made_for: dict) -> None:
     """See the module docstring: notes after their calls, split elements joined."""
     root = pdf.objects[_number(pdf.catalog["StructTreeRoot"])]
     document = pdf.objects[_number(root["K"][0])]
+    _languages_and_hidden(pdf, document, made_for)
     _move_notes(pdf, document, made_for)
     survivors: dict[int, int] = {}
     _join(pdf, document, made_for, survivors)
@@ -144,6 +150,24 @@ def _notes_and_fragments(pdf, made_for: dict) -> None:
                 nums[i] = type(value)(_survivor(pdf, ref, survivors) for ref in value)
             else:
                 nums[i] = _survivor(pdf, value, survivors)
+
+
+def _languages_and_hidden(pdf, document, made_for: dict) -> None:
+    own = getattr(pdf.catalog.get("Lang"), "string", "") or ""
+    for number, box in made_for.items():
+        html = getattr(box, "element", None)
+        if html is None or not hasattr(html, "get"):
+            continue
+        element = pdf.objects[number]
+        if html.get("aria-hidden") == "true" and "P" in element:
+            parent = pdf.objects[_number(element["P"])]
+            if element.reference in parent.get("K", ()):
+                parent["K"].remove(element.reference)
+            element["P"] = document.reference  # as WeasyPrint leaves its margin boxes: made artifacts at merge
+            continue
+        lang = html.get("lang")
+        if lang and lang.lower() != own.lower():
+            element["Lang"] = _string(lang)
 
 
 def _survivor(pdf, reference, survivors: dict):

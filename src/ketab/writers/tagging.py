@@ -154,15 +154,20 @@ def _text_of(element, depth: int = 0) -> str:
 
 
 def _caption_as_alt(figure) -> None:
-    """A picture without alt text is described by its caption (WeasyPrint tags ``figcaption`` as ``Caption``)."""
+    """A picture without alt text is described by its caption (WeasyPrint tags ``figcaption`` as ``Caption``,
+    beside the picture or beside the anonymous block that holds it)."""
     parent = figure.get("/P")
-    kids = parent.get("/K", ()) if isinstance(parent, pikepdf.Dictionary) else ()
-    for kid in kids if isinstance(kids, pikepdf.Array) else ():
-        if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == pikepdf.Name.Caption:
-            text = _text_of(kid).strip()
-            if text:
-                figure.Alt = pikepdf.String(text)
-                return
+    for _ in range(3):
+        if not isinstance(parent, pikepdf.Dictionary) or parent.get("/Type") != pikepdf.Name.StructElem:
+            return
+        kids = parent.get("/K", ())
+        for kid in kids if isinstance(kids, pikepdf.Array) else ():
+            if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == pikepdf.Name.Caption:
+                text = _text_of(kid).strip()
+                if text:
+                    figure.Alt = pikepdf.String(text)
+                    return
+        parent = parent.get("/P")
 
 
 def _number_tree(tree) -> dict:
