@@ -299,3 +299,21 @@ def test_pictures_languages_and_hidden_captions(tmp_path):
     assert languages == {"und-Latn": "Lévy", "fr": "chef de guerre"}
     artifacts = [o for o, op in pikepdf.parse_content_stream(pdf.pages[0]) if str(op) == "BDC" and str(o[0]) == "/Artifact"]
     assert artifacts  # the hidden caption's text
+
+
+def test_the_contents_is_a_toc_of_single_links(written):
+    """TOC/TOCI, not a list; each entry one Link (not a link in a link in a link: ``a``, its
+    ``::after``, the leader), read as the title and the page, without the leader's dots."""
+    s, _, path = written
+    with pikepdf.open(path) as pdf:
+        front = _kids(_kids(pdf.Root.StructTreeRoot)[0])[0]
+        (toc,) = list(_elements(front, "/TOC"))
+        entries = list(_elements(toc, "/TOCI"))
+        assert len(entries) == len(s.book.parts) and not list(_elements(toc, "/L"))
+        links = list(_elements(_kids(pdf.Root.StructTreeRoot)[0], "/Link"))
+        assert all(not list(_elements(kid, "/Link")) for link in links for kid in _kids(link))
+        for entry, part in zip(entries, s.book.parts):
+            (link,) = list(_elements(entry, "/Link"))
+            read = " ".join(_text(link).split())
+            assert read.startswith(part.title.strip()) or part.title.strip() in read
+            assert ". ." not in read and read.split()[-1] != "."  # the leader's dots are not read

@@ -21,6 +21,8 @@ element was made for (``_build_box_tree`` is wrapped too) and then
 * joins the elements a page break split (same HTML element, consecutive, different
   pages) into one: their children follow each other, a child's marked content on the
   later page becomes a marked-content reference (``MCR``) to that page;
+* makes the lists of a ``nav`` (the contents) ``TOC``/``TOCI``, and a ``leader()``'s dots
+  read as a space; a link inside a link (``a``, its ``::after``, a leader in it) one link;
 * gives an element the ``Lang`` of its HTML element's ``lang`` when it is not the
   document's (a Latin run in Persian text is ``und-Latn``: :mod:`ketab.persian.bidi`);
 * leaves out of the tree what the HTML hides from assistive technology
@@ -31,7 +33,7 @@ element was made for (``_build_box_tree`` is wrapped too) and then
 from __future__ import annotations
 
 APPLIED: dict[str, bool] = {}
-VERSION = "actualtext/1+notes/1+joined/1+lang/1"
+VERSION = "actualtext/2+notes/1+joined/1+lang/1+toc/1+links/1"
 """Part of every layout unit's key (:data:`ketab.layout.engine.TAGGED`)."""
 
 
@@ -68,8 +70,8 @@ def apply() -> bool:
             _MADE_FOR.clear()
             try:
                 original(pdf, document, pdf_version, page_streams)
-                _actual_text(pdf, marked, line_ends)
-                _notes_and_fragments(pdf, dict(_MADE_FOR))
+                runs_read = _actual_text(pdf, marked, line_ends)
+                _notes_and_fragments(pdf, dict(_MADE_FOR), runs_read)
             finally:
                 _MADE_FOR.clear()
 
@@ -87,9 +89,12 @@ def _number(reference) -> int:
     return int(bytes(reference).split()[0])
 
 
-def _actual_text(pdf, marked: list[dict], line_ends: list[set]) -> None:
+def _actual_text(pdf, marked: list[dict], line_ends: list[dict]) -> list[dict]:
+    """Write the ActualText; what each page's runs read as (MCID → text)."""
     import pydyf
     from weasyprint.formatting_structure import boxes
+
+    runs_read: list[dict] = [{} for _ in marked]
 
     root = pdf.objects[_number(pdf.catalog["StructTreeRoot"])]
     nums = pdf.objects[_number(root["ParentTree"])]["Nums"]
@@ -99,31 +104,45 @@ def _actual_text(pdf, marked: list[dict], line_ends: list[set]) -> None:
         for box, tag in runs.items():
             if not isinstance(box, boxes.TextBox) or tag["mcid"] >= len(by_mcid):
                 continue
-            text = box.text
-            if id(box) in line_ends[page_number] and text and not text[-1].isspace():
-                text += " "
+            text = line_ends[page_number].get(id(box), box.text)
             texts.setdefault(_number(by_mcid[tag["mcid"]]), []).append((tag["mcid"], text))
+            runs_read[page_number][tag["mcid"]] = text
         for number, parts in texts.items():
             pdf.objects[number]["ActualText"] = pydyf.String("".join(text for _, text in sorted(parts)))
+    return runs_read
 
 
-def _line_ends(page_box) -> set[int]:
-    """ids of the last text run of every line on the page (a space after it cannot hurt a last
-    line, and the last line on a page may go on on the next one)."""
+def _line_ends(page_box) -> dict[int, str]:
+    """id of a text run → what it reads as, where that is not its text: the last run of every line
+    ends with a space (a space cannot hurt a last line, and the last line on a page may go on on the
+    next one); the dots of a ``leader()`` (the contents) read as one space."""
     from weasyprint.formatting_structure import boxes
 
-    ends: set[int] = set()
+    ends: dict[int, str] = {}
     stack = [page_box]
     while stack:
         box = stack.pop()
         children = getattr(box, "children", None) or ()
+        if getattr(box, "is_leader", False):
+            runs = list(_runs(box))
+            ends.update((id(run), " " if run is runs[0] else "") for run in runs)
+            continue
         if isinstance(box, boxes.ParentBox):
             for line in (child for child in children if isinstance(child, boxes.LineBox)):
                 last = _last_text(line)
-                if last is not None:
-                    ends.add(id(last))
+                if last is not None and id(last) not in ends and last.text and not last.text[-1].isspace():
+                    ends[id(last)] = last.text + " "
         stack.extend(child for child in children if not isinstance(child, boxes.TextBox))
     return ends
+
+
+def _runs(box):
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        yield box
+    for child in getattr(box, "children", None) or ():
+        yield from _runs(child)
 
 
 def _last_text(box):
@@ -134,7 +153,7 @@ def _last_text(box):
     return box if isinstance(box, boxes.TextBox) else None
 
 
-def _notes_and_fragments(pdf, made_for: dict) -> None:
+def _notes_and_fragments(pdf, made_for: dict, runs_read: list) -> None:
     """See the module docstring: notes after their calls, split elements joined."""
     root = pdf.objects[_number(pdf.catalog["StructTreeRoot"])]
     document = pdf.objects[_number(root["K"][0])]
@@ -142,6 +161,11 @@ def _notes_and_fragments(pdf, made_for: dict) -> None:
     _move_notes(pdf, document, made_for)
     survivors: dict[int, int] = {}
     _join(pdf, document, made_for, survivors)
+    outer: list = []
+    _flatten_links(pdf, document, None, survivors, outer)
+    page_of = {reference: i for i, reference in enumerate(pdf.page_references)}
+    for link in outer:
+        link["ActualText"] = _string(_read(pdf, link, runs_read, page_of))
     if survivors:
         nums = pdf.objects[_number(root["ParentTree"])]["Nums"]
         for i in range(1, len(nums), 2):
@@ -154,6 +178,7 @@ def _notes_and_fragments(pdf, made_for: dict) -> None:
 
 def _languages_and_hidden(pdf, document, made_for: dict) -> None:
     own = getattr(pdf.catalog.get("Lang"), "string", "") or ""
+    in_nav = {id(e) for box in made_for.values() if _tag(getattr(box, "element", None)) == "nav" for e in box.element.iter()}
     for number, box in made_for.items():
         html = getattr(box, "element", None)
         if html is None or not hasattr(html, "get"):
@@ -168,6 +193,17 @@ def _languages_and_hidden(pdf, document, made_for: dict) -> None:
         lang = html.get("lang")
         if lang and lang.lower() != own.lower():
             element["Lang"] = _string(lang)
+        role = _CONTENTS.get((_tag(html), element.get("S")))
+        if role is not None and id(html) in in_nav:
+            element["S"] = role
+
+
+def _tag(html) -> str:
+    return str(getattr(html, "tag", "")).rsplit("}", 1)[-1]
+
+
+_CONTENTS = {("ol", "/L"): "/TOC", ("ul", "/L"): "/TOC", ("li", "/LI"): "/TOCI", ("li", "/LBody"): "/NonStruct"}
+"""A list in a ``nav`` (the contents) is a table of contents: TOC of TOCI (which has no LBody)."""
 
 
 def _survivor(pdf, reference, survivors: dict):
@@ -239,6 +275,51 @@ def _join(pdf, element, made_for: dict, survivors: dict) -> None:
     for kid in kids:
         if isinstance(kid, bytes) and pdf.objects[_number(kid)].get("Type") == "/StructElem":
             _join(pdf, pdf.objects[_number(kid)], made_for, survivors)
+
+
+def _flatten_links(pdf, element, link, survivors: dict, outer: list) -> None:
+    """A ``Link`` inside a ``Link`` (WeasyPrint makes one for ``a``, one for its ``::after``, one for a
+    leader in it, each with an annotation) is one link: the inner one's children, annotations
+    included, go to the outer one in its place (the outer ones are listed in ``outer``)."""
+    kids = element["K"]
+    i = 0
+    while i < len(kids):
+        kid = kids[i]
+        child = pdf.objects[_number(kid)] if isinstance(kid, bytes) else None
+        if child is None or child.get("Type") != "/StructElem":
+            i += 1
+            continue
+        if link is not None and child.get("S") == "/Link":
+            _flatten_links(pdf, child, link, survivors, outer)
+            moved = [_mcr(pdf, k, child["Pg"]) if isinstance(k, int) and child.get("Pg") != element.get("Pg") else k for k in child["K"]]
+            for k in moved:
+                if isinstance(k, bytes) and "P" in pdf.objects[_number(k)]:
+                    pdf.objects[_number(k)]["P"] = element.reference
+            kids[i:i + 1] = moved
+            survivors[child.number] = link.number
+            if link not in outer:
+                outer.append(link)
+            i += len(moved)
+            continue
+        _flatten_links(pdf, child, child if link is None and child.get("S") == "/Link" else link, survivors, outer)
+        i += 1
+
+
+def _read(pdf, element, runs_read: list, page_of: dict) -> str:
+    """What an element reads as, from its children in order (its runs, MCRs, elements' ActualText)."""
+    out = []
+    page = page_of.get(element.get("Pg"))
+    for kid in element["K"]:
+        if isinstance(kid, int):
+            out.append(runs_read[page].get(kid, "") if page is not None else "")
+            continue
+        child = pdf.objects[_number(kid)] if isinstance(kid, bytes) else None
+        kind = child.get("Type") if child is not None else None
+        if kind == "/MCR" and child.get("Pg") in page_of:
+            out.append(runs_read[page_of[child["Pg"]]].get(child["MCID"], ""))
+        elif kind == "/StructElem":
+            out.append(_text(child) if "ActualText" in child else _read(pdf, child, runs_read, page_of))
+    return "".join(out)
 
 
 def _same(pdf, a: bytes, b: bytes, made_for: dict) -> bool:

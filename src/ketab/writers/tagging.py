@@ -112,7 +112,7 @@ def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int
             old = annot.get("/StructParent")
             if old is not None and int(old) in entries:
                 link = _link_of(entries[int(old)], annot)
-                description = _text_of(link).strip()
+                description = " ".join(_text_of(link).split())
                 if description:  # WeasyPrint's is the link's target (an id, ketab-anchor:…)
                     annot.Contents = pikepdf.String(description)
                 annot.StructParent = next_key
