@@ -273,7 +273,7 @@ def _one_unit(tmp_path, html: str):
     src = pikepdf.open(io.BytesIO(pdf_bytes))
     pdf = pikepdf.new()
     pdf.pages.extend(src.pages)
-    tagging.merge_structure(pdf, [(SimpleNamespace(first_page=0, unit=SimpleNamespace(pages=pages)), src)])
+    tagging.merge_structure(pdf, [(SimpleNamespace(name="unit", first_page=0, unit=SimpleNamespace(pages=pages)), src)])
     out = tmp_path / "unit.pdf"
     pdf.save(out)
     return pikepdf.open(out), messages
@@ -317,3 +317,25 @@ def test_the_contents_is_a_toc_of_single_links(written):
             read = " ".join(_text(link).split())
             assert read.startswith(part.title.strip()) or part.title.strip() in read
             assert ". ." not in read and read.split()[-1] != "."  # the leader's dots are not read
+
+
+def test_a_part_laid_out_in_two_units_is_one_part(tmp_path):
+    """Units of one part (consecutive, one name: a chapter laid out in pieces) make one Part, in order."""
+    import io
+    from types import SimpleNamespace
+
+    from ketab.layout.engine import Engine
+    from ketab.writers import tagging
+
+    engine = Engine(tmp_path, [tmp_path])
+    pdf, units, first = pikepdf.new(), [], 0
+    for name, text in (("ch-1", "یک"), ("ch-1", "دو"), ("ch-2", "سه")):
+        data, pages, *_ = engine.render(f'<html lang="fa" dir="rtl"><body><p>{text}</p></body></html>', "@page { size: A6 }")
+        src = pikepdf.open(io.BytesIO(data))
+        pdf.pages.extend(src.pages)
+        units.append((SimpleNamespace(name=name, first_page=first, unit=SimpleNamespace(pages=pages)), src))
+        first += pages
+    tagging.merge_structure(pdf, units)
+    parts = _kids(_kids(pdf.Root.StructTreeRoot)[0])
+    assert [[_text(p).strip() for p in _elements(part, "/P")] for part in parts] == [["یک", "دو"], ["سه"]]
+    assert [int(page.obj.StructParents) for page in pdf.pages] == [0, 1, 2]

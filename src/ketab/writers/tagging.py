@@ -53,6 +53,7 @@ def merge_structure(pdf: pikepdf.Pdf, units) -> None:
     nums: list = []
     role_map = pikepdf.Dictionary()
     next_key = len(pdf.pages)
+    part, name = None, None
     for number, (placed, src) in enumerate(units):
         tree = src.Root.get("/StructTreeRoot")
         if tree is None:
@@ -60,7 +61,9 @@ def merge_structure(pdf: pikepdf.Pdf, units) -> None:
         copied = pdf.copy_foreign(tree)
         for name, role in (copied.get("/RoleMap") or {}).items():
             role_map[name] = role
-        part, unit_document = _adopt(pdf, copied, document)
+        # a part laid out in several units (consecutive, one name) is one Part
+        part, unit_document = _adopt(pdf, copied, document, part if placed.name == name else None)
+        name = placed.name
         next_key = _renumber(pdf, copied, (part, unit_document), placed, number, nums, next_key)
     if len(role_map):
         root.RoleMap = role_map
@@ -70,15 +73,18 @@ def merge_structure(pdf: pikepdf.Pdf, units) -> None:
     pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
 
 
-def _adopt(pdf, copied, document) -> tuple:
-    """The unit's elements under a ``Part`` of the book's ``Document``: (the part, the unit's own ``Document``)."""
+def _adopt(pdf, copied, document, part=None) -> tuple:
+    """The unit's elements under a ``Part`` of the book's ``Document`` (a new one, or ``part``):
+    (the part, the unit's own ``Document``)."""
     unit_document = copied.K[0] if isinstance(copied.K, pikepdf.Array) else copied.K
-    kids = unit_document.get("/K", pikepdf.Array())
-    part = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Part, P=document, K=pikepdf.Array(list(kids))))
-    for kid in part.K:
+    kids = list(unit_document.get("/K", pikepdf.Array()))
+    if part is None:
+        part = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Part, P=document, K=pikepdf.Array()))
+        document.K.append(part)
+    for kid in kids:
         if isinstance(kid, pikepdf.Dictionary):
             kid.P = part
-    document.K.append(part)
+        part.K.append(kid)
     return part, unit_document
 
 
