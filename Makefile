@@ -19,9 +19,10 @@ RSTAMP  := $(READER)/node_modules/.installed
 APT     := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends
 
 # The real tools the press tests check the print PDF with (Debian packages): Ghostscript
-# (inkcov, PDF/X-3 conversion), poppler-utils (pdffonts, pdfimages), qpdf (--check).
-TOOLS_APT := ghostscript poppler-utils qpdf
-TOOLS_BIN := gs pdffonts pdfimages qpdf
+# (inkcov, PDF/X-3 conversion), poppler-utils (pdffonts, pdfimages), qpdf (--check), zbar-tools (zbarimg
+# decodes the back cover's barcode).
+TOOLS_APT := ghostscript poppler-utils qpdf zbar-tools
+TOOLS_BIN := gs pdffonts pdfimages qpdf zbarimg
 
 .PHONY: all book test testbooks check tools reader-tools web-tools bench fuzz lint clean distclean
 

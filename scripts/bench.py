@@ -200,6 +200,17 @@ def add_sentence(chapter: Path, n: int) -> str:
     return f"{chapter.name}:{i + head.count(chr(10)) + 3}"
 
 
+# --- ketab watch: save → preview ------------------------------------------------------
+
+
+def bench_watch(source: Path, work: Path, say, edits: int = 3) -> dict:
+    """save → the new text in the open preview, and save → its laid-out pages, in headless Chromium
+    (``scripts/watch_latency.py``): per edit and their medians, in ms (target: text ≤ 1000 ms)."""
+    import watch_latency
+
+    return watch_latency.measure(source, work, edits, say)
+
+
 # --- the reference pass -------------------------------------------------------------
 
 

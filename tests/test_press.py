@@ -125,6 +125,37 @@ def test_pdffonts_one_program_per_face(persian_book):
     assert names and len(faces) == len(set(faces)), listing
 
 
+def _outline(font, gid: int):
+    glyf = font["glyf"]
+    glyph = glyf[font.getGlyphOrder()[gid]]
+    return [tuple(p) for p in glyph.getCoordinates(glyf)[0]] if glyph.numberOfContours else []
+
+
+@pytest.mark.parametrize("book", ["persian_book", "english_book"])
+def test_every_glyph_printed_is_the_fonts_own(book, request):
+    """The merged program of each face draws, at every glyph id the pages use, the outline the
+    font file has there (a subset that renumbered a composite's parts printed «اسپوتنـک»)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from ketab.writers.fonts import _read_widths
+
+    built = request.getfixturevalue(book)
+    files = [TTFont(p) for p in sorted((ROOT / "templates" / "fonts").rglob("*.ttf"))]
+    with pikepdf.open(built.path("print")) as pdf:
+        fonts = {f.objgen: f for page in pdf.pages for f in (page.resources.get("/Font") or {}).values()}
+        assert fonts
+        for font in fonts.values():
+            descendant = font.DescendantFonts[0]
+            program = TTFont(io.BytesIO(descendant.FontDescriptor.FontFile2.read_bytes()))
+            used = sorted(g for g in _read_widths(descendant.W) if g < program["maxp"].numGlyphs and _outline(program, g))
+            assert used, font.BaseFont
+            assert any(
+                all(g < f["maxp"].numGlyphs and _outline(f, g) == _outline(program, g) for g in used) for f in files
+            ), f"{font.BaseFont}: glyphs that are not the font file's"
+
+
 @needs("qpdf")
 def test_qpdf_check_is_clean(persian_book):
     proc = subprocess.run(["qpdf", "--check", str(persian_book.path("print"))], capture_output=True, text=True)

@@ -19,6 +19,7 @@ from ketab import safeio, yamlnodes
 from ketab.configvalues import (  # noqa: F401 (re-exported: the values of book.yaml's keys)
     FONT_ROLES,
     FONT_STYLES,
+    PRESETS,
     PRINT_MARKS,
     PRINT_PROFILES,
     PRINT_STANDARDS,
@@ -261,8 +262,9 @@ SCHEMA: dict[str, Key] = {
     "trim": Key("Trimmed page size: " + ", ".join(TRIMS_MM) + ", or {width, height} in mm.", _trim),
     "bleed": Key("Bleed in mm around the trim of the print PDF (default 3).", _number(0, 10)),
     "signature": Key("Print page count is padded to a multiple of this (default 16).", _signature),
-    "caliper": Key("Paper thickness per leaf in mm, for the spine width (default 0.1).", _number(0.03, 1)),
-    "print": Key("The print PDF: {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop} (defaults x-4, pso-uncoated, none).", _print),
+    "caliper": Key("Paper thickness per leaf (two pages) in mm, for the spine width (default 0.1); print: {paper} wins.", _number(0.03, 1)),
+    "print": Key("The print PDF: {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop, preset: kdp|ingramspark|lulu, "
+                 "paper: NAME|{caliper: mm a leaf}|{ppi}, margins: {top, outer, bottom, inner}} (docs/print-presets.md).", _print),
     "lint": Key("Linter settings for the whole book: {profile: dari|iranian, disable: [codes]}.", _lint),
     "isbn": Key("ISBN-13 of this edition, when it has one (the identity page and the back cover's barcode).", _isbn),
     "place": Key("Place of publication, for the identity page.", _text),
@@ -384,9 +386,28 @@ def load_config(path: Path, partial: bool = False) -> tuple[BookConfig, list]:
     if not (partial and all(key in values for key in REQUIRED_FOR_A_BOOK)):
         diags.raise_if_errors()
 
+    _apply_preset(values, doc, path, diags)
+    if not partial:
+        diags.raise_if_errors()
     tag = values.pop("language")
     language = Language(tag, values.pop("direction", None) or default_direction(tag))
     return BookConfig(path=path, language=language, lines=doc.lines, **values), diags.items
+
+
+def _apply_preset(values: dict, doc, path: Path, diags: Collector) -> None:
+    """``print: {preset}``: the service's trim and bleed where book.yaml gives none; a margin under its minimum is an error."""
+    settings = values.get("print")
+    if settings is None or not settings.preset:
+        return
+    preset = PRESETS[settings.preset]
+    if "trim" not in values:
+        values["trim"] = Trim(*TRIMS_MM[preset.trim], preset.trim)
+    if "bleed" not in values:
+        values["bleed"] = round(preset.bleed, 3)
+    elif abs(values["bleed"] - preset.bleed) > 0.05:
+        diags.warning(path, doc.line("bleed"), f"bleed {values['bleed']:g} mm: {settings.preset} asks for {preset.bleed:.3f} mm", "print.preset")
+    for side, what in settings.margin_problems():
+        diags.error(path, doc.line("print", "margins", side), f"print: {what}", "print.margin")
 
 
 def did_you_mean(word, choices) -> str:

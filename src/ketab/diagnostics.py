@@ -142,6 +142,8 @@ CODES: dict[str, Code] = {
     "output.manuscript": Code(E, "The output folder is the manuscript folder or holds it."),
     "output.unwritable": Code(E, "The output folder cannot be written."),
     "press.refused": Code(W, "Something on a print page cannot be made press-ready."),
+    "print.margin": Code(E, "A page margin is smaller than the print-on-demand preset's minimum (the inner one by page count)."),
+    "print.preset": Code(W, "book.yaml's bleed differs from what the print-on-demand preset asks for."),
     # ketab check (the preflight of the outputs)
     "check.missing-output": Code(E, "ketab check: an output to check has not been built."),
     "note.call-missing": Code(E, "ketab check: a note's call is not on the print page."),
@@ -162,6 +164,7 @@ CODES: dict[str, Code] = {
     "press.font-foreign": Code(E, "ketab check: a font is not one of the book's (a system font filled in glyphs)."),
     "press.font-programs": Code(E, "ketab check: one face is embedded as several font programs."),
     "press.text-block": Code(E, "ketab check: text stands within 5 mm of the trim or in the bleed."),
+    "cover.spine": Code(E, "ketab check: the cover's spine does not match the paper's (or the preset's) formula for the page count."),
     "xref.page-number": Code(E, "ketab check: a printed cross-reference names the wrong page."),
     "xref.dangling": Code(E, "ketab check: a link in the PDF goes nowhere."),
     "epub.structure": Code(E, "ketab check: the EPUB's zip structure is wrong (mimetype first, stored)."),

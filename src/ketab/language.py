@@ -324,6 +324,8 @@ class InterfaceLabels:
     to_notes: str
     chapters: str
     rebuilding: str
+    pending: str
+    """The live preview's mark on a chapter saved since the last build: its new text, its pages still to come."""
     warnings: str
     """«{n} warnings»."""
     build_failed: str
@@ -352,6 +354,7 @@ UI_LABELS = {
         to_notes="یادداشت‌های فصل",
         chapters="فصل‌ها",
         rebuilding="در حال ساختن…",
+        pending="متن تازه شد؛ صفحه‌ها در راه‌اند",
         warnings="{n} هشدار",
         build_failed="ساخت کتاب ناکام ماند.",
         last_good="این آخرین ساخت درست است.",
@@ -376,6 +379,7 @@ UI_LABELS = {
         to_notes="حواشي الفصل",
         chapters="الفصول",
         rebuilding="جارٍ البناء…",
+        pending="حُدِّث النص؛ الصفحات قيد الإعداد",
         warnings="{n} تحذير",
         build_failed="فشل بناء الكتاب.",
         last_good="هذا آخر بناء سليم.",
@@ -400,6 +404,7 @@ UI_LABELS = {
         to_notes="Notes to this chapter",
         chapters="chapters",
         rebuilding="rebuilding…",
+        pending="text updated, pages pending",
         warnings="{n} warning(s)",
         build_failed="The build failed.",
         last_good="This is the last good build.",

@@ -4,21 +4,21 @@ After each successful build the EPUB is read whole into a :class:`Snapshot`
 (its content documents, CSS, fonts and images), so the browser shows the real
 XHTML with the embedded fonts and the book's direction.  A served page gets a
 small toolbar and ``live.js`` (``templates/preview/``) — only as it is served,
-never in the EPUB — which listens to ``/events`` (Server-Sent Events) and
-reloads when a build finished or failed.  When the last build failed, every
-page carries an overlay listing the diagnostics, over the last good build.
+never in the EPUB — which listens to ``/events`` (Server-Sent Events) and, when
+what the page shows changed, fetches the page again and swaps its body in place
+(no reload: the reader keeps their place).  A chapter saved since the last build
+is served with its new text at once (a *draft*, :mod:`ketab.drafts`), marked
+"text updated, pages pending", until the build's pages, with their print page
+numbers, replace it.  When the last build failed, every page carries an overlay
+listing the diagnostics, over the last good build.
 
-Only the files of the snapshot, the PDFs of the build and the preview's own
-assets are served, looked up by exact name: nothing else on the disk can be
-reached.  The standard library's ``ThreadingHTTPServer`` does the serving.
+What is served, and how, is :mod:`ketab.preview_http`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
-import mimetypes
 import posixpath
 import re
 import threading
@@ -26,38 +26,17 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from ketab.preview_http import CSP, _Handler, _Server, assets_dir  # noqa: F401 (CSP: what a served page may do)
+
 HOST = "127.0.0.1"
-KEEPALIVE = 15.0
-"""Seconds between keep-alive comments on an idle event stream."""
-ASSETS = {"preview.css": "text/css; charset=utf-8", "live.js": "text/javascript; charset=utf-8"}
-TYPES = {
-    ".xhtml": "application/xhtml+xml; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".ttf": "font/ttf",
-    ".otf": "font/otf",
-    ".woff": "font/woff",
-    ".woff2": "font/woff2",
-    ".opf": "application/oebps-package+xml",
-    ".ncx": "application/x-dtbncx+xml",
-    ".pdf": "application/pdf",
-}
 _NS = {
     "c": "urn:oasis:names:tc:opendocument:xmlns:container",
     "opf": "http://www.idpf.org/2007/opf",
     "dc": "http://purl.org/dc/elements/1.1/",
     "x": "http://www.w3.org/1999/xhtml",
 }
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-)
-"""What a served page may do: run the preview's own script (``/_ketab/live.js``) and nothing else — no inline
-script, no handler, nothing from another origin — whatever got into a book's pages; load the book's CSS,
-fonts and pictures from the preview; open the PDFs."""
 _EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -83,6 +62,9 @@ class Snapshot:
     """File name → path of the PDFs of the build."""
     digest: str = ""
     """SHA-256 of the EPUB: a new digest means the pages changed."""
+    style: str = ""
+    """A digest of what the pages use but are not (CSS, fonts, pictures; not the documents, the NCX, the OPF,
+    which change with every page number): a page whose style changed is reloaded, not swapped."""
 
 
 def load_snapshot(epub_path: Path, pdfs: dict | None = None) -> Snapshot:
@@ -122,8 +104,11 @@ def load_snapshot(epub_path: Path, pdfs: dict | None = None) -> Snapshot:
     contents_label = " ".join("".join(heading.itertext()).split()) if heading is not None else "Contents"
     lang = nav.get("lang") or nav.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
     pdfs = {Path(p).name: Path(p) for p in (pdfs or {}).values()}
+    style = hashlib.sha256(b"".join(hashlib.sha256(n.encode() + b"\0" + b).digest() for n, b in sorted(files.items())
+                                    if not n.endswith((".xhtml", ".ncx", ".opf")))).hexdigest()[:16]
     return Snapshot(
-        files, spine, tuple(toc), nav_href, title, lang, nav.get("dir") or "ltr", contents_label, pdfs, hashlib.sha256(data).hexdigest()
+        files, spine, tuple(toc), nav_href, title, lang, nav.get("dir") or "ltr", contents_label, pdfs, hashlib.sha256(data).hexdigest(),
+        style,
     )
 
 
@@ -146,9 +131,13 @@ class Preview:
         self.snapshot: Snapshot | None = None
         self.errors: tuple[str, ...] = ()
         self.warnings: tuple[str, ...] = ()
+        self.drafts: dict = {}
+        """EPUB file name → (save number, section id, section XHTML): chapters whose text is newer than the pages."""
+        self.draft = 0
+        """Changes whenever the drafts do (the pages fetch themselves again; the version stays)."""
         self._cond = threading.Condition()
         self._closed = False
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._env = None
 
@@ -184,20 +173,38 @@ class Preview:
     def building(self, stage: str = "") -> None:
         self._update(state="building", stage=stage)
 
-    def succeeded(self, snapshot: Snapshot, warnings=()) -> None:
-        self._update(state="ok", stage="", snapshot=snapshot, errors=(), warnings=tuple(warnings), builds=self.builds + 1)
+    def succeeded(self, snapshot: Snapshot, warnings=(), through: int | None = None) -> None:
+        """A build of the saves up to number ``through`` (None: all) succeeded: its pages replace their drafts."""
+        self._update(state="ok", stage="", snapshot=snapshot, errors=(), warnings=tuple(warnings), builds=self.builds + 1,
+                     drafts=self._drafts_after(through))
 
-    def failed(self, errors, warnings=()) -> None:
-        """The last build failed: pages keep the last good snapshot and show ``errors`` over it."""
-        self._update(state="failed", stage="", errors=tuple(errors), warnings=tuple(warnings), builds=self.builds + 1)
+    def failed(self, errors, warnings=(), through: int | None = None) -> None:
+        """The last build failed: pages keep the last good snapshot and show ``errors`` over it (the drafts
+        of the saves it read go: what the page shows is the last good build)."""
+        self._update(state="failed", stage="", errors=tuple(errors), warnings=tuple(warnings), builds=self.builds + 1,
+                     drafts=self._drafts_after(through))
+
+    def drafted(self, drafts: dict, save: int = 0) -> None:
+        """The new text of chapters saved (save number ``save``): EPUB file name → (section id, section XHTML)."""
+        with self._cond:
+            merged = dict(self.drafts)
+        merged.update({href: (save, sid, html) for href, (sid, html) in drafts.items()})
+        self._update(drafts=merged)
+
+    def _drafts_after(self, through: int | None) -> dict:
+        with self._cond:
+            return {} if through is None else {h: d for h, d in self.drafts.items() if d[0] > through}
 
     def _update(self, **changes) -> None:
         with self._cond:
             before = self._page_key()
+            drafts_before = self.drafts
             for name, value in changes.items():
                 setattr(self, name, value)
             if self._page_key() != before:
                 self.version += 1
+            if self.drafts != drafts_before:
+                self.draft += 1
             self._cond.notify_all()
 
     def _page_key(self):
@@ -216,12 +223,15 @@ class Preview:
             "errors": list(self.errors),
             "warnings": list(self.warnings),
             "pdfs": sorted(self.snapshot.pdfs) if self.snapshot else [],
+            "draft": self.draft,
+            "drafts": sorted(self.drafts),
+            "style": self.snapshot.style if self.snapshot else "",
         }
 
     def next_status(self, seen: tuple | None, timeout: float) -> dict | None:
-        """The status once (version, state, stage) differs from ``seen``; the same after ``timeout``; None when closing."""
+        """The status once (version, draft, state, stage) differs from ``seen``; the same after ``timeout``; None when closing."""
         with self._cond:
-            self._cond.wait_for(lambda: self._closed or (self.version, self.state, self.stage) != seen, timeout)
+            self._cond.wait_for(lambda: self._closed or (self.version, self.draft, self.state, self.stage) != seen, timeout)
             return None if self._closed else self._status()
 
     # --- pages -------------------------------------------------------------
@@ -263,6 +273,10 @@ class Preview:
             ui_lang=lang,
             ui_dir=direction,
             version=status["version"],
+            draft=status["draft"],
+            style=status["style"],
+            page=current or "",
+            pending=current in status["drafts"],
             state=status["state"],
             stage=_text(status["stage"]),
             title=_text(snap.title) if snap else "",
@@ -280,12 +294,17 @@ class Preview:
         )
 
     def page(self, href: str) -> bytes | None:
-        """The content document ``href`` with the toolbar and the reload script; None if absent."""
+        """The content document ``href`` (with its draft, if any) with the toolbar and the script; None if absent."""
+        from ketab.drafts import splice
+
         with self._cond:
-            snap, status = self.snapshot, self._status()
+            snap, status, draft = self.snapshot, self._status(), self.drafts.get(href)
         if snap is None or href not in snap.files:
             return None
-        return decorate(snap.files[href].decode("utf-8"), self._toolbar(snap, status, href)).encode("utf-8")
+        body = (splice(snap.files[href], draft[1], draft[2]) if draft else None) or snap.files[href]
+        if draft and body is snap.files[href]:
+            status["drafts"] = [d for d in status["drafts"] if d != href]  # could not be shown: not pending here
+        return decorate(body.decode("utf-8"), self._toolbar(snap, status, href)).encode("utf-8")
 
     def status_page(self, message: str) -> bytes:
         """A plain HTML page (before the first good build, or for a missing page) that reloads itself too."""
@@ -296,13 +315,6 @@ class Preview:
             toolbar=_markup(self._toolbar(snap, status, None)), message=message, title=_text(snap.title) if snap else "ketab",
             lang=lang, dir=direction,
         ).encode("utf-8")
-
-
-def assets_dir() -> Path:
-    """``templates/preview/``: the toolbar, its stylesheet and the reload script (part of ketab, not of a book)."""
-    from ketab.render import default_templates
-
-    return default_templates() / "preview"
 
 
 def decorate(xhtml: str, toolbar: str) -> str:
@@ -328,132 +340,6 @@ def _markup(s: str):
     import markupsafe
 
     return markupsafe.Markup(s)
-
-
-# --- HTTP --------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    preview: Preview
-
-    def handle_error(self, request, client_address):
-        import sys
-
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # a closed tab is not an error
-            super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "ketab-preview"
-    head_only = False
-
-    def log_message(self, format, *args):  # the terminal is for the build, not for requests
-        pass
-
-    def do_HEAD(self) -> None:
-        self.head_only = True
-        self.do_GET()
-
-    def do_GET(self) -> None:
-        preview = self.server.preview
-        if not self._host_ok():
-            return self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", b"forbidden\n")
-        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
-        if path == "/events":
-            return self._send(HTTPStatus.OK, "text/event-stream; charset=utf-8", b"") if self.head_only else self._events(preview)
-        if path == "/status":
-            return self._send(HTTPStatus.OK, "application/json", json.dumps(preview.status(), ensure_ascii=False).encode())
-        if path.startswith("/_ketab/") and path[8:] in ASSETS:
-            return self._send(HTTPStatus.OK, ASSETS[path[8:]], (assets_dir() / path[8:]).read_bytes())
-        name = _safe_name(path)
-        snap = preview.snapshot
-        if snap is None:
-            if path == "/":
-                return self._send(HTTPStatus.OK, "text/html; charset=utf-8", preview.status_page(_waiting(preview, preview.status())))
-            return self._not_found(preview)
-        if name == "":
-            name = snap.nav
-        if name is None:
-            return self._not_found(preview)
-        if name.startswith("pdf/") and name[4:] in snap.pdfs:
-            try:
-                return self._send(HTTPStatus.OK, TYPES[".pdf"], snap.pdfs[name[4:]].read_bytes())
-            except OSError:
-                return self._not_found(preview)
-        if name not in snap.files:
-            return self._not_found(preview)
-        suffix = posixpath.splitext(name)[1].lower()
-        if suffix == ".xhtml":
-            body = preview.page(name)
-            if body is None:  # replaced by a newer snapshot meanwhile
-                return self._not_found(preview)
-            return self._send(HTTPStatus.OK, TYPES[suffix], body)
-        ctype = TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return self._send(HTTPStatus.OK, ctype, snap.files[name])
-
-    def _host_ok(self) -> bool:
-        """Only pages of this machine's preview: refuses DNS-rebinding pages that call themselves localhost."""
-        host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
-        return host in ("", "127.0.0.1", "localhost", "::1")
-
-    def _not_found(self, preview: Preview) -> None:
-        self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", preview.status_page(preview.labels(preview.snapshot).not_in_build))
-
-    def _send(self, status: HTTPStatus, ctype: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Content-Security-Policy", CSP)
-        self.send_header("X-Frame-Options", "DENY")
-        self.end_headers()
-        if not self.head_only:
-            self.wfile.write(body)
-
-    def _events(self, preview: Preview) -> None:
-        """Server-Sent Events: the status whenever it changes, a comment now and then to keep the line open."""
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.close_connection = True
-        seen = None
-        try:
-            self.wfile.write(b"retry: 1000\n\n")
-            while True:
-                status = preview.next_status(seen, KEEPALIVE)
-                if status is None:
-                    return
-                now = (status["version"], status["state"], status["stage"])
-                if now == seen:
-                    self.wfile.write(b": keep-alive\n\n")
-                else:
-                    seen = now
-                    data = {k: status[k] for k in ("version", "state", "stage", "builds")}
-                    self.wfile.write(f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode())
-                self.wfile.flush()
-        except (ConnectionError, OSError):
-            return
-
-
-def _safe_name(path: str) -> str | None:
-    """The name inside the snapshot that a URL path asks for; None for anything that could leave it."""
-    if not path.startswith("/") or "\\" in path or "\x00" in path:
-        return None
-    parts = path[1:].split("/")
-    if any(p in (".", "..") for p in parts) or any(p == "" for p in parts[:-1]):
-        return None
-    return "/".join(parts)
-
-
-def _waiting(preview, status: dict) -> str:
-    ui = preview.labels()
-    if status["state"] == "failed":
-        return f"{ui.build_failed} {ui.no_good_build}"
-    return ui.waiting
 
 
 def _count(template: str, n: int, lang: str) -> str:

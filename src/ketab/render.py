@@ -15,6 +15,7 @@ import markupsafe
 
 from ketab import fonts as fonts_mod
 from ketab.assemble import Book, Part
+from ketab.configvalues import DEFAULT_MARGINS
 from ketab.persian import bidi
 
 PERSIAN_LETTERS = '"الف" "ب" "پ" "ت" "ث" "ج" "چ" "ح" "خ" "د" "ذ" "ر" "ز" "ژ" "س" "ش" "ص" "ض" "ط" "ظ" "ع" "غ" "ف" "ق" "ک" "گ" "ل" "م" "ن" "و" "ه" "ی"'
@@ -50,9 +51,18 @@ def css_string(value) -> str:
     return jinja2.utils.markupsafe.Markup(f'"{s}"')
 
 
-TEXT_BLOCK = (20.0, 15.0, 22.0, 20.0)
+TEXT_BLOCK = DEFAULT_MARGINS
 """Page margins in mm: top, outer, bottom, inner (binding) — the print stylesheet's and
-the text block ``ketab check`` holds the text to."""
+the text block ``ketab check`` holds the text to, unless book.yaml's ``print: {margins}`` says otherwise."""
+
+
+def verso_shift(book: Book) -> float:
+    """Points to move a text unit's verso pages right by (negative: left): the units set every
+    page in the recto's geometry (templates/print/print.css.j2), the binding margin is on the
+    other side of a verso."""
+    _, outer, _, inner = book.config.print.margins
+    shift = (outer - inner) * 72 / 25.4
+    return -shift if book.language.is_rtl else shift
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
         verso="right" if rtl else "left",
         recto_break="recto",
         end_side="left" if rtl else "right",
-        margin=dict(zip(("top", "outer", "bottom", "inner"), TEXT_BLOCK)),
+        margin=dict(zip(("top", "outer", "bottom", "inner"), book.config.print.margins)),
     )
     return css
 

@@ -24,6 +24,8 @@ from ketab.diagnostics import BuildError
 from ketab.render import default_templates
 
 TIMEOUT = 30.0
+QUIET_AFTER = 2.0
+"""Seconds within which a second rebuild after a burst would have begun."""
 X = {"x": "http://www.w3.org/1999/xhtml"}
 HOSTILE_KEY = "<img src=x onerror=alert(1)>"
 UNDEFINED_NOTE = re.compile(r"^\S*chapters/02-two\.md:\d+: error: footnote \[\^9\] is never defined \[note\.undefined\]$")
@@ -322,3 +324,69 @@ def test_the_command_says_when_the_port_is_taken_and_needs_the_epub(project, tmp
     assert result.exit_code == 1 and "try --port 0" in result.output
     result = CliRunner().invoke(watch.command, [str(root), "--format", "screen", "--port", "0"])
     assert result.exit_code == 2 and "include epub" in result.output
+
+
+# --- the new text at once, the pages after -------------------------------------------------
+
+
+def test_a_saved_chapter_is_served_with_its_new_text_marked_pending_until_its_build(watching):
+    w = watching()
+    events = Events(w)
+    first = events.next()
+    chapter = w.root / "chapters" / "02-two.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nA sentence seen before its pages.\n", encoding="utf-8")
+
+    while (event := events.next()) is not None and "ch-02-two.xhtml" not in event["drafts"]:
+        pass
+    assert event is not None and event["version"] == first["version"], "the draft came as a new build, not ahead of it"
+    root = page(w, "/ch-02-two.xhtml")  # still well-formed XHTML
+    draft = root.find(".//x:section[@id='ch-02-two']", X)
+    assert "seen before its pages" in text(draft) and "ketab-draft" in draft.get("class").split()
+    assert text(root.find(".//x:span[@id='ketab-pending']", X)) == "text updated, pages pending"
+    assert "Panjshir is a valley" in text(draft), "the rest of the chapter went missing from the draft"
+    assert page(w, "/ch-01-one.xhtml").find(".//x:span[@id='ketab-pending']", X) is None, "an unchanged chapter is marked"
+
+    while (event := events.next()) is not None and event["drafts"]:
+        pass
+    assert event is not None and event["version"] > first["version"] and event["state"] == "ok"
+    built = page(w, "/ch-02-two.xhtml")
+    assert "seen before its pages" in text(built.find(".//x:section[@id='ch-02-two']", X))
+    assert built.find(".//x:span[@id='ketab-pending']", X) is None and b"ketab-draft" not in get(w, "/ch-02-two.xhtml")[2]
+    events.close()
+
+
+def test_a_build_replaces_only_the_drafts_of_the_saves_it_read(english_book):
+    from ketab.preview import Preview, load_snapshot
+
+    preview = Preview(0)
+    preview.succeeded(load_snapshot(english_book.path("epub")))
+    section = '<section class="chapter" id="ch-01-one"><p>Newer text.</p></section>'
+    preview.drafted({"ch-01-one.xhtml": ("ch-01-one", section)}, save=3)
+    assert b"Newer text." in preview.page("ch-01-one.xhtml")
+    preview.succeeded(load_snapshot(english_book.path("epub")), through=2)  # a build that began before save 3
+    assert b"Newer text." in preview.page("ch-01-one.xhtml") and preview.status()["drafts"] == ["ch-01-one.xhtml"]
+    preview.failed(["x.md:1: error: no [x]"], through=3)
+    assert b"Newer text." not in preview.page("ch-01-one.xhtml") and preview.status()["drafts"] == []
+    # a draft that does not fit the page is not shown (nor marked) rather than breaking it
+    preview.drafted({"ch-01-one.xhtml": ("ch-01-one", "<section id='ch-01-one'><p>unclosed</section>")}, save=4)
+    assert b"unclosed" not in preview.page("ch-01-one.xhtml") and b"ketab-pending" not in preview.page("ch-01-one.xhtml")
+
+
+def test_a_burst_of_saves_gets_its_text_at_once_and_one_rebuild_not_one_per_save(watching, monkeypatch):
+    """An editor that saves on every keystroke: drafts as the saves come, then the debounced rebuild."""
+    monkeypatch.setattr(watch, "DEBOUNCE_MS", 5000)  # however loaded the machine, this burst is shorter
+    w = watching()
+    builds = w.build_count
+    chapter = w.root / "chapters" / "02-two.md"
+    text_before = chapter.read_text(encoding="utf-8")
+    words = ["Typing", "one", "word", "at", "a", "time", "while", "watching."]
+    for n in range(len(words)):
+        chapter.write_text(text_before + "\n" + " ".join(words[: n + 1]) + "\n", encoding="utf-8")
+        time.sleep(0.08)
+    assert w.wait_for_build(builds, TIMEOUT), "no rebuild after the burst"
+    time.sleep(QUIET_AFTER)  # a second rebuild, if any, would start within this
+    while w.building:
+        time.sleep(0.1)
+    assert w.drafts_made >= 1, "the burst's text never reached the preview ahead of its build"
+    assert w.build_count - builds == 1, f"{w.build_count - builds} builds for one burst of {len(words)} saves"
+    assert "a time while watching." in text(page(w, "/ch-02-two.xhtml").find(".//x:section[@id='ch-02-two']", X))

@@ -118,7 +118,7 @@ def _find_marks(box, classes, found: list) -> None:
 
 
 
-def page_starts(document) -> tuple:
+def page_starts(document, seen: dict | None = None) -> tuple:
     """Where the text of each page begins, for the EPUB's page-list: per page, ``[block id,
     letters before]`` — the innermost block-level element with an id around the page's first
     letter, and how many letters of that block were set on the pages before (so a page that
@@ -128,8 +128,9 @@ def page_starts(document) -> tuple:
     the print's (digits, spaces and punctuation differ: note calls, page slots, collapsed spaces).
     A page whose running text has ended begins in a footnote: its block is ``note:<data-n>``.
     Margin boxes, generated content (``::before``, note calls, list markers) and the print-only
-    page numbers of cross-references (``.xref-page``) are not text."""
-    seen: dict[str, int] = {}
+    page numbers of cross-references (``.xref-page``) are not text.  ``seen`` (filled in) ends with
+    the letters counted under each id."""
+    seen = {} if seen is None else seen
     starts = []
     for page in document.pages:
         flow: list = []
@@ -175,3 +176,30 @@ def _letters(text: str) -> int:
     import unicodedata
 
     return sum(1 for c in text if unicodedata.category(c)[0] == "L")
+
+
+def fresh_block(context, root_box, index: int):
+    """(``data-kb`` of the top-level block that page ``index + 1`` begins with, forced break) when
+    that page begins at the start of a block of ``section.chapter`` with nothing carried over
+    (no footnote moved on, nothing broken out of the flow); None otherwise.
+
+    Read from WeasyPrint's own pagination state (``context.page_maker``: where the next page
+    resumes), the one place that knows it without laying the next page out."""
+    if len(context.page_maker) <= index + 1 or context.reported_footnotes or context.broken_out_of_flow:
+        return None
+    resume_at, next_page = context.page_maker[index + 1][:2]
+    box = root_box
+    while isinstance(resume_at, dict) and len(resume_at) == 1:
+        (child, deeper), = resume_at.items()
+        children = getattr(box, "children", ())
+        if child >= len(children):
+            return None
+        element = getattr(box, "element", None)
+        if element is not None and "chapter" in (element.get("class") or "").split() and element.tag == "section":
+            block = children[child]
+            kb = block.element.get("data-kb") if block.element is not element else None
+            if deeper is not None or kb is None:
+                return None
+            return int(kb), next_page.get("break", "any") != "any"
+        box, resume_at = children[child], deeper
+    return None

@@ -19,6 +19,7 @@ import re
 import signal
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,16 +87,21 @@ class LaidOutUnit:
     """Where each page's text begins (see :func:`ketab.layout.boxes.page_starts`)."""
     messages: tuple[str, ...] = field(default=(), compare=False)
     """WeasyPrint's warnings while laying the unit out."""
+    segment: dict | None = field(default=None, compare=False)
+    """A segment of a chapter (:mod:`ketab.layout.segments`): the block the next segment begins
+    with (None: the window ended first), whether that page break was forced, the letters set."""
 
     def to_bytes(self) -> bytes:
-        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "starts": list(self.starts), "messages": list(self.messages)}
+        meta = {"pages": self.pages, "anchors": self.anchors, "slots": list(self.slots), "starts": list(self.starts),
+                "messages": list(self.messages), "segment": self.segment}
         return json.dumps(meta, ensure_ascii=False).encode() + b"\n" + self.pdf
 
     @classmethod
     def from_bytes(cls, key: str, blob: bytes) -> "LaidOutUnit":
         head, _, pdf = blob.partition(b"\n")
         meta = json.loads(head)
-        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), starts=tuple(meta["starts"]), messages=tuple(meta["messages"]))
+        return cls(key, pdf, meta["pages"], meta["anchors"], tuple(meta["slots"]), starts=tuple(meta["starts"]),
+                   messages=tuple(meta["messages"]), segment=meta.get("segment"))
 
 
 @dataclass
@@ -219,8 +225,8 @@ class Layouter:
         else:
             with _time_limit(layout_timeout()):
                 laid = {key: self._engine_render(html, css) for key, (html, css) in todo.items()}
-        for key, (pdf, pages, anchors, slots, extra, starts, messages) in laid.items():
-            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, starts, messages)
+        for key, (pdf, pages, anchors, slots, extra, starts, messages, segment) in laid.items():
+            unit = LaidOutUnit(key, pdf, pages, anchors, slots, extra, starts, messages, segment)
             self.memo[key] = results[key] = unit
             self.stats.laid_out += 1
             if self.cache is not None:
@@ -295,6 +301,7 @@ class Engine:
         self.base_url = base.as_uri() + "/"
         self.fetcher = fetcher if fetcher is not None else SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
+        self._sheets: OrderedDict = OrderedDict()
 
     def document(self, html: str, css: str):
         """The laid-out WeasyPrint Document, with every footnote on its call's page.
@@ -312,7 +319,8 @@ class Engine:
         return document
 
     def render(self, html: str, css: str, probe=None):
-        """(PDF bytes, page count, anchor → page index, slots, probe's note, page starts, WeasyPrint's warnings) of one unit."""
+        """(PDF bytes, page count, anchor → page index, slots, probe's note, page starts, WeasyPrint's
+        warnings, where a segment ended) of one unit."""
         _LOG.take()
         document = self.document(html, css)
         anchors: dict[str, int] = {}
@@ -322,20 +330,47 @@ class Engine:
         out = io.BytesIO()
         document.write_pdf(out, pdf_tags=bool(TAGGED))
         note = probe(document) if probe else None
-        return out.getvalue(), len(document.pages), anchors, find_slots(document), note, page_starts(document), _LOG.take()
-
+        seen: dict[str, int] = {}
+        starts = page_starts(document, seen)
+        segment = getattr(document, "ketab_segment", None)
+        if segment is not None:
+            segment = dict(segment, letters=seen.get(segment.pop("section"), 0))
+        return out.getvalue(), len(document.pages), anchors, find_slots(document), note, starts, _LOG.take(), segment
 
     def _document(self, html: str, css: str):
         import weasyprint
         from weasyprint.css.counters import CounterStyle
 
-        counters = CounterStyle()  # the unit's @counter-style rules (e.g. Persian letters)
-        stylesheet = weasyprint.CSS(
-            string=css, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.fonts, counter_style=counters
-        )
-        return weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
-            stylesheets=[stylesheet], font_config=self.fonts, counter_style=counters
-        )
+        from ketab.layout import resume
+
+        # A stylesheet is parsed once per engine (its fonts loaded once): the units and segments of a
+        # book share a few stylesheets, and parsing one costs as much as laying out a page or two.
+        sheet = self._sheets.pop(css, None)
+        if sheet is None:
+            counters = CounterStyle()  # the stylesheet's @counter-style rules (e.g. Persian letters)
+            sheet = weasyprint.CSS(
+                string=css, base_url=self.base_url, url_fetcher=self.fetcher, font_config=self.fonts, counter_style=counters
+            ), counters
+        self._sheets[css] = sheet
+        while len(self._sheets) > 16:
+            self._sheets.popitem(last=False)
+        stylesheet, counters = sheet
+        params = resume.read_params(html)
+        record: dict = {}
+        weasyfix.STOP.when = resume.stopper(params, record) if params else None
+        try:
+            document = weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
+                stylesheets=[stylesheet], font_config=self.fonts, counter_style=counters
+            )
+        finally:
+            weasyfix.STOP.when = None
+        if params:
+            end, forced = record.get("end"), record.get("forced", False)
+            if end is None and "fallback" in record:  # no marked page break in the window: the first unmarked one
+                pages, end, forced = record["fallback"]
+                document = document.copy(document.pages[:pages])
+            document.ketab_segment = {"end": end, "forced": forced, "section": params.section}
+        return document
 
 
 def _references(text: str) -> list[str]:

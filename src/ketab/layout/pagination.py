@@ -19,6 +19,7 @@ from lxml import html as lxml_html
 from ketab import render
 from ketab.assemble import Book, Part
 from ketab.convert import inner_html
+from ketab.layout import segments
 from ketab.layout.engine import LaidOutUnit, Layouter
 from ketab.mathsvg import math_as_pictures
 from ketab.persian import bidi
@@ -75,7 +76,7 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
         link_across_units(render.print_chapter_html(book, templates, p, with_note_calls(with_xref_pages(math_as_pictures(p.converted.html), None, lang, digits))), book, {p.id})
         for p in parts
     ]
-    units = layouter.layout_many([(html, content_css) for html in htmls])
+    units = segments.lay_out_chapters(layouter, [(html, content_css) for html in htmls])
     bodies = [_Body(p, u) for p, u in zip(parts, units)]
     placed_folios, folios, next_folio = _place(bodies)
 

@@ -25,9 +25,12 @@ verifies every note on the laid-out pages).
 from __future__ import annotations
 
 import inspect
+import sys
+import textwrap
+import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/1"
+VERSION = "weasyprint-70/2"
 """Part of every layout unit's cache key: change it when a correction changes."""
 
 
@@ -43,17 +46,46 @@ def _patch(module, name: str, replacements: list[tuple[str, str]]) -> bool:
         if source.count(old) != 1:
             return False
         source = source.replace(old, new)
+    if isinstance(module, type):  # a method: compiled among its module's names, set on its class
+        home = sys.modules[module.__module__]
+        namespace = dict(home.__dict__)
+        exec(compile(textwrap.dedent(source), home.__file__, "exec"), namespace)  # noqa: S102
+        namespace[name].__ketab_fixed__ = True
+        setattr(module, name, namespace[name])
+        return True
     namespace = module.__dict__
     exec(compile(source, module.__file__, "exec"), namespace)  # noqa: S102 — WeasyPrint's own code, corrected
     namespace[name].__ketab_fixed__ = True
     return True
 
 
+STOP = threading.local()
+"""``STOP.when(index, context, root_box)``: set while a layout may end early (a chapter laid out
+in segments, :mod:`ketab.layout.segments`) — true once page ``index`` is the segment's last."""
+
+
+def _stoppable(make_all_pages):
+    def pages(context, root_box, html, pages):
+        when = getattr(STOP, "when", None)
+        for index, page in enumerate(make_all_pages(context, root_box, html, pages)):
+            yield page
+            if when is not None and when(index, context, root_box):
+                return
+
+    pages.__ketab_fixed__ = True
+    return pages
+
+
 def apply() -> dict[str, bool]:
     """Apply both corrections (once per process); which ones took."""
     if APPLIED:
         return APPLIED
+    import weasyprint.layout as layout
     from weasyprint.layout import block, inline
+
+    if not getattr(layout.make_all_pages, "__ketab_fixed__", False):
+        layout.make_all_pages = _stoppable(layout.make_all_pages)
+    APPLIED["stop"] = True
 
     APPLIED["footnotes"] = _patch(block, "_linebox_layout", [(
         "report = not context.in_column and can_break_now and not could_break_before",
@@ -75,4 +107,15 @@ def apply() -> dict[str, bool]:
             "            offset_x *= -1\n            offset_x -= line.width\n            offset_x -= rtl_indent\n",
         ),
     ])
+    from weasyprint.pdf import fonts
+
+    APPLIED["subset-gids"] = _patch(fonts.Font, "_harfbuzz_subset", [(
+        "        # Set flags.\n"
+        "        flags = (\n"
+        "            harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED |\n",
+        "        # Set flags.\n"
+        "        flags = (\n"
+        "            harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS |  # ketab: components keep their ids\n"
+        "            harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED |\n",
+    )])
     return APPLIED

@@ -19,6 +19,8 @@ diagnostics format:
 * **boxes and PDF/X** — MediaBox ⊇ BleedBox ⊇ TrimBox, the book's trim and bleed,
   the OutputIntent, ``GTS_PDFXVersion``, ``Trapped``, the XMP identification, no
   annotations in the print PDF;
+* **cover** — the wrap's spine against the paper's (or the preset's) formula for the print PDF's
+  page count, the margins against the print-on-demand preset's minimum for it (:mod:`.cover`);
 * **page numbers** — every page number the contents and the index print (the
   screen PDF's links) against the page its anchor fell on;
 * **EPUB** — container, package, manifest and spine, every note present once; and
@@ -85,7 +87,10 @@ def preflight(manuscript_dir: Path, out_dir: Path, templates: Path | None = None
     from ketab.preflight.press import check_print_pdf
 
     if "print" not in missing:
+        from ketab.preflight.cover import check_cover
+
         check_print_pdf(book, outputs["print"], report, templates)
+        check_cover(book, out_dir / f"{slug}-cover.pdf", outputs["print"], report)
     if "screen" not in missing:
         check_notes(book, outputs["screen"], report)
         check_page_numbers(book, outputs["screen"], report)

@@ -238,9 +238,7 @@ def _check_text_block(book, pdf_path: Path, report: Report) -> None:
     import pikepdf
     import pypdfium2 as pdfium
 
-    from ketab.render import TEXT_BLOCK
-
-    top, outer, bottom, inner = TEXT_BLOCK
+    top, outer, bottom, inner = book.config.print.margins
     side = min(outer, inner) * MM
     safe = 5 * MM
     pdf = pikepdf.open(pdf_path)

@@ -77,7 +77,7 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
         pdf = pdf_writer.assemble_pdf(marked, pagination, 1)
         tagging.untag(pdf)  # its bars and summary are not in the units' structure trees
         screen_writer.finish(pdf, marked, pagination)
-        touched = draw_bars(pdf, pagination, {u.key: u.extra for u in layouter.memo.values()})
+        touched = draw_bars(pdf, pagination, {u.key: u.extra for u in layouter.memo.values()}, render.verso_shift(marked))
         html = summary_html(marked, templates, chapters, against, touched, pagination)
         summary = layouter.layout(html, render.print_css(marked, templates, render.PrintStyle("content")))
     finally:

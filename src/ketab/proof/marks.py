@@ -24,8 +24,9 @@ def document_marks(document) -> list[PageMarks]:
     return [page_marks(page, MARK_CLASSES) for page in document.pages]
 
 
-def draw_bars(pdf, pagination, geometry: dict) -> dict[str, set[int]]:
-    """Draw a bar in the outer margin beside every marked block; part id → {page index}."""
+def draw_bars(pdf, pagination, geometry: dict, shift: float = 0.0) -> dict[str, set[int]]:
+    """Draw a bar in the outer margin beside every marked block; part id → {page index}.
+    ``shift``: points the assembly moved a text unit's versos by (:func:`ketab.render.verso_shift`)."""
     import pikepdf
 
     touched: dict[str, set[int]] = {}
@@ -40,7 +41,9 @@ def draw_bars(pdf, pagination, geometry: dict) -> dict[str, set[int]]:
                 touched.setdefault(part, set()).add(index)
             page = pdf.pages[index]
             x0, _, _, y_top = (float(v) for v in page.mediabox)
-            x = marks.text_left - gap - width if marks.side == "left" else marks.text_right + gap
+            # a text unit's versos were laid out in the recto's geometry and moved at assembly
+            moved = shift / PT_PER_PX if placed.name != "front" and i % 2 else 0.0
+            x = moved + (marks.text_left - gap - width if marks.side == "left" else marks.text_right + gap)
             ops = [b"q %.3f %.3f %.3f rg" % BAR_RGB]
             for top, bottom in _merged((t, b) for _, t, b in marks.marks):
                 ops.append(b"%.2f %.2f %.2f %.2f re f" % (

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import os
 import warnings
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -39,7 +40,10 @@ def _resolve_unit_links(pdf: pikepdf.Pdf) -> None:
 
 def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.Pdf:
     """The print PDF: every unit's pages in order, blanks and padding inserted."""
+    from ketab.render import verso_shift
+
     pdf = pikepdf.new()
+    shift = verso_shift(book)
     sources, units = [], []  # the opened PDFs must stay open until the book is saved
     for placed in pagination.placed:
         src = pikepdf.open(io.BytesIO(placed.unit.pdf))
@@ -53,6 +57,9 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
             warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
             first = len(pdf.pages)
             pdf.pages.extend(src.pages)
+        if placed.name != "front":  # a text unit: its versos were set in the recto's geometry
+            for i in range(1, placed.unit.pages, 2):
+                _shift_page(pdf, pdf.pages[first + i], shift)
         if placed.furniture is not None:
             furniture = pikepdf.open(io.BytesIO(placed.furniture.pdf))
             sources.append(furniture)
@@ -67,6 +74,19 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
         _append_blank(pdf, pagination, sources)
     tagging.merge_structure(pdf, units)  # the screen PDF's; the print PDF drops it (write)
     return pdf
+
+
+def _shift_page(pdf: pikepdf.Pdf, page: pikepdf.Page, dx: float) -> None:
+    """Move what ``page`` draws, its links and their targets ``dx`` points across."""
+    if not dx:
+        return
+    page.contents_add(pdf.make_stream(f"q\n1 0 0 1 {dx:.4f} 0 cm\n".encode()), prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ\n"), prepend=False)
+    for annot in page.obj.get("/Annots", []):
+        if "/Rect" in annot:
+            x1, y1, x2, y2 = (float(v) for v in annot.Rect)
+            annot.Rect = pikepdf.Array([x1 + dx, y1, x2 + dx, y2])
+    page.obj[pikepdf.Name("/KetabShift")] = dx  # read by _merge_destinations, removed there
 
 
 def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page, name: str) -> None:
@@ -103,7 +123,14 @@ def _merge_destinations(pdf: pikepdf.Pdf, units) -> None:
             if index is None:
                 continue
             target = pdf.pages[placed.first_page + index].obj
-            names[name] = pikepdf.Array([target] + [pdf.copy_foreign(x) if isinstance(x, pikepdf.Object) and not isinstance(x, (pikepdf.Name,)) and x.is_indirect else x for x in list(dest)[1:]])
+            rest = [pdf.copy_foreign(x) if isinstance(x, pikepdf.Object) and not isinstance(x, (pikepdf.Name,)) and x.is_indirect else x for x in list(dest)[1:]]
+            shift = float(target.get("/KetabShift", 0))
+            if shift and len(rest) >= 2 and rest[0] == pikepdf.Name.XYZ and isinstance(rest[1], (int, float, Decimal)):
+                rest[1] = Decimal(f"{float(rest[1]) + shift:.4f}")
+            names[name] = pikepdf.Array([target] + rest)
+    for page in pdf.pages:
+        if "/KetabShift" in page.obj:
+            del page.obj["/KetabShift"]
     pdf.Root.Names = pikepdf.Dictionary(Dests=names.obj)
 
 

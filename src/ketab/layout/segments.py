@@ -1,0 +1,239 @@
+"""Chapters laid out in segments, so that an edit is laid out from the page break before it.
+
+A chapter is a sequence of top-level blocks (the children of ``section.chapter``).  It is laid
+out as a chain of *segments*: each is a WeasyPrint document made of the blocks from where the
+previous segment ended (a *window* of the chapter's blocks) that WeasyPrint lays out until a
+**resumable page break** — a page that begins at the start of a block with nothing carried over
+from the page before (no footnote moved on, nothing broken out of the flow) — and stops there
+(:func:`ketab.layout.boxes.fresh_block`, read from WeasyPrint's own pagination state).  The next
+segment starts at that block, with the footnote counter carried and the margin a page break
+truncates truncated: the pages are those of one pass over the whole chapter.
+
+**Where a segment ends** is a function of its own blocks only: the first resumable break after
+at least :data:`MIN_PAGES` pages whose block is *marked* — a heading, or a block whose digest is
+even — with the blocks it was laid out with (and the headings kept with it) inside the window;
+failing that, the first unmarked one; a window with no resumable break at all is laid out again
+twice as long, up to the chapter's end.  Marks make two chains that started at different blocks
+(before and after an edit) end their segments at the same blocks as soon as their pages agree.
+
+**Each segment is a layout unit** (:class:`ketab.layout.engine.LaidOutUnit`), cached under the
+digest of its window, its CSS and the state it starts in.  After an edit, the segments before
+the edited block are found in the cache; the segment whose window holds the edit is laid out
+again from its start (the last recorded page break before the edit), and so is each next one
+until a segment starts, again, at a block where an old one started, with the same state: from
+there on every window is unchanged, every segment is reused — the layout has converged.  As the
+chain is the same function of the content whether it was built cold or after an edit, an
+incremental build is byte-identical to a cold one.  The fallbacks: an edit inside a long run
+without a resumable page break (a long table, a chapter-long paragraph) lays that run out again;
+a note added or removed renumbers, and so lays out again, every later segment that holds notes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+
+from lxml import html as lxml_html
+
+from ketab.layout.resume import read_params, stopper  # noqa: F401  (the segment's stop test: re-exported)
+
+MIN_PAGES = 5
+"""A segment has at least this many pages (unless the chapter has fewer)."""
+WINDOW_CHARS = 12000
+"""Characters of text in a segment's first window (six to ten pages): a window is the blocks
+laid out to find the segment's end."""
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "header"})
+_OPEN_TAG = re.compile(r"^<([A-Za-z][A-Za-z0-9]*)")
+_MARK = "ketab-blocks-8f3a1c"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter's print HTML cut at its top-level blocks."""
+
+    head: str
+    """The document up to the blocks (the section's opening tag included)."""
+    blocks: tuple[str, ...]
+    tail: str
+    section: str
+    notes: tuple[int, ...]
+    """Notes in each block."""
+    chars: tuple[int, ...]
+    marked: tuple[bool, ...]
+    headings: tuple[bool, ...]
+
+
+def split(html: str) -> Chapter | None:
+    """The chapter's blocks, or None when the HTML is not one ``section.chapter``."""
+    root = lxml_html.document_fromstring(html)
+    sections = root.xpath("/html/body/section[contains(concat(' ', @class, ' '), ' chapter ')]")
+    if len(sections) != 1:
+        return None
+    section = sections[0]
+    children = list(section)
+    if not children:
+        return None
+    blocks, notes, chars, marked, headings = [], [], [], [], []
+    for child in children:
+        text = lxml_html.tostring(child, encoding="unicode", with_tail=True)
+        tag = child.tag if isinstance(child.tag, str) else ""
+        blocks.append(text)
+        notes.append(text.count('class="note"'))
+        chars.append(len(child.text_content()) if tag else 0)
+        heading = tag in _HEADINGS
+        headings.append(heading)
+        marked.append(bool(tag) and (heading or hashlib.sha256(text.encode()).digest()[0] % 2 == 0))
+        section.remove(child)
+    section.text = (section.text or "") + _MARK
+    whole = lxml_html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+    head, _, tail = whole.partition(_MARK)
+    return Chapter(head, tuple(blocks), tail, section.get("id") or "", tuple(notes), tuple(chars), tuple(marked), tuple(headings))
+
+
+@dataclass
+class Chain:
+    """One chapter's segments as they are laid out."""
+
+    chapter: Chapter
+    start: int = 0
+    notes: int = 0
+    forced: bool = True
+    """Whether the page break before ``start`` was forced (the chapter's start is)."""
+    factor: int = 1
+    pieces: list = field(default_factory=list)
+    done: bool = False
+
+    def window(self) -> int:
+        """Blocks after ``start`` in the current window (to the chapter's end at most)."""
+        chapter, budget, end = self.chapter, WINDOW_CHARS * self.factor, self.start
+        total = 0
+        while end < len(chapter.blocks) and (total < budget or end == self.start):
+            total += chapter.chars[end]
+            end += 1
+        return end
+
+    def html(self) -> str:
+        chapter, end = self.chapter, self.window()
+        blocks = chapter.blocks[self.start:end]
+        at_end = end == len(chapter.blocks)
+        last = len(blocks) - 1
+        if not at_end:  # a segment ends before a block whose lookahead (the headings kept with it, one more) is here
+            last = 0
+            for i in range(1, len(blocks)):
+                ahead = i + 1
+                while ahead < len(blocks) and chapter.headings[self.start + ahead - 1]:
+                    ahead += 1
+                if ahead < len(blocks):
+                    last = i
+        marked = ",".join(str(i) for i in range(1, len(blocks)) if chapter.marked[self.start + i])
+        meta = f'<meta name="ketab-segment" content="min={MIN_PAGES} last={last} marked={marked} section={chapter.section}">'
+        style = f"section.chapter {{ counter-reset: footnote {self.notes}; }}"
+        if not self.forced:  # WeasyPrint truncates the margins an unforced page break adjoins
+            style += ' [data-kb="0"], [data-kb="0"] > :first-child, [data-kb="0"] > :first-child > :first-child { margin-top: 0 !important; }'
+        head = chapter.head.replace("</head>", f"{meta}<style>{style}</style></head>", 1)
+        body = "".join(_OPEN_TAG.sub(rf'<\1 data-kb="{i}"', block, count=1) for i, block in enumerate(blocks))
+        return head + body + chapter.tail
+
+    def take(self, unit) -> None:
+        """The laid-out window: its pages are the next segment, or it is laid out again longer."""
+        end = (unit.segment or {}).get("end")
+        at_end = self.window() == len(self.chapter.blocks)
+        if end is None and not at_end:
+            self.factor *= 2
+            return
+        self.pieces.append(unit)
+        if end is None:
+            self.done = True
+            return
+        self.notes += sum(self.chapter.notes[self.start:self.start + end])
+        self.start += end
+        self.forced = bool(unit.segment.get("forced"))
+        self.factor = 1
+
+
+def lay_out_chapters(layouter, jobs: list[tuple[str, str]]) -> list:
+    """Lay out chapter units (html, css) in segments; each result is one unit of the whole chapter."""
+    chains: list[Chain | None] = []
+    for html, _ in jobs:
+        chapter = split(html)
+        chains.append(Chain(chapter) if chapter is not None else None)
+    whole = [i for i, chain in enumerate(chains) if chain is None]
+    results: dict[int, object] = {}
+    if whole:
+        for i, unit in zip(whole, layouter.layout_many([jobs[i] for i in whole])):
+            results[i] = unit
+    while True:
+        running = [i for i, chain in enumerate(chains) if chain is not None and not chain.done]
+        if not running:
+            break
+        units = layouter.layout_many([(chains[i].html(), jobs[i][1]) for i in running])
+        for i, unit in zip(running, units):
+            chains[i].take(unit)
+    for i, chain in enumerate(chains):
+        if chain is not None:
+            unit = results[i] = compose(chain.pieces, chain.chapter.section)
+            layouter.memo[unit.key] = unit  # the proof's probe notes are found by the unit's key
+    return [results[i] for i in range(len(jobs))]
+
+
+def compose(pieces: list, section: str):
+    """One unit of a chapter's segments: their pages in order, anchors, slots and page starts
+    counted from the chapter's first page."""
+    from ketab.cache import digest
+    from ketab.layout.engine import LaidOutUnit
+
+    if len(pieces) == 1:
+        return pieces[0]
+    anchors: dict = {}
+    slots: list = []
+    starts: list = []
+    messages: list = []
+    extras: list = []
+    offset = letters = 0
+    for piece in pieces:
+        for anchor, index in piece.anchors.items():
+            anchors.setdefault(anchor, index + offset)
+        slots += [dict(slot, page=slot["page"] + offset) for slot in piece.slots]
+        for start in piece.starts:
+            if start is not None and start[0] == section:
+                start = [start[0], start[1] + letters]
+            starts.append(start)
+        messages += [m for m in piece.messages if m not in messages]
+        if isinstance(piece.extra, list):
+            extras += piece.extra
+        offset += piece.pages
+        letters += (piece.segment or {}).get("letters", 0)
+    key = digest("chapter", *(piece.key for piece in pieces))
+    return LaidOutUnit(key, concatenate([piece.pdf for piece in pieces]), offset, anchors, tuple(slots),
+                       extras or None, tuple(starts), tuple(messages), None)
+
+
+def concatenate(pdfs: list[bytes]) -> bytes:
+    """The pages of ``pdfs`` in one PDF, with one tree of their named destinations."""
+    import warnings
+
+    import pikepdf
+
+    out = pikepdf.new()
+    sources = [pikepdf.open(io.BytesIO(data)) for data in pdfs]
+    names = pikepdf.NameTree.new(out)
+    for src in sources:
+        first = len(out.pages)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
+            out.pages.extend(src.pages)
+        page_of = {p.objgen: i for i, p in enumerate(src.pages)}
+        if "/Names" not in src.Root or "/Dests" not in src.Root.Names:
+            continue
+        for name, dest in pikepdf.NameTree(src.Root.Names.Dests).items():
+            if isinstance(dest, pikepdf.Dictionary):
+                dest = dest.D
+            index = page_of.get(dest[0].objgen)
+            if index is not None:
+                names[name] = pikepdf.Array([out.pages[first + index].obj, *list(dest)[1:]])
+    out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True)
+    return buffer.getvalue()

@@ -1,0 +1,236 @@
+"""A long chapter is laid out in segments, and an edit lays out only the segments from the page
+break before it to where the layout converges — with the bytes of a cold build.
+
+Material nobody here wrote: pandoc's manual's chapter on pandoc's Markdown (tables, lists, code,
+definition lists; ~70 pages as one chapter, from tests/projects/_external), and, right to left
+with notes on every page, the book's own four chapters joined into one.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from ketab import pipeline
+from ketab.layout import engine as layoutmod
+from ketab.layout import segments
+
+ROOT = Path(__file__).resolve().parents[2]
+EXTERNAL = ROOT / "tests" / "projects" / "_external" / "pandoc-manual"
+FORMATS = ("print", "epub")
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
+
+
+def _english_book(dest: Path) -> Path:
+    if not (EXTERNAL / "book.yaml").exists():
+        pytest.fail(f"{EXTERNAL} is missing: run `make testbooks` (scripts/fetch_testbooks.py)")
+    shutil.copytree(EXTERNAL, dest)
+    config = (dest / "book.yaml").read_text(encoding="utf-8")
+    head = config.split("chapters:")[0]
+    (dest / "book.yaml").write_text(head + "chapters:\n- chapters/08-pandoc-s-markdown.md\n", encoding="utf-8")
+    return dest
+
+
+def _persian_book(dest: Path) -> Path:
+    """The real book's four texts with notes as one chapter (their note labels kept apart)."""
+    shutil.copytree(ROOT / "manuscript", dest)
+    bodies = []
+    names = ["01-biography.md", "02-sputnik.md", "03-bernardini.md", "04-levy-interview.md"]
+    for i, name in enumerate(names):
+        text = (dest / "chapters" / name).read_text(encoding="utf-8")
+        front, body = re.match(r"(?s)^(---\n.*?\n---\n)(.*)$", text).groups()
+        body = re.sub(r"\[\^([^\]\s]+)\]", lambda m, i=i: f"[^s{i}-{m.group(1)}]", body)
+        bodies.append(body if i == 0 else "\n\n" + body)
+        if i == 0:
+            first = front
+    (dest / "chapters" / "long.md").write_text(first + "".join(bodies), encoding="utf-8")
+    config = (dest / "book.yaml").read_text(encoding="utf-8")
+    head = config.split("\nchapters:")[0]
+    (dest / "book.yaml").write_text(head + "\nchapters:\n  - chapters/long.md\n", encoding="utf-8")
+    return dest
+
+
+@pytest.fixture
+def segments_laid_out(monkeypatch) -> Counter:
+    """Windows of chapters WeasyPrint laid out (not taken from the cache) during the test."""
+    seen: Counter = Counter()
+    original = layoutmod.Layouter.layout_many
+
+    def spy(self, jobs):
+        for html, css in jobs:
+            if segments.read_params(html) is not None and self.lookup(self.key(html, css + self.extra_css)) is None:
+                seen["segment"] += 1
+        return original(self, jobs)
+
+    monkeypatch.setattr(layoutmod.Layouter, "layout_many", spy)
+    return seen
+
+
+class Built:
+    def __init__(self, root: Path, out: Path):
+        self.root, self.out = root, out
+        self.result = pipeline.build(root, out, formats=FORMATS)
+
+    def clone(self, dest: Path) -> tuple[Path, Path]:
+        root, out = dest / "ms", dest / "build"
+        shutil.copytree(self.root, root)
+        shutil.copytree(self.out, out)
+        return root, out
+
+
+@pytest.fixture(scope="module")
+def english(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "0")
+        base = tmp_path_factory.mktemp("english")
+        return Built(_english_book(base / "ms"), base / "build")
+
+
+@pytest.fixture(scope="module")
+def persian(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "0")
+        base = tmp_path_factory.mktemp("persian")
+        return Built(_persian_book(base / "ms"), base / "build")
+
+
+@pytest.fixture(autouse=True)
+def _epoch(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    """(offset, paragraph) of the chapter's plain prose paragraphs (no code, lists, tables, headings)."""
+    body_start = text.index("\n---\n", 4) + 5
+    found, offset = [], body_start
+    fenced = False
+    for block in re.split(r"(\n\s*\n)", text[body_start:]):
+        if block.count("```") % 2:
+            fenced = not fenced
+        plain = not fenced and "```" not in block and not re.match(r"\s*([#>|:*+-]|\d+\.|\[|\s{4})", block) and len(block) > 200
+        if plain:
+            found.append((offset, block))
+        offset += len(block)
+    return found
+
+
+def _edit(chapter: Path, where: str, kind: str) -> str:
+    """Change one paragraph's text: a few words (``words``) or enough to push lines on (``lines``)."""
+    text = chapter.read_text(encoding="utf-8")
+    paragraphs = _paragraphs(text)
+    offset, paragraph = {"start": paragraphs[0], "middle": paragraphs[len(paragraphs) // 2], "end": paragraphs[-1]}[where]
+    words = paragraph.split(" ")
+    cut = len(words) // 2
+    extra = words[2:cut] if kind == "lines" else words[2:4]
+    new = " ".join(words[:cut] + extra + words[cut:])
+    chapter.write_text(text[:offset] + new + text[offset + len(paragraph):], encoding="utf-8")
+    return new
+
+
+def _assert_cold(root: Path, out: Path, tmp_path: Path) -> None:
+    cold = tmp_path / "cold"
+    pipeline.build(root, cold, formats=FORMATS, use_cache=False)
+    want, got = _outputs(cold), _outputs(out)
+    assert sorted(got) == sorted(want)
+    assert [name for name in want if got[name] != want[name]] == [], "the incremental build differs from a cold one"
+
+
+def _segments_of(built: Built) -> int:
+    with pikepdf.open(built.result.outputs["print"]) as pdf:
+        return len(pdf.pages)
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+@pytest.mark.parametrize("kind", ["words", "lines"])
+def test_an_edit_in_a_long_chapter_lays_out_from_the_page_break_before_it(english, where, kind, tmp_path, segments_laid_out):
+    root, out = english.clone(tmp_path)
+    _edit(root / "chapters" / "08-pandoc-s-markdown.md", where, kind)
+    pipeline.build(root, out, formats=FORMATS)
+    laid = segments_laid_out["segment"]
+    assert 1 <= laid <= 3, f"{laid} windows laid out again for a one-paragraph edit"
+    _assert_cold(root, out, tmp_path)
+
+
+def test_an_edit_that_adds_a_page_converges(english, tmp_path, segments_laid_out):
+    root, out = english.clone(tmp_path)
+    chapter = root / "chapters" / "08-pandoc-s-markdown.md"
+    offset, paragraph = _paragraphs(chapter.read_text(encoding="utf-8"))[5]
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text[:offset] + "\n\n".join([paragraph] * 8) + text[offset + len(paragraph):], encoding="utf-8")
+    result = pipeline.build(root, out, formats=FORMATS)
+    with pikepdf.open(result.outputs["print"]) as new, pikepdf.open(english.result.outputs["print"]) as old:
+        assert len(new.pages) > len(old.pages)
+    assert segments_laid_out["segment"] <= 4
+    _assert_cold(root, out, tmp_path)
+
+
+def _replace_in(chapter: Path, pattern: str, new: str) -> None:
+    text = chapter.read_text(encoding="utf-8")
+    match = re.search(pattern, text, flags=re.M)
+    assert match, pattern
+    chapter.write_text(text[:match.start(1)] + new + text[match.end(1):], encoding="utf-8")
+
+
+@pytest.mark.parametrize("element, pattern, new", [
+    ("table", r"^\s+Right\s+Left\s+(Center)\s+Default", "Centred"),
+    ("list", r"^  ([*-] )?(?:.*\n){0}", None),
+])
+def test_edits_inside_tables_and_lists_equal_a_cold_build(english, element, pattern, new, tmp_path):
+    root, out = english.clone(tmp_path)
+    chapter = root / "chapters" / "08-pandoc-s-markdown.md"
+    if element == "list":
+        text = chapter.read_text(encoding="utf-8")
+        match = re.search(r"^\s*[-*] (\w+ \w+)", text[len(text) // 2:], flags=re.M)
+        assert match
+        at = len(text) // 2 + match.start(1)
+        chapter.write_text(text[:at] + "changed words " + text[at:], encoding="utf-8")
+    else:
+        _replace_in(chapter, pattern, new)
+    pipeline.build(root, out, formats=FORMATS)
+    _assert_cold(root, out, tmp_path)
+
+
+def test_right_to_left_edits_in_the_text_and_in_a_note_equal_a_cold_build(persian, tmp_path, segments_laid_out):
+    root, out = persian.clone(tmp_path)
+    chapter = root / "chapters" / "long.md"
+    _edit(chapter, "middle", "lines")
+    text = chapter.read_text(encoding="utf-8")
+    note = re.search(r"^\[\^s3-[^\]]+\]: (\S+ \S+)", text, flags=re.M)
+    assert note, "a note of the last text"
+    chapter.write_text(text[:note.start(1)] + "افزوده در یادداشت " + text[note.start(1):], encoding="utf-8")
+    pipeline.build(root, out, formats=FORMATS)
+    assert segments_laid_out["segment"] < _segments_of(persian)  # not every page again
+    _assert_cold(root, out, tmp_path)
+
+
+def test_a_note_added_renumbers_the_notes_after_it(persian, tmp_path):
+    root, out = persian.clone(tmp_path)
+    chapter = root / "chapters" / "long.md"
+    offset, paragraph = _paragraphs(chapter.read_text(encoding="utf-8"))[3]
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text[:offset] + paragraph + "[^added]" + text[offset + len(paragraph):] + "\n\n[^added]: یادداشت تازه.\n",
+                       encoding="utf-8")
+    pipeline.build(root, out, formats=FORMATS)
+    _assert_cold(root, out, tmp_path)
+
+
+def test_segments_join_into_the_chapter_a_reader_sees(persian):
+    """The joined chapter's pages hold every note once, in order, each numbered on from the last."""
+    import pypdfium2
+
+    from ketab.persian.digits import to_latin_digits as to_latin
+
+    pdf = pypdfium2.PdfDocument(persian.result.outputs["print"])
+    numbers = []
+    for page in pdf:
+        text = page.get_textpage().get_text_range()
+        numbers += [int(to_latin(m)) for m in re.findall(r"^([۰-۹]+)\. ", text, flags=re.M)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 60
