@@ -269,7 +269,8 @@ def _one_unit(tmp_path, html: str):
     from ketab.layout.engine import Engine
     from ketab.writers import tagging
 
-    pdf_bytes, pages, *_, messages = Engine(tmp_path, [tmp_path]).render(html, "@page { size: A6 }")
+    rendered = Engine(tmp_path, [tmp_path]).render(html, "@page { size: A6 }")
+    pdf_bytes, pages, messages = rendered[0], rendered[1], rendered[6]
     src = pikepdf.open(io.BytesIO(pdf_bytes))
     pdf = pikepdf.new()
     pdf.pages.extend(src.pages)

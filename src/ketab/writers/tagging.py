@@ -23,6 +23,8 @@ unit's page count on).  The book's PDF is made of the units' pages, so:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pikepdf
 
 ARTIFACT = (b"/Artifact <</Type /Pagination>> BDC\n", b"\nEMC\n")
@@ -40,9 +42,24 @@ def artifact_form(form: pikepdf.Object) -> None:
         form.write(pikepdf.unparse_content_stream(kept))
 
 
+@dataclass(frozen=True)
+class Piece:
+    """What :func:`merge_structure` reads of a unit besides its PDF (a :class:`ketab.layout.pagination.Placed`
+    has it too): a chapter's segments are merged into one unit with these (:mod:`ketab.layout.segments`)."""
+
+    name: str
+    first_page: int
+    pages: int
+
+
+def _where(placed) -> Piece:
+    return placed if isinstance(placed, Piece) else Piece(placed.name, placed.first_page, placed.unit.pages)
+
+
 def merge_structure(pdf: pikepdf.Pdf, units) -> None:
     """One structure tree for the book from its units' (``[(placed, unit PDF)]``, in reading
-    order, each unit's pages already copied into ``pdf``); see the module docstring."""
+    order, each unit's pages already copied into ``pdf``); see the module docstring.  A chapter
+    laid out in segments was merged the same way first: its ``Part`` is the book's ``Part``."""
     root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
     document = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=root, K=pikepdf.Array()))
     root.K = pikepdf.Array([document])
@@ -55,6 +72,7 @@ def merge_structure(pdf: pikepdf.Pdf, units) -> None:
     next_key = len(pdf.pages)
     part, name = None, None
     for number, (placed, src) in enumerate(units):
+        placed = _where(placed)
         tree = src.Root.get("/StructTreeRoot")
         if tree is None:
             continue
@@ -78,6 +96,8 @@ def _adopt(pdf, copied, document, part=None) -> tuple:
     (the part, the unit's own ``Document``)."""
     unit_document = copied.K[0] if isinstance(copied.K, pikepdf.Array) else copied.K
     kids = list(unit_document.get("/K", pikepdf.Array()))
+    if len(kids) == 1 and isinstance(kids[0], pikepdf.Dictionary) and kids[0].get("/S") == pikepdf.Name.Part:
+        unit_document, kids = kids[0], list(kids[0].get("/K", pikepdf.Array()))  # a unit merged from segments
     if part is None:
         part = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Part, P=document, K=pikepdf.Array()))
         document.K.append(part)
@@ -93,7 +113,7 @@ def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int
     part, unit_doc = parts
     tops = {kid.objgen for kid in part.K if isinstance(kid, pikepdf.Dictionary)}
     entries = _number_tree(copied.ParentTree)
-    pages = placed.unit.pages
+    pages = placed.pages
     renamed: dict = {}
     for old_key, value in entries.items():
         if old_key >= pages or not isinstance(value, pikepdf.Array):
