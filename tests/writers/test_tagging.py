@@ -340,3 +340,20 @@ def test_a_part_laid_out_in_two_units_is_one_part(tmp_path):
     parts = _kids(_kids(pdf.Root.StructTreeRoot)[0])
     assert [[_text(p).strip() for p in _elements(part, "/P")] for part in parts] == [["یک", "دو"], ["سه"]]
     assert [int(page.obj.StructParents) for page in pdf.pages] == [0, 1, 2]
+
+
+def test_a_chapter_laid_out_in_segments_keeps_its_tree(tmp_path):
+    """segments.concatenate (a chapter's segments made one unit) merges their trees: one Part,
+    every page's runs in it, in order."""
+    import io
+
+    from ketab.layout import segments
+    from ketab.layout.engine import Engine
+
+    engine = Engine(tmp_path, [tmp_path])
+    pieces = [engine.render(f'<html lang="fa" dir="rtl"><body><p>{text}</p></body></html>', "@page { size: A6 }")[0]
+              for text in ("نخست", "دوم", "سوم")]
+    unit = pikepdf.open(io.BytesIO(segments.concatenate(pieces)))
+    (part,) = _kids(_kids(unit.Root.StructTreeRoot)[0])
+    assert [_text(p).strip() for p in _elements(part, "/P")] == ["نخست", "دوم", "سوم"]
+    assert [int(page.obj.StructParents) for page in unit.pages] == [0, 1, 2]
