@@ -116,8 +116,8 @@ def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int
     pages = placed.pages
     renamed: dict = {}
     for old_key, value in entries.items():
-        if old_key >= pages or not isinstance(value, pikepdf.Array):
-            continue
+        if old_key >= pages or not isinstance(value, pikepdf.Array) or not len(value):
+            continue  # an annotation's entry (below), or a page with nothing marked (a blank)
         page = pdf.pages[placed.first_page + old_key]
         orphans = set()
         mapped = pikepdf.Array()
