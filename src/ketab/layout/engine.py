@@ -26,12 +26,17 @@ from pathlib import Path
 
 from ketab import safeio
 from ketab.cache import BuildCache, digest
-from ketab.layout import weasyfix
+from ketab.layout import weasyfix, weasytags
 from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place, page_starts
 from ketab.layout.executor import LocalPool, UnitJob, local_path
 
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
 """A file a unit's HTML (``src="…"``) or CSS (``url(…)``) makes WeasyPrint read."""
+
+TAGGED = "tagged/1+" + weasytags.VERSION
+"""Every unit is written with WeasyPrint's structure tree (``pdf_tags``): the screen PDF merges the
+units' trees into one (:mod:`ketab.writers.tagging`); the print PDF and the cover drop them.  Part of
+every unit's key: a unit written otherwise has other bytes."""
 
 
 
@@ -145,7 +150,7 @@ class Layouter:
         files = self._referenced_files(html + css)
         # Where the manuscript and templates lie is not part of the key (files are keyed by
         # their digests, and no path reaches the PDF): other machines share the layouts.
-        return digest("unit", self.fonts_digest, epoch, weasyfix.VERSION, probe, *map(self._portable, (html, css, *files)))
+        return digest("unit", self.fonts_digest, epoch, weasyfix.VERSION, TAGGED, probe, *map(self._portable, (html, css, *files)))
 
     def _portable(self, text: str) -> str:
         for i, root in enumerate((self.base, *self.allowed)):
@@ -292,6 +297,7 @@ class Engine:
 
         _capture_logs()
         weasyfix.apply()
+        weasytags.apply()  # the text of the structure tree (TAGGED)
         self.base_url = base.as_uri() + "/"
         self.fetcher = fetcher if fetcher is not None else SandboxFetcher(allowed)
         self.fonts = FontConfiguration()
@@ -322,7 +328,7 @@ class Engine:
             for anchor in page.anchors:
                 anchors.setdefault(anchor, index)
         out = io.BytesIO()
-        document.write_pdf(out)
+        document.write_pdf(out, pdf_tags=bool(TAGGED))
         note = probe(document) if probe else None
         seen: dict[str, int] = {}
         starts = page_starts(document, seen)

@@ -216,7 +216,7 @@ def compose(pieces: list, section: str):
             extras += piece.extra
         offset += piece.pages
         letters += (piece.segment or {}).get("letters", 0)
-    key = digest("chapter", *(piece.key for piece in pieces))
+    key = digest("chapter+structure", *(piece.key for piece in pieces))  # its PDF holds the merged tree
     return LaidOutUnit(key, concatenate([piece.pdf for piece in pieces]), offset, anchors, tuple(slots),
                        extras or None, tuple(starts), tuple(messages), None)
 
@@ -227,14 +227,18 @@ def concatenate(pdfs: list[bytes]) -> bytes:
 
     import pikepdf
 
+    from ketab.writers import tagging
+
     out = pikepdf.new()
     sources = [pikepdf.open(io.BytesIO(data)) for data in pdfs]
     names = pikepdf.NameTree.new(out)
+    pieces = []
     for src in sources:
         first = len(out.pages)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
             out.pages.extend(src.pages)
+        pieces.append((tagging.Piece("segment", first, len(src.pages)), src))
         page_of = {p.objgen: i for i, p in enumerate(src.pages)}
         if "/Names" not in src.Root or "/Dests" not in src.Root.Names:
             continue
@@ -245,6 +249,7 @@ def concatenate(pdfs: list[bytes]) -> bytes:
             if index is not None:
                 names[name] = pikepdf.Array([out.pages[first + index].obj, *list(dest)[1:]])
     out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
+    tagging.merge_structure(out, pieces)  # the segments' structure trees, one for the chapter
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True)
     return buffer.getvalue()

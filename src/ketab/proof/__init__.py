@@ -64,6 +64,7 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
     from ketab.layout.pagination import paginate
     from ketab.writers import print as pdf_writer
     from ketab.writers import screen as screen_writer
+    from ketab.writers import tagging
 
     templates = Path(templates or render.default_templates()).resolve()
     cache = pipeline.open_cache(Path(out_dir))
@@ -77,6 +78,7 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
     try:
         pagination = paginate(marked, layouter, templates, bleed=marked.config.bleed)  # the build's units
         pdf = pdf_writer.assemble_pdf(marked, pagination, 1)
+        tagging.untag(pdf)  # its bars and summary are not in the units' structure trees
         touched = draw_bars(pdf, pagination, layouter.geometry(), render.verso_shift(marked))
         screen_writer.finish(pdf, marked, pagination)  # cut to the trim box, like the screen PDF
         html = summary_html(marked, templates, chapters, against, touched, pagination)

@@ -21,10 +21,11 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     import pikepdf
 
     from ketab.outputs import atomic_write
-    from ketab.writers import fonts, press
+    from ketab.writers import fonts, press, tagging
     from ketab.writers.print import _pdf_date, finish_simple
 
     pdf = pikepdf.open(io.BytesIO(layout.cover.pdf))
+    tagging.untag(pdf)  # for press: the unit's structure tree is the screen PDF's business
     title = f"{book.config.title} — cover"
     finish_simple(pdf, book, title)
     # for press, like the print PDF: CMYK and gray only, no transparency, PDF/X, no links

@@ -21,6 +21,7 @@ import pikepdf
 from ketab.assemble import Book
 from ketab.layout import BookLayout
 from ketab.layout.pagination import UNIT_LINK, Pagination
+from ketab.writers import tagging
 from ketab.writers.target import Target
 
 
@@ -71,6 +72,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
     _resolve_unit_links(pdf)
     while signature > 1 and len(pdf.pages) % signature:
         _append_blank(pdf, pagination, sources)
+    tagging.merge_structure(pdf, units)  # the screen PDF's; the print PDF drops it (write)
     return pdf
 
 
@@ -92,11 +94,13 @@ def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page, name: st
     (pikepdf's add_overlay picks a random one, which would break byte-identical output).
     The name is unique per page: WeasyPrint's pages share one resource dictionary."""
     form = pdf.copy_foreign(over.as_form_xobject())
+    tagging.artifact_form(form)
     name = page.add_resource(form, pikepdf.Name.XObject, name=pikepdf.Name(name))
     placement = page.calc_form_xobject_placement(form, name, pikepdf.Rectangle(*page.mediabox))
     # WeasyPrint leaves its flipped coordinate system in force: wrap its content in q … Q first.
     page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
-    page.contents_add(pdf.make_stream(b"\nQ\nq\n" + placement + b"\nQ\n"), prepend=False)
+    begin, end = tagging.ARTIFACT  # folios and running heads are not read aloud
+    page.contents_add(pdf.make_stream(b"\nQ\n" + begin + b"q\n" + placement + b"\nQ" + end), prepend=False)
 
 
 def _append_blank(pdf, pagination, sources):
@@ -245,7 +249,8 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     pdf = assemble_pdf(book, layout.pagination, config.signature)
     assembled = io.BytesIO()
     pdf.save(assembled, deterministic_id=True)  # qpdf keeps an existing /ID: it must not be random
-    target.assembled["pdf"] = assembled.getvalue()  # the screen PDF keeps the links and colours
+    target.assembled["pdf"] = assembled.getvalue()  # the screen PDF keeps the links, colours and structure tree
+    tagging.untag(pdf)
     finish(pdf, book, layout.pagination)
     path = target.out_dir / f"{config.slug}-print.pdf"
     target.warnings.extend(make_press_ready(pdf, book, target.templates, path.name))

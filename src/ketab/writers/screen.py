@@ -11,6 +11,7 @@ from ketab.assemble import Book
 from ketab.layout import BookLayout
 from ketab.layout.pagination import Pagination
 from ketab.writers import print as print_writer
+from ketab.writers import tagging
 from ketab.writers.target import Target
 
 
@@ -23,8 +24,9 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     else:
         pdf = print_writer.assemble_pdf(book, pagination, 1)
     finish(pdf, book, pagination)
+    tagging.finish_screen(pdf)
     path = target.out_dir / f"{book.config.slug}-screen.pdf"
-    print_writer.save(pdf, path)
+    print_writer.save(pdf, path, "1.7")  # PDF/UA-1 is built on PDF 1.7
     return path
 
 

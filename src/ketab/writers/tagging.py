@@ -1,0 +1,272 @@
+"""The screen PDF's structure tree (PDF/UA-1): the layout units' trees made one.
+
+WeasyPrint writes each layout unit tagged (:data:`ketab.layout.engine.TAGGED`): a
+``StructTreeRoot`` whose ``Document`` holds, page after page, the unit's elements
+(``Sect``, ``H1``, ``P``, ``Link`` … down to one ``Span`` per run of text, each
+holding a marked-content id, MCID); a ``ParentTree`` numbered from 0 (page *i* of
+the unit has ``StructParents`` *i*, its link annotations ``StructParent`` from the
+unit's page count on).  The book's PDF is made of the units' pages, so:
+
+* :func:`merge_structure` (at assembly, while each unit's PDF is open: pikepdf's
+  ``copy_foreign`` maps a unit's pages and annotations to the ones already copied)
+  hangs every unit's elements, in reading order (front matter, chapters, index), under
+  one ``Document``, one ``Part`` per unit, and renumbers the ``ParentTree``: page *n*
+  of the book is key *n*, the annotations follow the last page; blank and padding
+  pages have none.  Text WeasyPrint marked but left out of its tree (what its margin
+  boxes draw: the front matter's folios) becomes an ``Artifact``; so do the folios and
+  running heads laid over each page (:func:`artifact_form`, :data:`ARTIFACT`);
+* :func:`finish_screen` makes the screen PDF say what it is: ``MarkInfo``, ``Tabs /S``,
+  the ``pdfuaid:part`` 1 identification in the XMP (the title and language are the
+  print finish's), a description of every link;
+* :func:`untag` drops the tree again where it is not wanted (print PDF, cover, proof).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pikepdf
+
+ARTIFACT = (b"/Artifact <</Type /Pagination>> BDC\n", b"\nEMC\n")
+"""What a page's own drawing of its furniture (folios, running heads) is wrapped in: not read aloud."""
+
+_MARKING = {"BDC", "BMC", "EMC"}
+
+
+def artifact_form(form: pikepdf.Object) -> None:
+    """Take the marks out of a laid-over form (a furniture unit's page): it is drawn inside
+    an ``Artifact``, where tagged content must not be."""
+    instructions = pikepdf.parse_content_stream(form)
+    kept = [(operands, op) for operands, op in instructions if str(op) not in _MARKING]
+    if len(kept) != len(instructions):
+        form.write(pikepdf.unparse_content_stream(kept))
+
+
+@dataclass(frozen=True)
+class Piece:
+    """What :func:`merge_structure` reads of a unit besides its PDF (a :class:`ketab.layout.pagination.Placed`
+    has it too): a chapter's segments are merged into one unit with these (:mod:`ketab.layout.segments`)."""
+
+    name: str
+    first_page: int
+    pages: int
+
+
+def _where(placed) -> Piece:
+    return placed if isinstance(placed, Piece) else Piece(placed.name, placed.first_page, placed.unit.pages)
+
+
+def merge_structure(pdf: pikepdf.Pdf, units) -> None:
+    """One structure tree for the book from its units' (``[(placed, unit PDF)]``, in reading
+    order, each unit's pages already copied into ``pdf``); see the module docstring.  A chapter
+    laid out in segments was merged the same way first: its ``Part`` is the book's ``Part``."""
+    root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+    document = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=root, K=pikepdf.Array()))
+    root.K = pikepdf.Array([document])
+    for page in pdf.pages:
+        for key in ("/StructParents", "/Tabs"):
+            if key in page.obj:
+                del page.obj[key]
+    nums: list = []
+    role_map = pikepdf.Dictionary()
+    next_key = len(pdf.pages)
+    part, name = None, None
+    for number, (placed, src) in enumerate(units):
+        placed = _where(placed)
+        tree = src.Root.get("/StructTreeRoot")
+        if tree is None:
+            continue
+        copied = pdf.copy_foreign(tree)
+        for name, role in (copied.get("/RoleMap") or {}).items():
+            role_map[name] = role
+        # a part laid out in several units (consecutive, one name) is one Part
+        part, unit_document = _adopt(pdf, copied, document, part if placed.name == name else None)
+        name = placed.name
+        next_key = _renumber(pdf, copied, (part, unit_document), placed, number, nums, next_key)
+    if len(role_map):
+        root.RoleMap = role_map
+    root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array([x for pair in sorted(nums, key=lambda p: p[0]) for x in pair])))
+    root.ParentTreeNextKey = next_key
+    pdf.Root.StructTreeRoot = root
+    pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+
+
+def _adopt(pdf, copied, document, part=None) -> tuple:
+    """The unit's elements under a ``Part`` of the book's ``Document`` (a new one, or ``part``):
+    (the part, the unit's own ``Document``)."""
+    unit_document = copied.K[0] if isinstance(copied.K, pikepdf.Array) else copied.K
+    kids = list(unit_document.get("/K", pikepdf.Array()))
+    if len(kids) == 1 and isinstance(kids[0], pikepdf.Dictionary) and kids[0].get("/S") == pikepdf.Name.Part:
+        unit_document, kids = kids[0], list(kids[0].get("/K", pikepdf.Array()))  # a unit merged from segments
+    if part is None:
+        part = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Part, P=document, K=pikepdf.Array()))
+        document.K.append(part)
+    for kid in kids:
+        if isinstance(kid, pikepdf.Dictionary):
+            kid.P = part
+        part.K.append(kid)
+    return part, unit_document
+
+
+def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int) -> int:
+    """The unit's ParentTree entries under the book's keys; marks outside the tree become artifacts."""
+    part, unit_doc = parts
+    tops = {kid.objgen for kid in part.K if isinstance(kid, pikepdf.Dictionary)}
+    entries = _number_tree(copied.ParentTree)
+    pages = placed.pages
+    renamed: dict = {}
+    for old_key, value in entries.items():
+        if old_key >= pages or not isinstance(value, pikepdf.Array) or not len(value):
+            continue  # an annotation's entry (below), or a page with nothing marked (a blank)
+        page = pdf.pages[placed.first_page + old_key]
+        orphans = set()
+        mapped = pikepdf.Array()
+        for mcid, element in enumerate(value):
+            if isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, renamed, number):
+                if element.get("/S") == pikepdf.Name.Figure and "/Alt" not in element:
+                    _caption_as_alt(element)
+                mapped.append(element)
+            else:
+                orphans.add(mcid)
+                mapped.append(None)
+        if orphans:
+            _as_artifacts(pdf, page, orphans)
+        page.obj.StructParents = placed.first_page + old_key
+        nums.append((placed.first_page + old_key, mapped))
+    for index in range(pages):
+        for annot in pdf.pages[placed.first_page + index].obj.get("/Annots", ()):
+            old = annot.get("/StructParent")
+            if old is not None and int(old) in entries:
+                link = _link_of(entries[int(old)], annot)
+                description = " ".join(_text_of(link).split())
+                if description:  # WeasyPrint's is the link's target (an id, ketab-anchor:…)
+                    annot.Contents = pikepdf.String(description)
+                annot.StructParent = next_key
+                nums.append((next_key, link))
+                next_key += 1
+    return next_key
+
+
+def _link_of(element, annot) -> pikepdf.Object:
+    """The ``Link`` element an annotation belongs to.  WeasyPrint gives an annotation to every box of
+    a link, so a ``Span`` inside a ``Link`` can hold one: its reference moves up to the ``Link``
+    (PDF/UA wants a link annotation inside a ``Link``); an inline element of its own becomes one."""
+    if element.get("/S") == pikepdf.Name.Link:
+        return element
+    ancestor = element.get("/P")
+    for _ in range(8):
+        if not isinstance(ancestor, pikepdf.Dictionary) or ancestor.get("/Type") != pikepdf.Name.StructElem:
+            break
+        if ancestor.get("/S") == pikepdf.Name.Link:
+            kids = element.K if isinstance(element.K, pikepdf.Array) else pikepdf.Array([element.K])
+            mine = [k for k in kids if isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.OBJR and k.Obj.objgen == annot.objgen]
+            element.K = pikepdf.Array([k for k in kids if not (isinstance(k, pikepdf.Dictionary) and k.get("/Type") == pikepdf.Name.OBJR and k.Obj.objgen == annot.objgen)])
+            ancestor.K = pikepdf.Array(list(ancestor.K if isinstance(ancestor.K, pikepdf.Array) else [ancestor.K]) + mine)
+            return ancestor
+        ancestor = ancestor.get("/P")
+    element.S = pikepdf.Name.Link
+    return element
+
+
+def _text_of(element, depth: int = 0) -> str:
+    """The element's text as :mod:`ketab.layout.weasytags` wrote it (ActualText, down the tree)."""
+    if not isinstance(element, pikepdf.Dictionary) or depth > 32:
+        return ""
+    if "/ActualText" in element:
+        return str(element.ActualText)
+    kids = element.get("/K")
+    kids = kids if isinstance(kids, pikepdf.Array) else [kids]
+    return "".join(_text_of(kid, depth + 1) for kid in kids)
+
+
+def _caption_as_alt(figure) -> None:
+    """A picture without alt text is described by its caption (WeasyPrint tags ``figcaption`` as ``Caption``,
+    beside the picture or beside the anonymous block that holds it)."""
+    parent = figure.get("/P")
+    for _ in range(3):
+        if not isinstance(parent, pikepdf.Dictionary) or parent.get("/Type") != pikepdf.Name.StructElem:
+            return
+        kids = parent.get("/K", ())
+        for kid in kids if isinstance(kids, pikepdf.Array) else ():
+            if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == pikepdf.Name.Caption:
+                text = _text_of(kid).strip()
+                if text:
+                    figure.Alt = pikepdf.String(text)
+                    return
+        parent = parent.get("/P")
+
+
+def _number_tree(tree) -> dict:
+    out = {}
+    nums = tree.get("/Nums")
+    if nums is not None:
+        for i in range(0, len(nums), 2):
+            out[int(nums[i])] = nums[i + 1]
+    for kid in tree.get("/Kids", ()):
+        out.update(_number_tree(kid))
+    return out
+
+
+def _in_tree(element, tops: set, unit_doc, renamed: dict, number: int) -> bool:
+    """Whether the element hangs from the unit's tree (WeasyPrint builds its margin boxes' elements
+    without linking them in); table header ids on the way get the unit's prefix (ids are per unit)."""
+    node = element
+    for _ in range(64):
+        _prefix_ids(node, renamed, number)
+        if node.objgen in tops:
+            return True
+        parent = node.get("/P")
+        if parent is None or (unit_doc is not None and parent.objgen == unit_doc.objgen):
+            return False
+        node = parent
+    return False
+
+
+def _prefix_ids(node, renamed: dict, number: int) -> None:
+    if node.objgen in renamed:
+        return
+    renamed[node.objgen] = True
+    if "/ID" in node:
+        node.ID = pikepdf.String(f"u{number}-{node.ID}")
+    attributes = node.get("/A")
+    if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
+        attributes.Headers = pikepdf.Array([pikepdf.String(f"u{number}-{h}") for h in attributes.Headers])
+
+
+def _as_artifacts(pdf, page: pikepdf.Page, mcids: set) -> None:
+    """Turn the marked content with these MCIDs on the page into pagination artifacts."""
+    out = []
+    for operands, op in pikepdf.parse_content_stream(page):
+        if str(op) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary) and int(operands[1].get("/MCID", -1)) in mcids:
+            operands = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
+        out.append((operands, op))
+    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+
+
+def untag(pdf: pikepdf.Pdf) -> None:
+    """No structure tree (the print PDF, the cover, the proof): the marks in the content stay, unread."""
+    for key in ("/StructTreeRoot", "/MarkInfo"):
+        if key in pdf.Root:
+            del pdf.Root[key]
+    for page in pdf.pages:
+        for key in ("/StructParents", "/Tabs"):
+            if key in page.obj:
+                del page.obj[key]
+        for annot in page.obj.get("/Annots", ()):
+            if "/StructParent" in annot:
+                del annot["/StructParent"]
+
+
+def finish_screen(pdf: pikepdf.Pdf) -> None:
+    """The screen PDF's identification as PDF/UA-1, once its pages and metadata are final."""
+    if "/StructTreeRoot" not in pdf.Root:
+        return
+    pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+    preferences = pdf.Root.get("/ViewerPreferences")
+    if preferences is None:
+        pdf.Root.ViewerPreferences = preferences = pikepdf.Dictionary()
+    preferences.DisplayDocTitle = True
+    for page in pdf.pages:
+        page.obj.Tabs = pikepdf.Name.S  # links in the order of the structure
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta["pdfuaid:part"] = "1"
