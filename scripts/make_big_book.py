@@ -118,7 +118,7 @@ def write_big_book(source: Path, out: Path, rounds: int, count: int | None = Non
         copies = [[rel for rel in round_ if rel not in dropped] for round_ in copies]
     chapters, last = [], max(i for i, e in enumerate(book["chapters"]) if e in repeated)
     for i, entry in enumerate(book["chapters"]):
-        if entry not in dropped:
+        if not (isinstance(entry, str) and entry in dropped):
             chapters.append(entry)
         if i == last:  # the other rounds follow the last written chapter, before the generated parts
             chapters += [rel for round_ in copies for rel in round_]
