@@ -163,6 +163,8 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
     fonts.check_coverage(book, templates, fonts_diags)
     warnings = tuple(warnings) + tuple(fonts_diags.items)
     fonts.isolate(templates, out_dir / ".ketab-cache" / "fontconfig")
+    own_fonts = [manuscript.config.path.parent / rel for rel in fonts.manuscript_font_files(manuscript.config)]
+    fonts.unpack_web_fonts(fonts.font_files(templates) + own_fonts, cache)
     clock.lap("assemble")
     layout = None
     if set(formats) & PAGED:  # the web edition and the Word copy need no pages
@@ -205,6 +207,11 @@ def _lay_out(book, manuscript, templates, cache, last, progress, report, executo
     from ketab.layout import Layouter, lay_out
 
     progress("laying out pages with WeasyPrint")
+    own = None
+    if executor is None and os.environ.get("KETAB_JOBS"):  # KETAB_JOBS=1: every unit in this process
+        from ketab.layout.executor import LocalPool
+
+        executor = own = LocalPool()
     layouter = Layouter(manuscript.root, [manuscript.root, templates], cache, last.inputs["fonts"], executor=executor)
     try:
         layout = lay_out(book, layouter, templates)
@@ -214,6 +221,8 @@ def _lay_out(book, manuscript, templates, cache, last, progress, report, executo
                                      "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
     finally:
         layouter.close()
+        if own is not None:
+            own.close()
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
     return layout
 
@@ -230,7 +239,7 @@ def _write_and_publish(book, layout, formats, templates, out_dir, progress, cloc
         raise BuildError([_output_error(out_dir, exc)]) from None
     try:
         staged: dict = {}
-        target = Target(templates, stage)
+        target = Target(templates, stage, cache=last.cache)
         try:
             for name, write in writers_for(formats):
                 progress(WRITING[name])
