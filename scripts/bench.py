@@ -35,9 +35,10 @@ Usage::
 
     python scripts/bench.py [--quick] [--record] [--repeat N] [--only real|manual|big|scale|catalogue] [--keep DIR]
 
-``--quick`` takes minutes (the manual cut to its first third, a 150-page big book, sizes to 150 pages, no
-catalogue); the full run takes about half an hour on two cores (it prints its estimate after the first
-cold build).  ``--record`` writes the figures to ``docs/benchmark.md`` (keeping the catalogue's part
+``--quick`` takes minutes on an idle machine (the manual cut at a level-1 heading after its first third, a
+150-page big book, sizes to 150 pages, no catalogue; 27 min at a load average of 12 on two cores); the full
+run about a quarter of an hour on an idle two-core machine, most of it the 1000-page book, the long books'
+edits (today a third of a cold build each) and the catalogue (it prints its estimate after the first book).  ``--record`` writes the figures to ``docs/benchmark.md`` (keeping the catalogue's part
 when this run did not measure it).
 """
 
