@@ -24,7 +24,7 @@ APT     := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 ins
 TOOLS_APT := ghostscript poppler-utils qpdf zbar-tools
 TOOLS_BIN := gs pdffonts pdfimages qpdf zbarimg
 
-.PHONY: all book test testbooks check tools reader-tools web-tools bench fuzz lint clean distclean
+.PHONY: all book test testbooks check tools reader-tools web-tools bench bench-quick fuzz lint clean distclean
 
 all: book
 
@@ -97,6 +97,9 @@ check: $(STAMP)
 
 bench: $(TSTAMP)
 	$(BIN)/python scripts/bench.py
+
+bench-quick: $(TSTAMP)
+	$(BIN)/python scripts/bench.py --quick
 
 fuzz: $(TSTAMP)
 	KETAB_FUZZ_EXAMPLES=2000 $(BIN)/python -m pytest -q tests/test_fuzz.py

@@ -95,10 +95,15 @@ def copy_chapter(source: Path, out: Path, rel: str, k: int, anchors: set[str]) -
     return new_rel
 
 
-def write_big_book(source: Path, out: Path, rounds: int) -> Path:
-    """Write the manuscript with ``rounds`` rounds of chapters into ``out`` (replacing it)."""
+def write_big_book(source: Path, out: Path, rounds: int, count: int | None = None) -> Path:
+    """Write the manuscript with ``rounds`` rounds of chapters into ``out`` (replacing it).
+
+    ``count``: only the first ``count`` written chapters of those rounds (a book shorter than the
+    manuscript keeps a prefix of its chapters; ``rounds`` is then taken from it)."""
     book = load_book(source)
     repeated = repeated_chapters(source, book)
+    if count is not None:
+        rounds = max(1, -(-count // len(repeated)))
     anchors = set()
     for rel in repeated:
         anchors |= set(_ANCHOR.findall(split((source / rel).read_text(encoding="utf-8"))[1]))
@@ -106,9 +111,15 @@ def write_big_book(source: Path, out: Path, rounds: int) -> Path:
         shutil.rmtree(out)
     shutil.copytree(source, out)  # data/, sources/, images: unchanged; round 1 is the original
     copies = [[copy_chapter(source, out, rel, k, anchors) for rel in repeated] for k in range(2, rounds + 1)]
+    dropped = set()
+    if count is not None:  # the chapters past ``count`` are left out of the reading order
+        flat = [rel for rel in repeated] + [rel for round_ in copies for rel in round_]
+        dropped = set(flat[max(1, count):])
+        copies = [[rel for rel in round_ if rel not in dropped] for round_ in copies]
     chapters, last = [], max(i for i, e in enumerate(book["chapters"]) if e in repeated)
     for i, entry in enumerate(book["chapters"]):
-        chapters.append(entry)
+        if not (isinstance(entry, str) and entry in dropped):
+            chapters.append(entry)
         if i == last:  # the other rounds follow the last written chapter, before the generated parts
             chapters += [rel for round_ in copies for rel in round_]
     book["chapters"] = chapters
@@ -169,6 +180,33 @@ def rounds_for(source: Path, pages: int, source_pdf: Path | None) -> tuple[int, 
         raise SystemExit(f"could not find the chapters in the outline of {source_pdf}")
     rest = total - per_round
     return max(1, round((pages - rest) / per_round)), per_round, rest
+
+
+def chapters_for(source: Path, pages: int, source_pdf: Path | None) -> tuple[int, int]:
+    """(written chapters, estimated pages) for a book of about ``pages`` pages: the manuscript's
+    written chapters repeated in reading order (see :func:`write_big_book`'s ``count``), each
+    counted with the pages it takes in ``source_pdf`` (built when None), plus a blank page
+    before every other chapter that opens on a verso."""
+    book = load_book(source)
+    with tempfile.TemporaryDirectory() as tmp:
+        if source_pdf is None:
+            build(source, Path(tmp), "screen")
+            source_pdf = Path(tmp) / f"{book['slug']}-screen.pdf"
+        starts, total = part_pages(source_pdf)
+    titles = [split((source / rel).read_text(encoding="utf-8"))[0].get("title") for rel in repeated_chapters(source, book)]
+    lengths = {}
+    for i, (title, first) in enumerate(starts):
+        end = starts[i + 1][1] if i + 1 < len(starts) else total
+        lengths[title] = end - first
+    each = [lengths.get(t, 0) for t in titles]
+    if not any(each):
+        raise SystemExit(f"could not find the chapters in the outline of {source_pdf}")
+    rest = total - sum(each)
+    count, estimate = 1, rest + each[0]
+    while estimate + each[count % len(each)] / 2 < pages:
+        estimate += each[count % len(each)]
+        count += 1
+    return count, estimate
 
 
 def _made_here(out: Path) -> bool:

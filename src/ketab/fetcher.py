@@ -43,6 +43,10 @@ class SandboxFetcher(URLFetcher):
             from ketab.pictures import unpack_svgz
 
             body = unpack_svgz(path) or b""
+        elif path.suffix.lower() == ".woff2":  # unpacked once per build (WeasyPrint would in every worker)
+            from ketab.fonts import unpacked
+
+            body = unpacked(path) or path.read_bytes()
         else:
             body = path.read_bytes()
         if path.suffix.lower() in (".svg", ".svgz"):

@@ -156,7 +156,7 @@ def _build(manuscript_dir, out_dir, formats, templates, progress, use_cache, str
 
     manuscript, converted, warnings = load_and_convert(manuscript_dir, cache, strict, progress, clock, report)
     progress("assembling the book")
-    book, assembled = assemble_book(manuscript, converted, templates, out_dir)
+    book, assembled = assemble_book(manuscript, converted, templates, out_dir, cache)
     warnings = tuple(warnings) + assembled
     clock.lap("assemble")
     layout = None
@@ -199,7 +199,7 @@ def load_and_convert(manuscript_dir, cache=None, strict=False, progress=lambda s
     return manuscript, converted, warnings
 
 
-def assemble_book(manuscript, converted, templates: Path, out_dir: Path):
+def assemble_book(manuscript, converted, templates: Path, out_dir: Path, cache=None):
     """Stage 3: (the Book, the warnings on its fonts); fontconfig made to see only the templates' fonts,
     for every layout after this."""
     from ketab.assemble import assemble
@@ -208,6 +208,8 @@ def assemble_book(manuscript, converted, templates: Path, out_dir: Path):
     diags = Collector()
     fonts.check_coverage(book, templates, diags)
     fonts.isolate(templates, Path(out_dir) / ".ketab-cache" / "fontconfig")
+    own_fonts = [manuscript.config.path.parent / rel for rel in fonts.manuscript_font_files(manuscript.config)]
+    fonts.unpack_web_fonts(fonts.font_files(templates) + own_fonts, cache)  # WOFF2 faces unpacked once per build
     return book, tuple(diags.items)
 
 
@@ -226,6 +228,11 @@ def _lay_out(book, manuscript, templates, cache, last, progress, report, executo
     from ketab.layout import lay_out
 
     progress("laying out pages with WeasyPrint")
+    own = None
+    if executor is None and os.environ.get("KETAB_JOBS"):  # KETAB_JOBS=1: every unit in this process
+        from ketab.layout.executor import LocalPool
+
+        executor = own = LocalPool()
     layouter = new_layouter(manuscript, templates, cache, last.inputs["fonts"], executor=executor)
     try:
         layout = lay_out(book, layouter, templates)
@@ -235,6 +242,8 @@ def _lay_out(book, manuscript, templates, cache, last, progress, report, executo
                                      "(KETAB_LAYOUT_TIMEOUT); a picture or table too complex to draw?", "layout.timeout")]) from None
     finally:
         layouter.close()
+        if own is not None:
+            own.close()
     report.append(f"layout units: {layouter.stats.laid_out} laid out, {layouter.stats.reused} reused")
     return layout
 
@@ -251,7 +260,7 @@ def _write_and_publish(book, layout, formats, templates, out_dir, progress, cloc
         raise BuildError([_output_error(out_dir, exc)]) from None
     try:
         staged: dict = {}
-        target = Target(templates, stage)
+        target = Target(templates, stage, cache=last.cache)
         try:
             for name, write in writers_for(formats):
                 progress(WRITING[name])

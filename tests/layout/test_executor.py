@@ -129,3 +129,20 @@ def test_a_worker_with_other_versions_refuses_the_unit(tmp_path, monkeypatch):
         _render_remote(payload)
     payload, _ = pack(job, versions_digest(tool_versions()))
     assert _render_remote(payload)[1] == 1
+
+
+def test_ketab_jobs_sets_the_local_pool_and_one_lays_out_in_process(monkeypatch, tmp_path):
+    """KETAB_JOBS=1: every unit is laid out in the build's own process (no worker is started)."""
+    from ketab.layout.engine import Layouter
+    from ketab.layout.executor import LocalPool
+
+    monkeypatch.setenv("KETAB_JOBS", "1")
+    assert LocalPool().jobs == 1
+    layouter = Layouter(tmp_path, [tmp_path], executor=LocalPool())  # as the pipeline makes it when KETAB_JOBS is set
+    css = "@page { size: 50mm 50mm }"
+    units = layouter.layout_many([(f"<p>{n}</p>", css) for n in range(2)])
+    assert [u.pages for u in units] == [1, 1] and layouter.executor._pool is None
+    layouter.close()
+    layouter.executor.close()
+    monkeypatch.setenv("KETAB_JOBS", "three")
+    assert LocalPool().jobs == min(os.cpu_count() or 1, 4)

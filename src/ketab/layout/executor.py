@@ -83,7 +83,9 @@ class LocalPool:
     remote = False
 
     def __init__(self, jobs: int | None = None):
-        self.jobs = jobs or min(os.cpu_count() or 1, 4)
+        """``jobs``: worker processes (default ``KETAB_JOBS``, else the machine's cores, at most 4).  With
+        one, a build lays every unit out in its own process (what a profiler wants to see)."""
+        self.jobs = jobs or _jobs_from_environment() or min(os.cpu_count() or 1, 4)
         self._pool: ProcessPoolExecutor | None = None
         # made now, while the temporary folder is the one of whoever makes the pool (a build's own
         # folder goes with that build; a catalogue's pool outlives every book)
@@ -127,6 +129,14 @@ class LocalPool:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+
+def _jobs_from_environment() -> int | None:
+    try:
+        jobs = int(os.environ.get("KETAB_JOBS", ""))
+    except ValueError:
+        return None
+    return jobs if jobs > 0 else None
 
 
 _LOCAL_ENGINES: OrderedDict = OrderedDict()

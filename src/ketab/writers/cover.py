@@ -50,9 +50,23 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     return path
 
 
-def front_cover_png(book: Book, layout: BookLayout) -> bytes:
-    """The front panel of the book's cover, trimmed, as PNG (the EPUB's cover image)."""
-    return front_png(layout.cover.pdf, layout.cover_geometry, book.config.bleed, book.language.is_rtl)
+def front_cover_png(book: Book, layout: BookLayout, cache=None) -> bytes:
+    """The front panel of the book's cover, trimmed, as PNG (the EPUB's cover image); kept in the build
+    cache (``cache``, may be None) under the cover's layout: an edit of the text does not draw it again."""
+    args = (layout.cover.pdf, layout.cover_geometry, book.config.bleed, book.language.is_rtl)
+    if cache is None:
+        return front_png(*args)
+    import PIL
+    from pypdfium2.version import PDFIUM_INFO, PYPDFIUM_INFO
+
+    from ketab.cache import digest
+
+    key = digest("front-png", str(PYPDFIUM_INFO), str(PDFIUM_INFO), PIL.__version__, layout.cover.pdf, repr(layout.cover_geometry), repr(args[2:]))
+    found = cache.get("cover-png", key)
+    if found is None:
+        found = front_png(*args)
+        cache.put("cover-png", key, found)
+    return found
 
 
 def front_png(pdf_bytes: bytes, geo: CoverGeometry, bleed: float, rtl: bool, width_px: int = 1400) -> bytes:

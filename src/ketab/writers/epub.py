@@ -79,12 +79,13 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     """``<slug>.epub``, its page-list and index mapped to the print layout and its cover the front panel's picture."""
     from ketab.writers.cover import front_cover_png
 
-    return write_epub(book, target.templates, target.out_dir, layout.pagination, front_cover_png(book, layout))
+    return write_epub(book, target.templates, target.out_dir, layout.pagination, front_cover_png(book, layout, target.cache), target.cache)
 
 
-def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cover_png: bytes | None = None) -> Path:
+def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cover_png: bytes | None = None, cache=None) -> Path:
     """Write ``<slug>.epub``.  ``pagination`` (the print layout) gives the page-list and the
-    index's page numbers; without it the EPUB has neither."""
+    index's page numbers; without it the EPUB has neither.  ``cache`` (the build cache) keeps the
+    font subsets between builds."""
     config = book.config
     lang = book.language
     labels = lang.labels
@@ -125,7 +126,7 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
     trees = {name: etree.fromstring(doc["xhtml"].encode("utf-8")) for name, doc in documents.items()}
     place_page_markers(trees, pages)
 
-    _add_fonts_and_css(eb, templates, trees, config)
+    _add_fonts_and_css(eb, templates, trees, config, cache)
 
     spine_order = ["cover.xhtml", "titlepage.xhtml", "nav.xhtml"] + [p.filename for p in book.parts]
     items = _add_documents(eb, documents, trees, spine_order, lang)
@@ -244,7 +245,7 @@ def _landmarks(book: Book) -> list[dict]:
     return landmarks
 
 
-def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict, config=None) -> None:
+def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict, config=None, cache=None) -> None:
     """The faces the documents use (the vendored ones and the manuscript's own, ``fonts:`` in book.yaml),
     each cut down to what it sets, and the CSS that names only them."""
     css = _css(templates, config)
@@ -261,7 +262,7 @@ def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict, config=N
             continue
         kept.add(face.file)
         name = face.file.removeprefix("../")
-        data = epub_fonts.subset_font(sources[face.file].read_bytes(), used[face])
+        data = epub_fonts.subset_font_cached(sources[face.file].read_bytes(), used[face], cache)
         eb.add_item(epub.EpubItem(uid="font-" + re.sub(r"[^A-Za-z0-9_-]", "-", name), file_name=name,
                                   media_type=FONT_TYPES[Path(name).suffix.lower()], content=data))
     eb.add_item(epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=epub_fonts.drop_faces(css, kept).encode()))

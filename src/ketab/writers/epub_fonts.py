@@ -213,6 +213,27 @@ def subset_font(data: bytes, characters: set[str]) -> bytes:
     return out.getvalue()
 
 
+def subset_font_cached(data: bytes, characters: set[str], cache=None) -> bytes:
+    """:func:`subset_font`, kept in the build cache (``cache``, may be None) under the font's bytes and the
+    characters: a rebuild after an edit that brings no new character does not cut the faces again (~0.7 s).
+    fontTools stamps the subset with SOURCE_DATE_EPOCH: it is part of the key (without it, nothing is kept)."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if cache is None or not epoch:
+        return subset_font(data, characters)
+    from fontTools import version as fonttools_version
+
+    from ketab.cache import digest
+
+    key = digest("epub-font-subset", fonttools_version, epoch, digest(data), "".join(sorted(characters)))
+    found = cache.get("epub-font", key)
+    if found is None:
+        found = subset_font(data, characters)
+        cache.put("epub-font", key, found)
+    return found
+
+
 def drop_faces(css: str, kept: set[str]) -> str:
     """``css`` without the ``@font-face`` rules whose file is not in ``kept``."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 from decimal import Decimal
 
 import pikepdf
@@ -43,7 +44,8 @@ def merge_fonts(pdf: pikepdf.Pdf) -> int:
     for face, fonts in sorted(faces.items()):
         unique = list({f.objgen: f for f in fonts}.values())
         programs = [TTFont(io.BytesIO(f.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())) for f in unique]
-        merged_bytes = _merge_programs(programs) if len(unique) > 1 else None
+        limits = [max(_read_widths(f.DescendantFonts[0].get("/W")) or [None]) for f in unique]  # the last glyph each unit draws
+        merged_bytes = _merge_programs(programs, limits) if len(unique) > 1 else None
         widths: dict[int, float] = {}
         to_unicode: dict[int, str] = {}
         for f in unique:
@@ -105,32 +107,57 @@ def _replace_font_references(pdf, replacement: dict) -> None:
                 fonts[key] = target
 
 
-def _merge_programs(programs) -> bytes:
-    """Merge TrueType subsets that keep the original glyph ids: glyph by glyph."""
+def _contours(glyph) -> int:
+    """A glyph's ``numberOfContours`` (-1: composite) read from its header, without decoding its outline
+    (fontTools decodes a glyph when the table is indexed: every glyph of every unit's subset was decoded,
+    most of them to be dropped — the merge's cost)."""
+    data = glyph.__dict__.get("data")
+    if data is None:
+        return glyph.numberOfContours
+    return struct.unpack(">h", data[:2])[0] if len(data) >= 2 else 0
+
+
+def _merge_programs(programs, limits=None) -> bytes:
+    """Merge TrueType subsets that keep the original glyph ids: glyph by glyph.
+
+    ``limits``: per program, the last glyph id its unit draws (None: unknown).  WeasyPrint's subsets
+    keep the ids of the glyphs a unit draws, but not of the components of its composite glyphs that lie
+    past the last one drawn: HarfBuzz's second subsetting pass renumbers them, so glyph 1281 of one unit
+    is not glyph 1281 of another (the components of «ی» and «گ» in Vazirmatn and Parastoo).  Such a
+    private component is never merged by its id: each is appended after the shared ids (once per
+    outline) and its composite pointed at it.  Only the glyphs kept are decoded."""
     from fontTools.ttLib.tables._g_l_y_f import Glyph
 
+    limits = list(limits) if limits is not None else [None] * len(programs)
     count = max(p["maxp"].numGlyphs for p in programs)
-    base = max(programs, key=lambda p: sum(1 for g in p.getGlyphOrder() if p["glyf"][g].numberOfContours))
+    base = max(programs, key=lambda p: sum(1 for g in p["glyf"].glyphs.values() if _contours(g)))
     order = [".notdef"] + [f"glyph{i:05d}" for i in range(1, count)]
-    glyphs, metrics = {}, {}
-    for program in [base] + [p for p in programs if p is not base]:
+    glyphs, metrics, composites = {}, {}, {}
+    ranked = sorted(zip(programs, limits), key=lambda pl: pl[0] is not base)  # the base first, the others in order
+    for program, limit in ranked:
         names = program.getGlyphOrder()
         table, hmtx = program["glyf"], program["hmtx"]
-        for gid, name in enumerate(names):
+        for gid, name in enumerate(names[: None if limit is None else limit + 1]):
             new = order[gid]
-            glyph = table[name]
-            if new in glyphs and glyphs[new].numberOfContours:
+            glyph = table.glyphs[name]
+            if new in glyphs and _contours(glyphs[new]):
                 continue
-            if glyph.numberOfContours or new not in glyphs:
+            if _contours(glyph) or new not in glyphs:
+                glyph.expand(table)  # decoded with its own table (as indexing it would), before its font is dropped
+                composites.pop(new, None)
                 if glyph.isComposite():
-                    for component in glyph.components:
-                        component.glyphName = order[program.getGlyphID(component.glyphName)]
+                    refs = [program.getGlyphID(component.glyphName) for component in glyph.components]
+                    for component, ref in zip(glyph.components, refs):
+                        component.glyphName = order[ref]
+                    composites[new] = (program, limit, refs)
                 glyphs[new] = glyph
                 metrics[new] = hmtx[name]
+    _append_private_components(composites, glyphs, metrics, order)
     for name in order:
         if name not in glyphs:
             glyphs[name] = Glyph()
             metrics[name] = (0, 0)
+    count = len(order)
     base.setGlyphOrder(order)
     glyf = base["glyf"]
     glyf.glyphOrder = order
@@ -145,6 +172,30 @@ def _merge_programs(programs) -> bytes:
     out = io.BytesIO()
     base.save(out, reorderTables=True)
     return out.getvalue()
+
+
+def _append_private_components(composites: dict, glyphs: dict, metrics: dict, order: list) -> None:
+    """Give every kept composite's private components (past its unit's last drawn id) ids of their own
+    after the shared ones, one per distinct outline (see :func:`_merge_programs`)."""
+    appended: dict[bytes, str] = {}
+    for new, (program, limit, refs) in composites.items():
+        if limit is None:
+            continue
+        table, names = program["glyf"], program.getGlyphOrder()
+        for component, ref in zip(glyphs[new].components, refs):
+            if ref <= limit:
+                continue
+            glyph = table[names[ref]]  # decoded: its outline names it
+            outline = glyph.compile(table, recalcBBoxes=False) + repr(program["hmtx"][names[ref]]).encode()
+            if glyph.isComposite():  # a component's components: merged by id (WeasyPrint's fonts have none)
+                for inner in glyph.components:
+                    inner.glyphName = order[program.getGlyphID(inner.glyphName)]
+            if outline not in appended:
+                appended[outline] = f"glyph{len(order):05d}"
+                order.append(appended[outline])
+                glyphs[appended[outline]] = glyph
+                metrics[appended[outline]] = program["hmtx"][names[ref]]
+            component.glyphName = appended[outline]
 
 
 def _read_widths(array) -> dict[int, float]:

@@ -15,3 +15,6 @@ class Target:
     without search)."""
     assembled: dict = field(default_factory=dict, compare=False)
     """The assembled PDF before it was made press-ready (``"pdf"``: bytes), for the screen PDF."""
+    cache: object = field(default=None, compare=False)
+    """The build cache (:class:`ketab.cache.BuildCache`, None with ``--no-cache``): a writer keeps there what
+    it would make again from the same bytes (the EPUB's font subsets, the cover picture)."""
