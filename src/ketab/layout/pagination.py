@@ -71,14 +71,13 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
 
     digits = slot_digits(book)
     # A unit's layout does not depend on its place in the book: cross-reference page
-    # numbers are slots filled in with the furniture.  One pass lays the text out.
-    htmls = [
-        link_across_units(render.print_chapter_html(book, templates, p, with_note_calls(with_xref_pages(math_as_pictures(p.converted.html), None, lang, digits))), book, {p.id})
-        for p in parts
-    ]
-    units = segments.lay_out_chapters(layouter, [(html, content_css) for html in htmls])
-    bodies = [_Body(p, u) for p, u in zip(parts, units)]
+    # numbers are slots filled in with the furniture.  One pass lays the text out — two when
+    # the book is longer than its slots' digits can number (the estimate from its text was short).
+    bodies = _text_units(book, layouter, templates, parts, content_css, digits)
     placed_folios, folios, next_folio = _place(bodies)
+    if len(str(next_folio)) > digits and any(b.unit.slots for b in bodies):
+        bodies = _text_units(book, layouter, templates, parts, content_css, len(str(int(next_folio * 1.25))))
+        placed_folios, folios, next_folio = _place(bodies)
 
     # Then, together: the index (its page numbers are known now), the front matter
     # (contents with the text's folios, numbered with letters, furniture baked in), a blank page.
@@ -118,6 +117,17 @@ def paginate(book: Book, layouter: Layouter, templates: Path, bleed: float) -> P
             anchor_index[anchor] = first + index
         page = first + body.unit.pages
     return Pagination(tuple(ordered), front_pages, body_pages, anchor_index, blank_unit)
+
+
+def _text_units(book: Book, layouter: Layouter, templates: Path, parts, content_css: str, digits: int) -> list[_Body]:
+    """The text's units laid out, their cross-references' page numbers ``digits`` wide."""
+    lang = book.language
+    htmls = [
+        link_across_units(render.print_chapter_html(book, templates, p, with_note_calls(with_xref_pages(math_as_pictures(p.converted.html), None, lang, digits))), book, {p.id})
+        for p in parts
+    ]
+    units = segments.lay_out_chapters(layouter, [(html, content_css) for html in htmls])
+    return [_Body(p, u) for p, u in zip(parts, units)]
 
 
 RUNNING_HEAD_MAX = 48
