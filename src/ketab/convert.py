@@ -110,12 +110,9 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     extras = [args + (("--metadata=suppress-bibliography=true",) if args and ch.generate != "references"
                       and any(c.generate == "references" for c in chapters) else ()) for ch in chapters]
     diags.raise_if_errors()
-    results = pandoc_all(bodies, cache, extras, salt)
-    sources = [SourceMap(body, ch.body_line, r.parsed) for ch, body, r in zip(chapters, bodies, results)]
-    results = _pandoc_again(chapters, bodies, results, sources, cache, extras, salt)
+    results, sources, trees = parse_chapters(chapters, bodies, cache, extras, salt, diags)
     if stats is not None:
         stats["converted"] = [chapters[i].id for i, r in enumerate(results) if not r.cached]
-    trees = _trees(chapters, results, sources, diags)
     linker = links.Linker([
         (chapters[i].id, chapters[i].rel,
          [el.get("id") for el in tree.iter() if isinstance(el.tag, str) and el.get("id") and not treepasses.CODE_ID.match(el.get("id"))],
@@ -133,6 +130,15 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     converted = fill_lists(manuscript, tuple(converted), linker.numbers, diags)
     diags.raise_if_errors()
     return tuple(converted), tuple(diags.items)
+
+
+def parse_chapters(chapters, bodies, cache, extras, salt, diags: Collector):
+    """pandoc on every chapter through the cache, again with the definitions appended on a chapter that
+    borrows references: (pandoc's results, the chapters' source maps, chapter index → HTML tree)."""
+    results = pandoc_all(bodies, cache, extras, salt)
+    sources = [SourceMap(body, ch.body_line, r.parsed) for ch, body, r in zip(chapters, bodies, results)]
+    results = _pandoc_again(chapters, bodies, results, sources, cache, extras, salt)
+    return results, sources, _trees(chapters, results, sources, diags)
 
 
 def _pandoc_again(chapters, bodies, results, sources, cache, extras, salt) -> list[PandocResult]:

@@ -92,7 +92,7 @@ class Drafter:
 
     def _load(self) -> _Converted | None:
         from ketab import links
-        from ketab.convert import _pandoc_twice, _trees, citeproc_args, read_html
+        from ketab.convert import citeproc_args, parse_chapters, read_html
         from ketab.diagnostics import Collector
         from ketab.generate import generated_markdown
         from ketab.manuscript import load_manuscript
@@ -109,17 +109,16 @@ class Drafter:
         references = any(c.generate == "references" for c in chapters)
         extras = [args + (("--metadata=suppress-bibliography=true",) if args and ch.generate != "references" and references else ())
                   for ch in chapters]
-        results = _pandoc_twice(chapters, bodies, self.cache, extras, salt)
-        trees = _trees(chapters, results, diags)
+        results, sources, trees = parse_chapters(chapters, bodies, self.cache, extras, salt, diags)
         entries = {i: _entry(chapters[i], tree) for i, tree in trees.items()}
         linker = links.Linker([entries[i] for i in sorted(entries)])
-        converted = {i: read_html(chapters[i], bodies[i], tree, manuscript, diags, linker) for i, tree in trees.items()}
+        converted = {i: read_html(chapters[i], bodies[i], tree, manuscript, diags, linker, False, sources[i]) for i, tree in trees.items()}
         return _Converted(manuscript, bodies, extras, salt, results, entries, converted)
 
     def _again(self, state: _Converted, i: int) -> _Converted | None:
         """``state`` with chapter ``i`` read from its file and converted again; None if it does not convert."""
         from ketab import links
-        from ketab.convert import _pandoc_twice, _trees, read_html
+        from ketab.convert import parse_chapters, read_html
         from ketab.diagnostics import Collector
 
         diags = Collector()
@@ -129,13 +128,14 @@ class Drafter:
         chapters = tuple(chapter if k == i else ch for k, ch in enumerate(state.manuscript.chapters))
         manuscript = dataclasses.replace(state.manuscript, chapters=chapters)
         bodies = [chapter.body if k == i else b for k, b in enumerate(state.bodies)]
-        results = _pandoc_twice(chapters, bodies, self.cache, state.extras, state.salt)  # a cache hit but for chapter i
-        tree = _trees([chapter], [results[i]], diags).get(0)
+        # a cache hit but for chapter i
+        results, sources, trees = parse_chapters(chapters, bodies, self.cache, state.extras, state.salt, diags)
+        tree = trees.get(i)
         if tree is None:
             return None
         entries = {**state.entries, i: _entry(chapter, tree)}
         linker = links.Linker([entries[k] for k in sorted(entries)])
-        converted = {**state.converted, i: read_html(chapter, chapter.body, tree, manuscript, diags, linker)}
+        converted = {**state.converted, i: read_html(chapter, chapter.body, tree, manuscript, diags, linker, False, sources[i])}
         if diags.errors:
             return None
         return _Converted(manuscript, bodies, state.extras, state.salt, results, entries, converted)
@@ -173,7 +173,7 @@ def _read_chapter(manuscript, old, diags):
     book_lint = cfg.book_lint(config.language, config.lint, config.path, config.lines.get(("lint",), 1), diags)
     folders = [posixpath.dirname(posixpath.normpath(r.path)) for r in config.chapters if not r.generate and r.path]
     common = posixpath.commonpath(folders) if folders and all(not f.startswith("..") for f in folders) else ""
-    return _load_chapter(manuscript.root, ref, old.number, config, book_lint, diags, False, common)
+    return _load_chapter(manuscript.root, ref, old.number, config, book_lint, diags, common)
 
 
 def splice(xhtml: bytes, section_id: str, section: str) -> bytes | None:

@@ -278,7 +278,7 @@ class Watcher:
             if self._drafter is None:
                 from ketab.drafts import Drafter
 
-                self._drafter = Drafter(self.manuscript, self.templates, pipeline._open_cache(self.out, None))
+                self._drafter = Drafter(self.manuscript, self.templates, pipeline.open_cache(self.out, None))
             self.preview.succeeded(snapshot, self._warnings, through)
         self.building = False
         with self._done:
