@@ -142,7 +142,7 @@ def test_every_glyph_printed_is_the_fonts_own(book, request):
     from ketab.writers.fonts import _read_widths
 
     built = request.getfixturevalue(book)
-    files = [TTFont(p) for p in sorted((ROOT / "templates" / "fonts").rglob("*.ttf"))]
+    files = [TTFont(p) for p in sorted((ROOT / "templates" / "fonts").rglob("*")) if p.suffix in (".ttf", ".woff2")]
     with pikepdf.open(built.path("print")) as pdf:
         fonts = {f.objgen: f for page in pdf.pages for f in (page.resources.get("/Font") or {}).values()}
         assert fonts

@@ -41,9 +41,15 @@ def merge_fonts(pdf: pikepdf.Pdf) -> int:
             if descendant.get("/Subtype") == "/CIDFontType2" and "/FontFile2" in descendant.FontDescriptor:
                 faces.setdefault(_face_name(font), []).append(font)
     replacement: dict = {}
+    groups = []
     for face, fonts in sorted(faces.items()):
         unique = list({f.objgen: f for f in fonts}.values())
         programs = [TTFont(io.BytesIO(f.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())) for f in unique]
+        # one face name, several font files (a face split by unicode-range, as Noto Serif's latin and
+        # latin-ext files): merged per file, each under a name of its own
+        for k, group in enumerate(_by_file(unique, programs)):
+            groups.append((face if k == 0 else f"{face}-{k + 1}", [unique[i] for i in group], [programs[i] for i in group]))
+    for face, unique, programs in groups:
         limits = [max(_read_widths(f.DescendantFonts[0].get("/W")) or [None]) for f in unique]  # the last glyph each unit draws
         merged_bytes = _merge_programs(programs, limits) if len(unique) > 1 else None
         widths: dict[int, float] = {}
@@ -53,6 +59,9 @@ def merge_fonts(pdf: pikepdf.Pdf) -> int:
             if "/ToUnicode" in f:
                 to_unicode.update(_read_to_unicode(f.ToUnicode.read_bytes()))
         base = unique[0]
+        if merged_bytes is None and face != _face_name(base):  # a second file's only subset: renamed
+            name = pikepdf.Name(f"/{str(base.BaseFont)[1:7]}+{face}")
+            base.BaseFont = base.DescendantFonts[0].BaseFont = base.DescendantFonts[0].FontDescriptor.FontName = name
         if merged_bytes is not None:
             tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(merged_bytes).digest()[:6])
             name = pikepdf.Name(f"/{tag}+{face}")
@@ -71,6 +80,48 @@ def merge_fonts(pdf: pikepdf.Pdf) -> int:
             replacement[f.objgen] = base
     _replace_font_references(pdf, replacement)
     return len({f.objgen for f in replacement.values()})
+
+
+def _by_file(fonts, programs) -> list[list[int]]:
+    """The subsets of one face name grouped by the font file they come from: two subsets are of one
+    file when the glyphs both draw (up to 32 of them) are the same glyphs."""
+    used = [sorted(_read_widths(f.DescendantFonts[0].get("/W"))) for f in fonts]
+    groups: list[list[int]] = []
+    for i in range(len(fonts)):
+        for group in groups:
+            if all(_same_glyphs(programs[i], used[i], programs[j], used[j]) for j in group):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def _same_glyphs(a, used_a, b, used_b) -> bool:
+    common = sorted(set(used_a) & set(used_b))
+    checked = 0
+    for gid in common:
+        one, two = _glyph_data(a, gid), _glyph_data(b, gid)
+        if one is None or two is None:
+            continue
+        if one != two:
+            return False
+        checked += 1
+        if checked >= 32:
+            break
+    return True
+
+
+def _glyph_data(program, gid: int) -> bytes | None:
+    order = program.getGlyphOrder()
+    if gid >= len(order):
+        return None
+    table = program["glyf"]
+    glyph = table.glyphs[order[gid]]
+    data = glyph.__dict__.get("data")
+    if data is None:
+        data = glyph.compile(table) if glyph.numberOfContours else b""
+    return data or None
 
 
 def _fonts_in_use(pdf):
