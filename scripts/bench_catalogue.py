@@ -23,6 +23,8 @@ def make_catalogue(dest: Path, copies: int) -> Path:
 
     lines = []
     for project in sorted((ROOT / "tests" / "projects").iterdir()):
+        if project.name.startswith("_") or not (project / "book.yaml").is_file():
+            continue  # _external: the fetched test books (not sample books)
         for i in range(copies):
             book = dest / f"{project.name}-{i:02d}"
             shutil.copytree(project, book)

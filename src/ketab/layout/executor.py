@@ -236,7 +236,7 @@ class DaskExecutor:
             if not new:
                 return
             name = "ketab-assets-" + digest(*sorted(new))[:24]
-            self.client.register_plugin(AssetPlugin(new), name=name)
+            self.client.register_plugin(__getattr__("AssetPlugin")(new), name=name)
             self._shipped |= set(new)
             self.bytes_shipped += sum(len(b) for b in new.values())
 
@@ -311,20 +311,28 @@ _ASSETS: dict[str, bytes] = {}
 """Digest → bytes of the templates' files shipped to this worker."""
 
 
-try:
-    from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
-except ImportError:  # dask is an optional extra
-    _WorkerPlugin = object
+def __getattr__(name: str):
+    """``AssetPlugin``, made when first named (by a cluster build, or a worker unpickling it): importing
+    ``distributed`` costs 0.15 s, which every other ketab command — a no-change build — need not pay."""
+    if name != "AssetPlugin":
+        raise AttributeError(name)
+    try:
+        from distributed.diagnostics.plugin import WorkerPlugin
+    except ImportError:  # dask is an optional extra
+        WorkerPlugin = object
 
+    class AssetPlugin(WorkerPlugin):
+        """Puts files, keyed by digest, into a Dask worker's memory when it starts."""
 
-class AssetPlugin(_WorkerPlugin):
-    """Puts files, keyed by digest, into a Dask worker's memory when it starts."""
+        def __init__(self, blobs: dict[str, bytes]):
+            self.blobs = blobs
 
-    def __init__(self, blobs: dict[str, bytes]):
-        self.blobs = blobs
+        def setup(self, worker=None):
+            _ASSETS.update(self.blobs)
 
-    def setup(self, worker=None):
-        _ASSETS.update(self.blobs)
+    AssetPlugin.__qualname__ = "AssetPlugin"
+    globals()["AssetPlugin"] = AssetPlugin
+    return AssetPlugin
 
 
 def payload_fetcher():

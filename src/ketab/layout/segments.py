@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from lxml import html as lxml_html
 
 from ketab.layout.resume import read_params, stopper  # noqa: F401  (the segment's stop test: re-exported)
+from ketab.pdfnames import named_destinations
 
 TARGET_CHARS = 5000
 """Characters of text between two *anchors* on average (about six pages): a block is an anchor with
@@ -239,15 +240,8 @@ def concatenate(pdfs: list[bytes]) -> bytes:
             warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
             out.pages.extend(src.pages)
         pieces.append((tagging.Piece("segment", first, len(src.pages)), src))
-        page_of = {p.objgen: i for i, p in enumerate(src.pages)}
-        if "/Names" not in src.Root or "/Dests" not in src.Root.Names:
-            continue
-        for name, dest in pikepdf.NameTree(src.Root.Names.Dests).items():
-            if isinstance(dest, pikepdf.Dictionary):
-                dest = dest.D
-            index = page_of.get(dest[0].objgen)
-            if index is not None:
-                names[name] = pikepdf.Array([out.pages[first + index].obj, *list(dest)[1:]])
+        for name, index, rest in named_destinations(src):
+            names[name] = pikepdf.Array([out.pages[first + index].obj, *rest])
     out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
     tagging.merge_structure(out, pieces)  # the segments' structure trees, one for the chapter
     buffer = io.BytesIO()

@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ketab.proof.layout import ProofLayouter
 from ketab.proof.marks import document_marks, draw_bars
 from ketab.proof.revision import load_book, manuscript_at
 from ketab.proof.summary import LABELS, prepend_summary, proof_labels, summary_html
@@ -100,10 +99,11 @@ def write_proof(old_dir: Path, new_dir: Path, out_dir: Path, against: str, templ
     return ProofResult(path, len(pdf.pages), front, chapters, tuple(i + front for i in marked_pages), layouter.counts)
 
 
-def _proof_layouter(manuscript, templates: Path, cache) -> ProofLayouter:
+def _proof_layouter(manuscript, templates: Path, cache):
     """The build's layouter (its cache, its fonts) and the probing one with the proof's stylesheet, on one pool."""
     from ketab import pipeline
     from ketab.layout.executor import LocalPool
+    from ketab.proof.layout import ProofLayouter  # (not at import: every ketab command imports this package)
 
     pool = LocalPool()
     proof_css = (templates / "proof" / "proof.css").read_text(encoding="utf-8")

@@ -7,7 +7,6 @@ its outer margin is on the left.
 
 from __future__ import annotations
 
-from ketab.layout.boxes import PageMarks, page_marks
 from ketab.proof.textdiff import MARK_CLASSES
 
 BAR_RGB = (0.85, 0.1, 0.1)
@@ -19,8 +18,10 @@ PX_PER_MM = 96 / 25.4
 PT_PER_PX = 0.75
 
 
-def document_marks(document) -> list[PageMarks]:
-    """The layout probe of a proof: where the marked blocks fell on every page."""
+def document_marks(document) -> list:
+    """The layout probe of a proof: where the marked blocks fell on every page (:class:`ketab.layout.boxes.PageMarks`)."""
+    from ketab.layout.boxes import page_marks  # not at import: every ketab command imports the proof package
+
     return [page_marks(page, MARK_CLASSES) for page in document.pages]
 
 

@@ -21,6 +21,7 @@ import pikepdf
 from ketab.assemble import Book
 from ketab.layout import BookLayout
 from ketab.layout.pagination import UNIT_LINK, Pagination
+from ketab.pdfnames import named_destinations
 from ketab.writers import tagging
 from ketab.writers.target import Target
 
@@ -113,17 +114,9 @@ def _merge_destinations(pdf: pikepdf.Pdf, units) -> None:
     """One name tree of destinations for the whole book, so links cross units."""
     names = pikepdf.NameTree.new(pdf)
     for placed, src in units:
-        page_of = {p.objgen: i for i, p in enumerate(src.pages)}
-        if "/Names" not in src.Root or "/Dests" not in src.Root.Names:
-            continue
-        for name, dest in pikepdf.NameTree(src.Root.Names.Dests).items():
-            if isinstance(dest, pikepdf.Dictionary):
-                dest = dest.D
-            index = page_of.get(dest[0].objgen)
-            if index is None:
-                continue
+        for name, index, dest in named_destinations(src):
             target = pdf.pages[placed.first_page + index].obj
-            rest = [pdf.copy_foreign(x) if isinstance(x, pikepdf.Object) and not isinstance(x, (pikepdf.Name,)) and x.is_indirect else x for x in list(dest)[1:]]
+            rest = [pdf.copy_foreign(x) if isinstance(x, pikepdf.Object) and not isinstance(x, (pikepdf.Name,)) and x.is_indirect else x for x in dest]
             shift = float(target.get("/KetabShift", 0))
             if shift and len(rest) >= 2 and rest[0] == pikepdf.Name.XYZ and isinstance(rest[1], (int, float, Decimal)):
                 rest[1] = Decimal(f"{float(rest[1]) + shift:.4f}")
