@@ -120,9 +120,9 @@ class Chain:
 
     def window(self) -> int:
         """End of the blocks laid out: the anchor and EXTRA_CHARS (× ``factor``) past it."""
-        chapter, end = self.chapter, self.anchor()
-        total, budget = 0, EXTRA_CHARS * self.factor
-        while end < len(chapter.blocks) and (total < budget or end < self.anchor() + 3):
+        chapter, anchor = self.chapter, self.anchor()
+        end, total, budget = anchor, 0, EXTRA_CHARS * self.factor
+        while end < len(chapter.blocks) and (total < budget or end < anchor + 3):
             total += chapter.chars[end]
             end += 1
         return end
