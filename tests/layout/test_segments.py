@@ -174,39 +174,39 @@ def test_an_edit_in_a_long_chapter_lays_out_from_the_page_break_before_it(englis
     _assert_cold(root, out, tmp_path)
 
 
+def _replace_paragraph(chapter: Path, index: int, change) -> None:
+    """The chapter's ``index``-th prose paragraph replaced by ``change(paragraph)``."""
+    text = chapter.read_text(encoding="utf-8")
+    offset, paragraph = _paragraphs(text)[index]
+    chapter.write_text(text[:offset] + change(paragraph) + text[offset + len(paragraph):], encoding="utf-8")
+
+
+def _insert_before(chapter: Path, pattern: str, words: str, after: float = 0.0) -> None:
+    """``words`` inserted where the first group of ``pattern`` begins (searched from ``after`` × the chapter's length)."""
+    text = chapter.read_text(encoding="utf-8")
+    match = re.compile(pattern, flags=re.M).search(text, int(len(text) * after))
+    assert match, pattern
+    chapter.write_text(text[:match.start(1)] + words + text[match.start(1):], encoding="utf-8")
+
+
 def test_an_edit_that_adds_pages_equals_a_cold_build(english, tmp_path):
     root, out = english.clone(tmp_path)
-    chapter = root / "chapters" / "08-pandoc-s-markdown.md"
-    offset, paragraph = _paragraphs(chapter.read_text(encoding="utf-8"))[5]
-    text = chapter.read_text(encoding="utf-8")
-    chapter.write_text(text[:offset] + "\n\n".join([paragraph] * 8) + text[offset + len(paragraph):], encoding="utf-8")
+    _replace_paragraph(root / "chapters" / "08-pandoc-s-markdown.md", 5, lambda p: "\n\n".join([p] * 8))
     result = pipeline.build(root, out, formats=FORMATS)
     assert result.pages > english.result.pages
     _assert_cold(root, out, tmp_path)
 
 
-def _replace_in(chapter: Path, pattern: str, new: str) -> None:
-    text = chapter.read_text(encoding="utf-8")
-    match = re.search(pattern, text, flags=re.M)
-    assert match, pattern
-    chapter.write_text(text[:match.start(1)] + new + text[match.end(1):], encoding="utf-8")
-
-
-@pytest.mark.parametrize("element, pattern, new", [
-    ("table", r"^\s+Right\s+Left\s+(Center)\s+Default", "Centred"),
-    ("list", r"^  ([*-] )?(?:.*\n){0}", None),
+@pytest.mark.parametrize("element, pattern, after", [
+    ("a table cell", r"^\s+Right\s+Left\s+(Center)\s+Default", 0.0),  # a simple table's header row
+    ("a list item", r"^\s*[-*] (\w+ \w+)", 0.5),
 ])
-def test_edits_inside_tables_and_lists_equal_a_cold_build(english, element, pattern, new, tmp_path):
+def test_edits_inside_tables_and_lists_equal_a_cold_build(english, element, pattern, after, tmp_path):
     root, out = english.clone(tmp_path)
     chapter = root / "chapters" / "08-pandoc-s-markdown.md"
-    if element == "list":
-        text = chapter.read_text(encoding="utf-8")
-        match = re.search(r"^\s*[-*] (\w+ \w+)", text[len(text) // 2:], flags=re.M)
-        assert match
-        at = len(text) // 2 + match.start(1)
-        chapter.write_text(text[:at] + "changed words " + text[at:], encoding="utf-8")
-    else:
-        _replace_in(chapter, pattern, new)
+    text = chapter.read_text(encoding="utf-8")
+    _insert_before(chapter, pattern, "changed words ", after)
+    assert chapter.read_text(encoding="utf-8") != text, element
     pipeline.build(root, out, formats=FORMATS)
     _assert_cold(root, out, tmp_path)
 
@@ -227,10 +227,8 @@ def test_right_to_left_edits_in_the_text_and_in_a_note_equal_a_cold_build(persia
 def test_a_note_added_renumbers_the_notes_after_it(persian, tmp_path):
     root, out = persian.clone(tmp_path)
     chapter = root / "chapters" / "long.md"
-    offset, paragraph = _paragraphs(chapter.read_text(encoding="utf-8"))[3]
-    text = chapter.read_text(encoding="utf-8")
-    chapter.write_text(text[:offset] + paragraph + "[^added]" + text[offset + len(paragraph):] + "\n\n[^added]: یادداشت تازه.\n",
-                       encoding="utf-8")
+    _replace_paragraph(chapter, 3, lambda p: p + "[^added]")
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\n[^added]: یادداشت تازه.\n", encoding="utf-8")
     pipeline.build(root, out, formats=FORMATS)
     _assert_cold(root, out, tmp_path)
 
