@@ -40,41 +40,60 @@ def _resolve_unit_links(pdf: pikepdf.Pdf) -> None:
 
 
 def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.Pdf:
-    """The print PDF: every unit's pages in order, blanks and padding inserted."""
+    """The print PDF: every unit's pages in order, blanks and padding inserted.
+
+    One unit's PDF is open at a time: its pages, destinations and structure tree are copied, then it
+    is let go (the copied pages read their streams from its bytes, not from its objects), so that
+    the book's assembly holds its own objects and one unit's, not every unit's twice over."""
     from ketab.render import verso_shift
 
     pdf = pikepdf.new()
     shift = verso_shift(book)
-    sources, units = [], []  # the opened PDFs must stay open until the book is saved
+    total = pagination.total_pages
+    if signature > 1:
+        total += -total % signature
+    structure = tagging.StructureMerger(pdf, total)
+    destinations: list = []
+    furniture_sources = []  # a laid-over page is drawn from its furniture PDF's objects: kept open until saved
     for placed in pagination.placed:
         src = pikepdf.open(io.BytesIO(placed.unit.pdf))
-        sources.append(src)
-        units.append((placed, src))
         for _ in range(placed.blank_before):
-            _append_blank(pdf, pagination, sources)
-        with warnings.catch_warnings():
-            # Named destinations are merged for the whole book in _merge_destinations:
-            # add_pages_from() would drop those whose target is in another unit.
-            warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
-            first = len(pdf.pages)
-            pdf.pages.extend(src.pages)
+            _append_blank(pdf, pagination, structure)
+        first = _copy_pages(pdf, src, structure)
         if placed.name != "front":  # a text unit: its versos were set in the recto's geometry
             for i in range(1, placed.unit.pages, 2):
                 _shift_page(pdf, pdf.pages[first + i], shift)
         if placed.furniture is not None:
             furniture = pikepdf.open(io.BytesIO(placed.furniture.pdf))
-            sources.append(furniture)
+            furniture_sources.append(furniture)
             for i, over in enumerate(furniture.pages):
                 _lay_over(pdf, pdf.pages[first + i], over, f"/KetabFurniture{first + i}")
+        destinations += _destinations(pdf, placed, src)
+        structure.add(placed, src)  # the screen PDF's; the print PDF drops it (write)
+        del src
         if placed.name == "front":
             for _ in range(pagination.front_pages - placed.unit.pages):
-                _append_blank(pdf, pagination, sources)
-    _merge_destinations(pdf, units)
+                _append_blank(pdf, pagination, structure)
+    _merge_destinations(pdf, destinations)
     _resolve_unit_links(pdf)
     while signature > 1 and len(pdf.pages) % signature:
-        _append_blank(pdf, pagination, sources)
-    tagging.merge_structure(pdf, units)  # the screen PDF's; the print PDF drops it (write)
+        _append_blank(pdf, pagination, structure)
+    structure.finish()
+    pdf.ketab_sources = furniture_sources  # held as long as the book's PDF
+    pdf.ketab_structure = structure  # what tagging.untag lets go
     return pdf
+
+
+def _copy_pages(pdf: pikepdf.Pdf, src: pikepdf.Pdf, structure) -> int:
+    """Append ``src``'s pages; the index of the first."""
+    with warnings.catch_warnings():
+        # Named destinations are merged for the whole book in _merge_destinations:
+        # add_pages_from() would drop those whose target is in another unit.
+        warnings.simplefilter("ignore", getattr(pikepdf, "PageCopyWarning", UserWarning))
+        first = len(pdf.pages)
+        pdf.pages.extend(src.pages)
+    structure.clear(pdf.pages[first:])
+    return first
 
 
 def _shift_page(pdf: pikepdf.Pdf, page: pikepdf.Page, dx: float) -> None:
@@ -104,23 +123,30 @@ def _lay_over(pdf: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page, name: st
     page.contents_add(pdf.make_stream(b"\nQ\n" + begin + b"q\n" + placement + b"\nQ" + end), prepend=False)
 
 
-def _append_blank(pdf, pagination, sources):
+def _append_blank(pdf, pagination, structure):
     src = pikepdf.open(io.BytesIO(pagination.blank.pdf))
-    sources.append(src)
-    pdf.pages.append(src.pages[0])
+    _copy_pages(pdf, src, structure)
 
 
-def _merge_destinations(pdf: pikepdf.Pdf, units) -> None:
-    """One name tree of destinations for the whole book, so links cross units."""
+def _destinations(pdf: pikepdf.Pdf, placed, src: pikepdf.Pdf) -> list:
+    """The unit's named destinations, [(name, destination)] on the book's pages."""
+    out = []
+    for name, index, dest in named_destinations(src):
+        target = pdf.pages[placed.first_page + index].obj
+        rest = [pdf.copy_foreign(x) if isinstance(x, pikepdf.Object) and not isinstance(x, (pikepdf.Name,)) and x.is_indirect else x for x in dest]
+        shift = float(target.get("/KetabShift", 0))
+        if shift and len(rest) >= 2 and rest[0] == pikepdf.Name.XYZ and isinstance(rest[1], (int, float, Decimal)):
+            rest[1] = Decimal(f"{float(rest[1]) + shift:.4f}")
+        out.append((name, [target] + rest))
+    return out
+
+
+def _merge_destinations(pdf: pikepdf.Pdf, destinations: list) -> None:
+    """One name tree of destinations for the whole book, so links cross units (made once every page
+    is in: the order its objects are made in is the order of the print PDF's bytes)."""
     names = pikepdf.NameTree.new(pdf)
-    for placed, src in units:
-        for name, index, dest in named_destinations(src):
-            target = pdf.pages[placed.first_page + index].obj
-            rest = [pdf.copy_foreign(x) if isinstance(x, pikepdf.Object) and not isinstance(x, (pikepdf.Name,)) and x.is_indirect else x for x in dest]
-            shift = float(target.get("/KetabShift", 0))
-            if shift and len(rest) >= 2 and rest[0] == pikepdf.Name.XYZ and isinstance(rest[1], (int, float, Decimal)):
-                rest[1] = Decimal(f"{float(rest[1]) + shift:.4f}")
-            names[name] = pikepdf.Array([target] + rest)
+    for name, dest in destinations:
+        names[name] = pikepdf.Array(dest)
     for page in pdf.pages:
         if "/KetabShift" in page.obj:
             del page.obj["/KetabShift"]
@@ -243,13 +269,27 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     assembled = io.BytesIO()
     pdf.save(assembled, deterministic_id=True)  # qpdf keeps an existing /ID: it must not be random
     target.assembled["pdf"] = assembled.getvalue()  # the screen PDF keeps the links, colours and structure tree
-    tagging.untag(pdf)
+    tagging.untag(pdf, pdf.ketab_structure)  # and lets its objects go
+    release_memory()
     finish(pdf, book, layout.pagination)
     path = target.out_dir / f"{config.slug}-print.pdf"
     target.warnings.extend(make_press_ready(pdf, book, target.templates, path.name))
     standard = press.STANDARDS[config.print.standard]
     save(pdf, path, standard.version, standard.object_streams)
     return path
+
+
+def release_memory() -> None:
+    """Give the memory a PDF's objects took back to the system (glibc keeps freed memory for the
+    process, and the next writer's peak would stand on top of this one's)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: str) -> list:

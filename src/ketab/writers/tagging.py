@@ -60,35 +60,70 @@ def merge_structure(pdf: pikepdf.Pdf, units) -> None:
     """One structure tree for the book from its units' (``[(placed, unit PDF)]``, in reading
     order, each unit's pages already copied into ``pdf``); see the module docstring.  A chapter
     laid out in segments was merged the same way first: its ``Part`` is the book's ``Part``."""
-    root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
-    document = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=root, K=pikepdf.Array()))
-    root.K = pikepdf.Array([document])
-    for page in pdf.pages:
-        for key in ("/StructParents", "/Tabs"):
-            if key in page.obj:
-                del page.obj[key]
-    nums: list = []
-    role_map = pikepdf.Dictionary()
-    next_key = len(pdf.pages)
-    part, name = None, None
-    for number, (placed, src) in enumerate(units):
-        placed = _where(placed)
+    merger = StructureMerger(pdf, len(pdf.pages))
+    merger.clear(pdf.pages)
+    for placed, src in units:
+        merger.add(placed, src)
+    merger.finish()
+
+
+class StructureMerger:
+    """:func:`merge_structure` one unit at a time, as the unit's pages are copied: a unit's PDF can be
+    let go once it is merged (the book's assembly never holds every unit's objects at once).
+
+    ``total_pages``: the pages the book will have (the annotations' keys follow the last page);
+    every page copied must go through :meth:`clear` before a unit's :meth:`add`."""
+
+    def __init__(self, pdf: pikepdf.Pdf, total_pages: int):
+        self.pdf = pdf
+        self.root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
+        self.document = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=self.root, K=pikepdf.Array()))
+        self.root.K = pikepdf.Array([self.document])
+        self.nums: list = []
+        self.role_map = pikepdf.Dictionary()
+        self.next_key = total_pages
+        self.part, self.name, self.number = None, None, 0
+        self.made: list = [self.root, self.document]
+        """The tree's own objects (and ranges of object numbers): what :func:`untag` can let go."""
+
+    @staticmethod
+    def clear(pages) -> None:
+        """The units' own page keys dropped (the book's are set by :meth:`add`)."""
+        for page in pages:
+            for key in ("/StructParents", "/Tabs"):
+                if key in page.obj:
+                    del page.obj[key]
+
+    def add(self, placed, src: pikepdf.Pdf) -> None:
+        """The unit's tree (``src``: its PDF, its pages already in the book at ``placed.first_page``)."""
+        placed, number = _where(placed), self.number
+        self.number += 1
         tree = src.Root.get("/StructTreeRoot")
         if tree is None:
-            continue
-        copied = pdf.copy_foreign(tree)
+            return
+        before = len(self.pdf.objects)
+        copied = self.pdf.copy_foreign(tree)  # pages, annotations: already in; the rest is the tree's
+        self.made.append(range(before + 1, len(self.pdf.objects) + 1))
+        part = self.part
         for name, role in (copied.get("/RoleMap") or {}).items():
-            role_map[name] = role
+            self.role_map[name] = role
         # a part laid out in several units (consecutive, one name) is one Part
-        part, unit_document = _adopt(pdf, copied, document, part if placed.name == name else None)
-        name = placed.name
-        next_key = _renumber(pdf, copied, (part, unit_document), placed, number, nums, next_key)
-    if len(role_map):
-        root.RoleMap = role_map
-    root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array([x for pair in sorted(nums, key=lambda p: p[0]) for x in pair])))
-    root.ParentTreeNextKey = next_key
-    pdf.Root.StructTreeRoot = root
-    pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
+        self.part, unit_document = _adopt(self.pdf, copied, self.document, self.part if placed.name == self.name else None)
+        self.name = placed.name
+        if self.part is not part:
+            self.made.append(self.part)
+        self.next_key = _renumber(self.pdf, copied, (self.part, unit_document), placed, number, self.nums, self.next_key)
+
+    def finish(self) -> None:
+        pdf, root = self.pdf, self.root
+        if len(self.role_map):
+            root.RoleMap = self.role_map
+        pairs = sorted(self.nums, key=lambda p: p[0])
+        root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array([x for pair in pairs for x in pair])))
+        self.made.append(root.ParentTree)
+        root.ParentTreeNextKey = self.next_key
+        pdf.Root.StructTreeRoot = root
+        pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
 
 
 def _adopt(pdf, copied, document, part=None) -> tuple:
@@ -243,8 +278,13 @@ def _as_artifacts(pdf, page: pikepdf.Page, mcids: set) -> None:
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
 
 
-def untag(pdf: pikepdf.Pdf) -> None:
-    """No structure tree (the print PDF, the cover, the proof): the marks in the content stay, unread."""
+def untag(pdf: pikepdf.Pdf, merged: StructureMerger | None = None) -> None:
+    """No structure tree (the print PDF, the cover, the proof): the marks in the content stay, unread.
+
+    ``merged``: the merger that made ``pdf``'s tree — its objects are let go as well (nothing else
+    refers to them; a book's tree is most of its objects)."""
+    if merged is not None:
+        _release(pdf, merged.made)
     for key in ("/StructTreeRoot", "/MarkInfo"):
         if key in pdf.Root:
             del pdf.Root[key]
@@ -270,3 +310,14 @@ def finish_screen(pdf: pikepdf.Pdf) -> None:
         page.obj.Tabs = pikepdf.Name.S  # links in the order of the structure
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
         meta["pdfuaid:part"] = "1"
+
+
+def _release(pdf: pikepdf.Pdf, made: list) -> None:
+    """The objects of a merged structure tree emptied: they are never written, and the memory they
+    held is freed (pikepdf has no public call for this; without it they are only unreachable)."""
+    replace = getattr(pdf, "_replace_object", None)
+    if replace is None:
+        return
+    for item in made:
+        for number in (item if isinstance(item, range) else (item.objgen[0],)):
+            replace((number, 0), pikepdf.Dictionary())
