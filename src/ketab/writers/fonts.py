@@ -41,15 +41,17 @@ def merge_fonts(pdf: pikepdf.Pdf) -> int:
             if descendant.get("/Subtype") == "/CIDFontType2" and "/FontFile2" in descendant.FontDescriptor:
                 faces.setdefault(_face_name(font), []).append(font)
     replacement: dict = {}
-    groups = []
-    for face, fonts in sorted(faces.items()):
-        unique = list({f.objgen: f for f in fonts}.values())
-        programs = [TTFont(io.BytesIO(f.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())) for f in unique]
-        # one face name, several font files (a face split by unicode-range, as Noto Serif's latin and
-        # latin-ext files): merged per file, each under a name of its own
-        for k, group in enumerate(_by_file(unique, programs)):
-            groups.append((face if k == 0 else f"{face}-{k + 1}", [unique[i] for i in group], [programs[i] for i in group]))
-    for face, unique, programs in groups:
+
+    def groups():  # one face's programs parsed at a time (every unit's subsets of every face: hundreds of MB)
+        for face, fonts in sorted(faces.items()):
+            unique = list({f.objgen: f for f in fonts}.values())
+            programs = [TTFont(io.BytesIO(f.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())) for f in unique]
+            # one face name, several font files (a face split by unicode-range, as Noto Serif's latin and
+            # latin-ext files): merged per file, each under a name of its own
+            for k, group in enumerate(_by_file(unique, programs)):
+                yield face if k == 0 else f"{face}-{k + 1}", [unique[i] for i in group], [programs[i] for i in group]
+
+    for face, unique, programs in groups():
         limits = [max(_read_widths(f.DescendantFonts[0].get("/W")) or [None]) for f in unique]  # the last glyph each unit draws
         merged_bytes = _merge_programs(programs, limits) if len(unique) > 1 else None
         widths: dict[int, float] = {}
