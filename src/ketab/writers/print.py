@@ -39,8 +39,9 @@ def _resolve_unit_links(pdf: pikepdf.Pdf) -> None:
 # --- assembly ---------------------------------------------------------------
 
 
-def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.Pdf:
-    """The print PDF: every unit's pages in order, blanks and padding inserted.
+def assemble_pdf(book: Book, pagination: Pagination, signature: int, structure: bool = True) -> pikepdf.Pdf:
+    """The print PDF: every unit's pages in order, blanks and padding inserted; with the units' structure
+    trees merged into one (``structure``; without, the pages are the same).
 
     One unit's PDF is open at a time: its pages, destinations and structure tree are copied, then it
     is let go (the copied pages read their streams from its bytes, not from its objects), so that
@@ -52,7 +53,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
     total = pagination.total_pages
     if signature > 1:
         total += -total % signature
-    structure = tagging.StructureMerger(pdf, total)
+    structure = tagging.StructureMerger(pdf, total, tree=structure)
     destinations: list = []
     furniture_sources = []  # a laid-over page is drawn from its furniture PDF's objects: kept open until saved
     for placed in pagination.placed:
@@ -69,7 +70,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
             for i, over in enumerate(furniture.pages):
                 _lay_over(pdf, pdf.pages[first + i], over, f"/KetabFurniture{first + i}")
         destinations += _destinations(pdf, placed, src)
-        structure.add(placed, src)  # the screen PDF's; the print PDF drops it (write)
+        structure.add(placed, src)  # the screen PDF's; the print PDF has none (write)
         del src
         if placed.name == "front":
             for _ in range(pagination.front_pages - placed.unit.pages):
@@ -80,7 +81,6 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int) -> pikepdf.
         _append_blank(pdf, pagination, structure)
     structure.finish()
     pdf.ketab_sources = furniture_sources  # held as long as the book's PDF
-    pdf.ketab_structure = structure  # what tagging.untag lets go
     return pdf
 
 
@@ -256,7 +256,7 @@ def save(pdf: pikepdf.Pdf, path: Path, version: str | None = None, object_stream
     mode = pikepdf.ObjectStreamMode.generate if object_streams else pikepdf.ObjectStreamMode.disable
     extra = {"force_version": version} if version else {}
     pdf.save(buffer, deterministic_id=True, compress_streams=True, object_stream_mode=mode, linearize=False, **extra)
-    atomic_write(path, buffer.getvalue())
+    atomic_write(path, buffer.getbuffer())  # not a copy
 
 
 def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
@@ -265,18 +265,29 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     from ketab.writers import press
 
     config = book.config
-    pdf = assemble_pdf(book, layout.pagination, config.signature)
-    assembled = io.BytesIO()
-    pdf.save(assembled, deterministic_id=True)  # qpdf keeps an existing /ID: it must not be random
-    target.assembled["pdf"] = assembled.getvalue()  # the screen PDF keeps the links, colours and structure tree
-    tagging.untag(pdf, pdf.ketab_structure)  # and lets its objects go
-    release_memory()
+    target.assembled["pdf"] = assembled_bytes(book, layout.pagination, config.signature)
+    # The print PDF is assembled again, without the structure tree it drops: a book's tree is most
+    # of its objects, and the press conversion and font merge need not stand on top of them.
+    pdf = assemble_pdf(book, layout.pagination, config.signature, structure=False)
+    tagging.untag(pdf)
     finish(pdf, book, layout.pagination)
     path = target.out_dir / f"{config.slug}-print.pdf"
     target.warnings.extend(make_press_ready(pdf, book, target.templates, path.name))
     standard = press.STANDARDS[config.print.standard]
     save(pdf, path, standard.version, standard.object_streams)
     return path
+
+
+def assembled_bytes(book: Book, pagination: Pagination, signature: int) -> bytes:
+    """:func:`assemble_pdf` saved (the screen PDF keeps its links, colours and structure tree), its
+    objects let go."""
+    pdf = assemble_pdf(book, pagination, signature)
+    assembled = io.BytesIO()
+    pdf.save(assembled, deterministic_id=True)  # qpdf keeps an existing /ID: it must not be random
+    pdf.close()
+    del pdf
+    release_memory()
+    return assembled.getvalue()
 
 
 def release_memory() -> None:

@@ -72,10 +72,12 @@ class StructureMerger:
     let go once it is merged (the book's assembly never holds every unit's objects at once).
 
     ``total_pages``: the pages the book will have (the annotations' keys follow the last page);
-    every page copied must go through :meth:`clear` before a unit's :meth:`add`."""
+    every page copied must go through :meth:`clear` before a unit's :meth:`add`.  ``tree=False``: the
+    pages as the merge leaves them (what the units marked outside their trees made artifacts), without
+    the tree — the print PDF, which drops the tree, never holds it."""
 
-    def __init__(self, pdf: pikepdf.Pdf, total_pages: int):
-        self.pdf = pdf
+    def __init__(self, pdf: pikepdf.Pdf, total_pages: int, tree: bool = True):
+        self.pdf, self.tree = pdf, tree
         self.root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
         self.document = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=self.root, K=pikepdf.Array()))
         self.root.K = pikepdf.Array([self.document])
@@ -83,8 +85,6 @@ class StructureMerger:
         self.role_map = pikepdf.Dictionary()
         self.next_key = total_pages
         self.part, self.name, self.number = None, None, 0
-        self.made: list = [self.root, self.document]
-        """The tree's own objects (and ranges of object numbers): what :func:`untag` can let go."""
 
     @staticmethod
     def clear(pages) -> None:
@@ -101,26 +101,25 @@ class StructureMerger:
         tree = src.Root.get("/StructTreeRoot")
         if tree is None:
             return
-        before = len(self.pdf.objects)
-        copied = self.pdf.copy_foreign(tree)  # pages, annotations: already in; the rest is the tree's
-        self.made.append(range(before + 1, len(self.pdf.objects) + 1))
-        part = self.part
+        if not self.tree:
+            _artifacts_only(self.pdf, tree, placed)
+            return
+        copied = self.pdf.copy_foreign(tree)
         for name, role in (copied.get("/RoleMap") or {}).items():
             self.role_map[name] = role
         # a part laid out in several units (consecutive, one name) is one Part
         self.part, unit_document = _adopt(self.pdf, copied, self.document, self.part if placed.name == self.name else None)
         self.name = placed.name
-        if self.part is not part:
-            self.made.append(self.part)
         self.next_key = _renumber(self.pdf, copied, (self.part, unit_document), placed, number, self.nums, self.next_key)
 
     def finish(self) -> None:
         pdf, root = self.pdf, self.root
+        if not self.tree:
+            return
         if len(self.role_map):
             root.RoleMap = self.role_map
         pairs = sorted(self.nums, key=lambda p: p[0])
         root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array([x for pair in pairs for x in pair])))
-        self.made.append(root.ParentTree)
         root.ParentTreeNextKey = self.next_key
         pdf.Root.StructTreeRoot = root
         pdf.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
@@ -129,10 +128,8 @@ class StructureMerger:
 def _adopt(pdf, copied, document, part=None) -> tuple:
     """The unit's elements under a ``Part`` of the book's ``Document`` (a new one, or ``part``):
     (the part, the unit's own ``Document``)."""
-    unit_document = copied.K[0] if isinstance(copied.K, pikepdf.Array) else copied.K
+    _, unit_document = _adopt_view(copied)  # a unit merged from segments: its Part
     kids = list(unit_document.get("/K", pikepdf.Array()))
-    if len(kids) == 1 and isinstance(kids[0], pikepdf.Dictionary) and kids[0].get("/S") == pikepdf.Name.Part:
-        unit_document, kids = kids[0], list(kids[0].get("/K", pikepdf.Array()))  # a unit merged from segments
     if part is None:
         part = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Part, P=document, K=pikepdf.Array()))
         document.K.append(part)
@@ -242,12 +239,39 @@ def _number_tree(tree) -> dict:
     return out
 
 
-def _in_tree(element, tops: set, unit_doc, renamed: dict, number: int) -> bool:
+def _artifacts_only(pdf, tree, placed: Piece) -> None:
+    """What :func:`_renumber` does to the unit's pages (marks outside its tree become artifacts),
+    read from the unit's own tree (``tree``, in its PDF): nothing of it is copied."""
+    _, unit_doc = _adopt_view(tree)
+    kids = unit_doc.get("/K", pikepdf.Array())
+    tops = {kid.objgen for kid in kids if isinstance(kid, pikepdf.Dictionary)}
+    for old_key, value in _number_tree(tree.ParentTree).items():
+        if old_key >= placed.pages or not isinstance(value, pikepdf.Array) or not len(value):
+            continue
+        orphans = {mcid for mcid, element in enumerate(value)
+                   if not (isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, None, 0))}
+        if orphans:
+            _as_artifacts(pdf, pdf.pages[placed.first_page + old_key], orphans)
+
+
+def _adopt_view(copied) -> tuple:
+    """(the unit's ``Document``, the element whose kids are the unit's top elements: the Document, or
+    the ``Part`` of a unit merged from segments)."""
+    document = copied.K[0] if isinstance(copied.K, pikepdf.Array) else copied.K
+    kids = list(document.get("/K", pikepdf.Array()))
+    if len(kids) == 1 and isinstance(kids[0], pikepdf.Dictionary) and kids[0].get("/S") == pikepdf.Name.Part:
+        return document, kids[0]
+    return document, document
+
+
+def _in_tree(element, tops: set, unit_doc, renamed: dict | None, number: int) -> bool:
     """Whether the element hangs from the unit's tree (WeasyPrint builds its margin boxes' elements
-    without linking them in); table header ids on the way get the unit's prefix (ids are per unit)."""
+    without linking them in); table header ids on the way get the unit's prefix (ids are per unit;
+    ``renamed`` None: none)."""
     node = element
     for _ in range(64):
-        _prefix_ids(node, renamed, number)
+        if renamed is not None:
+            _prefix_ids(node, renamed, number)
         if node.objgen in tops:
             return True
         parent = node.get("/P")
@@ -278,13 +302,8 @@ def _as_artifacts(pdf, page: pikepdf.Page, mcids: set) -> None:
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
 
 
-def untag(pdf: pikepdf.Pdf, merged: StructureMerger | None = None) -> None:
-    """No structure tree (the print PDF, the cover, the proof): the marks in the content stay, unread.
-
-    ``merged``: the merger that made ``pdf``'s tree — its objects are let go as well (nothing else
-    refers to them; a book's tree is most of its objects)."""
-    if merged is not None:
-        _release(pdf, merged.made)
+def untag(pdf: pikepdf.Pdf) -> None:
+    """No structure tree (the print PDF, the cover, the proof): the marks in the content stay, unread."""
     for key in ("/StructTreeRoot", "/MarkInfo"):
         if key in pdf.Root:
             del pdf.Root[key]
@@ -311,13 +330,3 @@ def finish_screen(pdf: pikepdf.Pdf) -> None:
     with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
         meta["pdfuaid:part"] = "1"
 
-
-def _release(pdf: pikepdf.Pdf, made: list) -> None:
-    """The objects of a merged structure tree emptied: they are never written, and the memory they
-    held is freed (pikepdf has no public call for this; without it they are only unreachable)."""
-    replace = getattr(pdf, "_replace_object", None)
-    if replace is None:
-        return
-    for item in made:
-        for number in (item if isinstance(item, range) else (item.objgen[0],)):
-            replace((number, 0), pikepdf.Dictionary())
