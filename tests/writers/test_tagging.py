@@ -357,3 +357,23 @@ def test_a_chapter_laid_out_in_segments_keeps_its_tree(tmp_path):
     (part,) = _kids(_kids(unit.Root.StructTreeRoot)[0])
     assert [_text(p).strip() for p in _elements(part, "/P")] == ["نخست", "دوم", "سوم"]
     assert [int(page.obj.StructParents) for page in unit.pages] == [0, 1, 2]
+
+
+def test_the_print_pdf_is_assembled_without_the_tree_and_draws_the_same_pages(written):
+    """The print PDF drops the structure tree, so it is assembled without it (a book's tree is most of its
+    objects: the press conversion and the font merge do not hold it); its pages draw exactly what the
+    tagged assembly's do — the marks the units' margin boxes made outside their trees are artifacts
+    in both."""
+    s = written[0]
+    pagination, signature = s.layout.pagination, s.book.config.signature
+    tagged = print_writer.assemble_pdf(s.book, pagination, signature)
+    plain = print_writer.assemble_pdf(s.book, pagination, signature, structure=False)
+    assert "/StructTreeRoot" in tagged.Root and "/StructTreeRoot" not in plain.Root
+    assert len(plain.objects) < len(tagged.objects) / 2
+    assert len(plain.pages) == len(tagged.pages)
+    artifacts = 0
+    for one, two in zip(tagged.pages, plain.pages):
+        drawn = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(two))
+        assert pikepdf.unparse_content_stream(pikepdf.parse_content_stream(one)) == drawn
+        artifacts += drawn.count(b"/Artifact")
+    assert artifacts > 0
