@@ -22,3 +22,13 @@ def test_screen_pdf_is_the_print_pages_trimmed(staged, tmp_path):
             for page in pdf.pages:
                 assert "/BleedBox" not in page.obj and "/TrimBox" not in page.obj
                 assert page.mediabox[2] < full.pages[0].mediabox[2]
+
+
+def test_the_screen_pdf_has_the_same_bytes_with_or_without_the_print_pdf(staged, tmp_path):
+    """``--format screen`` writes the screen PDF of a full build, byte for byte."""
+    s = staged("persian-small")
+    with_print = Target(s.templates, tmp_path / "all")
+    printed = print_writer.write(s.book, s.layout, with_print, {})
+    one = screen.write(s.book, s.layout, with_print, {"print": printed}).read_bytes()
+    alone = screen.write(s.book, s.layout, Target(s.templates, tmp_path / "alone"), {}).read_bytes()
+    assert one == alone

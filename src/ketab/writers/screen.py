@@ -16,13 +16,13 @@ from ketab.writers.target import Target
 
 
 def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
-    """``<slug>-screen.pdf``: from the print PDF just written, or assembled from the layout."""
+    """``<slug>-screen.pdf``: the print PDF's pages as assembled, before the press conversion (by the
+    print writer, or here when the print PDF is not built: the same bytes either way)."""
     pagination = layout.pagination
-    if "pdf" in target.assembled:  # the print PDF's pages as assembled, before the press conversion
-        pdf = pikepdf.open(io.BytesIO(target.assembled["pdf"]))
-        remove_padding(pdf, pagination)
-    else:
-        pdf = print_writer.assemble_pdf(book, pagination, 1)
+    if "pdf" not in target.assembled:
+        target.assembled["pdf"] = print_writer.assembled_bytes(book, pagination, book.config.signature)
+    pdf = pikepdf.open(io.BytesIO(target.assembled.pop("pdf")))  # no other writer needs them
+    remove_padding(pdf, pagination)
     finish(pdf, book, pagination)
     tagging.finish_screen(pdf)
     path = target.out_dir / f"{book.config.slug}-screen.pdf"
