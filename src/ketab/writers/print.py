@@ -39,9 +39,10 @@ def _resolve_unit_links(pdf: pikepdf.Pdf) -> None:
 # --- assembly ---------------------------------------------------------------
 
 
-def assemble_pdf(book: Book, pagination: Pagination, signature: int, structure: bool = True) -> pikepdf.Pdf:
+def assemble_pdf(book: Book, pagination: Pagination, signature: int, structure: bool = True, artifacts: dict | None = None) -> pikepdf.Pdf:
     """The print PDF: every unit's pages in order, blanks and padding inserted; with the units' structure
-    trees merged into one (``structure``; without, the pages are the same).
+    trees merged into one (``structure``; without, the pages are the same).  ``artifacts``: what the
+    merge made artifacts, noted by an assembly with the trees for one without (that need not read them).
 
     One unit's PDF is open at a time: its pages, destinations and structure tree are copied, then it
     is let go (the copied pages read their streams from its bytes, not from its objects), so that
@@ -53,7 +54,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int, structure: 
     total = pagination.total_pages
     if signature > 1:
         total += -total % signature
-    structure = tagging.StructureMerger(pdf, total, tree=structure)
+    structure = tagging.StructureMerger(pdf, total, tree=structure, artifacts=artifacts)
     destinations: list = []
     furniture_sources = []  # a laid-over page is drawn from its furniture PDF's objects: kept open until saved
     for placed in pagination.placed:
@@ -265,10 +266,11 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     from ketab.writers import press
 
     config = book.config
-    target.assembled["pdf"] = assembled_bytes(book, layout.pagination, config.signature)
+    artifacts: dict = {}
+    target.assembled["pdf"] = assembled_bytes(book, layout.pagination, config.signature, artifacts)
     # The print PDF is assembled again, without the structure tree it drops: a book's tree is most
     # of its objects, and the press conversion and font merge need not stand on top of them.
-    pdf = assemble_pdf(book, layout.pagination, config.signature, structure=False)
+    pdf = assemble_pdf(book, layout.pagination, config.signature, structure=False, artifacts=artifacts)
     tagging.untag(pdf)
     finish(pdf, book, layout.pagination)
     path = target.out_dir / f"{config.slug}-print.pdf"
@@ -278,10 +280,10 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     return path
 
 
-def assembled_bytes(book: Book, pagination: Pagination, signature: int) -> bytes:
+def assembled_bytes(book: Book, pagination: Pagination, signature: int, artifacts: dict | None = None) -> bytes:
     """:func:`assemble_pdf` saved (the screen PDF keeps its links, colours and structure tree), its
     objects let go."""
-    pdf = assemble_pdf(book, pagination, signature)
+    pdf = assemble_pdf(book, pagination, signature, artifacts=artifacts)
     assembled = io.BytesIO()
     pdf.save(assembled, deterministic_id=True)  # qpdf keeps an existing /ID: it must not be random
     pdf.close()

@@ -74,10 +74,11 @@ class StructureMerger:
     ``total_pages``: the pages the book will have (the annotations' keys follow the last page);
     every page copied must go through :meth:`clear` before a unit's :meth:`add`.  ``tree=False``: the
     pages as the merge leaves them (what the units marked outside their trees made artifacts), without
-    the tree — the print PDF, which drops the tree, never holds it."""
+    the tree — the print PDF, which drops the tree, never holds it.  ``artifacts`` (page → marks made
+    artifacts): filled in by a merge of the tree, read instead of the units' trees by one without."""
 
-    def __init__(self, pdf: pikepdf.Pdf, total_pages: int, tree: bool = True):
-        self.pdf, self.tree = pdf, tree
+    def __init__(self, pdf: pikepdf.Pdf, total_pages: int, tree: bool = True, artifacts: dict | None = None):
+        self.pdf, self.tree, self.artifacts = pdf, tree, artifacts
         self.root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
         self.document = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructElem, S=pikepdf.Name.Document, P=self.root, K=pikepdf.Array()))
         self.root.K = pikepdf.Array([self.document])
@@ -102,7 +103,12 @@ class StructureMerger:
         if tree is None:
             return
         if not self.tree:
-            _artifacts_only(self.pdf, tree, placed)
+            if self.artifacts is None:
+                _artifacts_only(self.pdf, tree, placed)
+            else:
+                for index in range(placed.first_page, placed.first_page + placed.pages):
+                    if index in self.artifacts:
+                        _as_artifacts(self.pdf, self.pdf.pages[index], self.artifacts[index])
             return
         copied = self.pdf.copy_foreign(tree)
         for name, role in (copied.get("/RoleMap") or {}).items():
@@ -110,7 +116,7 @@ class StructureMerger:
         # a part laid out in several units (consecutive, one name) is one Part
         self.part, unit_document = _adopt(self.pdf, copied, self.document, self.part if placed.name == self.name else None)
         self.name = placed.name
-        self.next_key = _renumber(self.pdf, copied, (self.part, unit_document), placed, number, self.nums, self.next_key)
+        self.next_key = _renumber(self.pdf, copied, (self.part, unit_document), placed, number, self.nums, self.next_key, self.artifacts)
 
     def finish(self) -> None:
         pdf, root = self.pdf, self.root
@@ -140,8 +146,9 @@ def _adopt(pdf, copied, document, part=None) -> tuple:
     return part, unit_document
 
 
-def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int) -> int:
-    """The unit's ParentTree entries under the book's keys; marks outside the tree become artifacts."""
+def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int, artifacts: dict | None = None) -> int:
+    """The unit's ParentTree entries under the book's keys; marks outside the tree become artifacts
+    (noted in ``artifacts``, page → marks)."""
     part, unit_doc = parts
     tops = {kid.objgen for kid in part.K if isinstance(kid, pikepdf.Dictionary)}
     entries = _number_tree(copied.ParentTree)
@@ -163,6 +170,8 @@ def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int
                 mapped.append(None)
         if orphans:
             _as_artifacts(pdf, page, orphans)
+            if artifacts is not None:
+                artifacts[placed.first_page + old_key] = orphans
         page.obj.StructParents = placed.first_page + old_key
         nums.append((placed.first_page + old_key, mapped))
     for index in range(pages):
