@@ -87,11 +87,12 @@ def merge_fonts(pdf: pikepdf.Pdf) -> int:
 def _by_file(fonts, programs) -> list[list[int]]:
     """The subsets of one face name grouped by the font file they come from: two subsets are of one
     file when the glyphs both draw (up to 32 of them) are the same glyphs."""
-    used = [sorted(_read_widths(f.DescendantFonts[0].get("/W"))) for f in fonts]
+    used = [set(_read_widths(f.DescendantFonts[0].get("/W"))) for f in fonts]
+    memo: dict = {}  # every subset compared with every other of its group: each glyph read once
     groups: list[list[int]] = []
     for i in range(len(fonts)):
         for group in groups:
-            if all(_same_glyphs(programs[i], used[i], programs[j], used[j]) for j in group):
+            if all(_same_glyphs(programs[i], used[i], programs[j], used[j], memo) for j in group):
                 group.append(i)
                 break
         else:
@@ -99,11 +100,15 @@ def _by_file(fonts, programs) -> list[list[int]]:
     return groups
 
 
-def _same_glyphs(a, used_a, b, used_b) -> bool:
+def _same_glyphs(a, used_a, b, used_b, memo=None) -> bool:
     common = sorted(set(used_a) & set(used_b))
     checked = 0
+    memo = {} if memo is None else memo
     for gid in common:
-        one, two = _glyph_data(a, gid), _glyph_data(b, gid)
+        for program in (a, b):
+            if (id(program), gid) not in memo:
+                memo[id(program), gid] = _glyph_data(program, gid)
+        one, two = memo[id(a), gid], memo[id(b), gid]
         if one is None or two is None:
             continue
         if one != two:
