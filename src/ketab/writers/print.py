@@ -277,6 +277,9 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     target.warnings.extend(make_press_ready(pdf, book, target.templates, path.name))
     standard = press.STANDARDS[config.print.standard]
     save(pdf, path, standard.version, standard.object_streams)
+    pdf.close()
+    del pdf
+    release_memory()  # the screen PDF, next, is read into memory the print PDF's objects took
     return path
 
 
