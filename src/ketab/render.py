@@ -104,6 +104,7 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
         recto_break="recto",
         end_side="left" if rtl else "right",
         margin=dict(zip(("top", "outer", "bottom", "inner"), book.config.print.margins)),
+        bottom=book.config.print.bottom,
     )
     return css
 

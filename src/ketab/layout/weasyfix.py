@@ -16,6 +16,10 @@
    justified.  In RTL the indent is taken from the right (start) edge instead;
    negative indents (hanging) follow.
 
+Besides: a layout may stop after any page (:data:`STOP`, a chapter laid out in segments), and the
+pages of a layout are set flush to the foot of their text block before they are drawn
+(:mod:`ketab.layout.balance`, a wrapper around ``document.layout_document``).
+
 Each correction is a one-line change to WeasyPrint's own function, applied to its
 source text; if that text is not the one expected (another WeasyPrint version),
 the correction is not applied and :data:`APPLIED` says so (``ketab check`` still
@@ -30,7 +34,7 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/2"
+VERSION = "weasyprint-70/3"
 """Part of every layout unit's cache key: change it when a correction changes."""
 
 
@@ -76,6 +80,19 @@ def _stoppable(make_all_pages):
     return pages
 
 
+def _flush(layout_document):
+    def pages(html, root_box, context, max_loops=8):
+        from ketab.layout import balance
+
+        laid = list(layout_document(html, root_box, context, max_loops))
+        if balance.wanted(root_box):
+            balance.flush_pages(laid, context)
+        return laid
+
+    pages.__ketab_fixed__ = True
+    return pages
+
+
 def apply() -> dict[str, bool]:
     """Apply both corrections (once per process); which ones took."""
     if APPLIED:
@@ -86,6 +103,11 @@ def apply() -> dict[str, bool]:
     if not getattr(layout.make_all_pages, "__ketab_fixed__", False):
         layout.make_all_pages = _stoppable(layout.make_all_pages)
     APPLIED["stop"] = True
+    import weasyprint.document as document
+
+    if not getattr(document.layout_document, "__ketab_fixed__", False):
+        document.layout_document = _flush(document.layout_document)  # facing pages end on one line (balance)
+    APPLIED["flush-bottom"] = True
 
     APPLIED["footnotes"] = _patch(block, "_linebox_layout", [(
         "report = not context.in_column and can_break_now and not could_break_before",
