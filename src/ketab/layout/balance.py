@@ -12,8 +12,8 @@ and so does the facing page's.
 
 A page that ends a chapter or stands before a forced break keeps its short end; so does a page
 short of more than :data:`MAX_LINES` lines (a figure that did not fit: stretching it would open
-holes, and ``ketab check`` reports the spread).  Code, figures, tables, flex and grid boxes,
-multi-column blocks and positioned boxes move as wholes.  The stretch depends on the page's own boxes only, so
+holes, and ``ketab check`` reports the spread).  A table's rows move apart, not its cells' lines;
+code, figures, flex and grid boxes, multi-column blocks and positioned boxes move as wholes.  The stretch depends on the page's own boxes only, so
 a page laid out in a segment is stretched as it is in the whole chapter.
 
 A book asks for it with ``print: {bottom: flush}`` (the default) and for ragged bottoms with
@@ -30,6 +30,7 @@ AFTER_HEADING = 0.5
 AROUND_BLOCK = 2.0
 BETWEEN_PARAGRAPHS = 1.0
 BETWEEN_LINES = 0.25
+BETWEEN_ROWS = 0.5
 """The share of the missing space each kind of gap takes."""
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -57,8 +58,21 @@ def flush_pages(pages: list, context) -> int:
         resume_at, next_page = context.page_maker[index + 1][:2]
         if resume_at is None or next_page["break"] != "any" or next_page["page"]:
             continue  # the document's last page, or a page before a forced break (as page.py reads it)
-        stretched += flush_page(page)
+        if flush_page(page):
+            stretched += 1
+            _backgrounds_again(page.children[0], page, context.get_image_from_uri)
     return stretched
+
+
+def _backgrounds_again(box, page, get_image) -> None:
+    """WeasyPrint places backgrounds before it yields a page: those of the boxes moved, placed again
+    (a background WeasyPrint moved to the canvas, or none, stays as it is)."""
+    from weasyprint.layout.background import layout_box_backgrounds
+
+    if getattr(box, "background", None) is not None:
+        layout_box_backgrounds(page, box, get_image, layout_children=False)
+    for child in box.all_children() if hasattr(box, "all_children") else ():
+        _backgrounds_again(child, page, get_image)
 
 
 def flush_page(page) -> bool:
@@ -87,9 +101,9 @@ def flush_page(page) -> bool:
 def _atomic(box) -> bool:
     from weasyprint.formatting_structure import boxes
 
-    if isinstance(box, (boxes.TableBox, boxes.FlexContainerBox, boxes.GridContainerBox, boxes.ReplacedBox, boxes.InlineBlockBox)):
+    if isinstance(box, (boxes.InlineTableBox, boxes.FlexContainerBox, boxes.GridContainerBox, boxes.ReplacedBox, boxes.InlineBlockBox)):
         return True
-    if getattr(box, "is_table_wrapper", False) or box.is_absolutely_positioned() or box.is_floated():
+    if box.is_absolutely_positioned() or box.is_floated():
         return True
     if box.element_tag in _WHOLE:
         return True
@@ -107,11 +121,8 @@ def _bottom(box) -> tuple[float | None, list[float]]:
         return None, []
     children = getattr(box, "children", None)
     if isinstance(box, boxes.TableBox):  # a table split at the foot is as tall as the page: its rows tell
-        rows = [row for group in box.children for row in getattr(group, "children", ())]
-        return (max(row.position_y + row.height for row in rows) if rows else None), []
-    if _atomic(box) and getattr(box, "is_table_wrapper", False):
-        lowest = [_bottom(child)[0] for child in children or ()]
-        return max((low for low in lowest if low is not None), default=None), []
+        rows = [row for group in box.children for row in group.children]
+        return (max(row.position_y + row.height for row in rows) if rows else None), [row.height for row in rows]
     if _atomic(box) or not children:
         if not isinstance(box.height, (int, float)):
             return None, []
@@ -132,6 +143,8 @@ def _gaps(box) -> list[float]:
     from weasyprint.formatting_structure import boxes
 
     children = box.children
+    if isinstance(box, (boxes.TableBox, boxes.TableRowGroupBox)):
+        return [BETWEEN_ROWS] * (len(children) - 1)  # the rows move, their cells with them
     if children and all(isinstance(c, boxes.LineBox) for c in children):
         return [BETWEEN_LINES] * (len(children) - 1)
     if not all(isinstance(c, boxes.BlockLevelBox) for c in children):
@@ -154,6 +167,8 @@ def _gaps(box) -> list[float]:
 def _inner(box) -> bool:
     from weasyprint.formatting_structure import boxes
 
+    if isinstance(box, (boxes.TableBox, boxes.TableRowGroupBox)) and not isinstance(box, boxes.InlineTableBox):
+        return bool(box.children)
     return isinstance(box, boxes.BlockContainerBox) and not _atomic(box) and bool(box.children)
 
 

@@ -34,8 +34,9 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/3"
-"""Part of every layout unit's cache key: change it when a correction changes."""
+VERSION = "weasyprint-70/3+flush/2"
+"""Part of every layout unit's cache key: change it when a correction changes, or the stretch of
+:mod:`ketab.layout.balance`."""
 
 
 def _patch(module, name: str, replacements: list[tuple[str, str]]) -> bool:

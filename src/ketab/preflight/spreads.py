@@ -3,7 +3,8 @@
 In a spread whose two pages the text runs on from (neither ends a part nor is blank), both text
 blocks must end on the same line: :mod:`ketab.layout.balance` sets such pages flush to the foot
 of the text block.  What is measured is the lowest glyph (its font box, so a footnote's last line
-and a text line compare within a few points) above the bottom margin, where the folio stands.
+and a text line compare within a few points) or rule (a table's last border, a code block's bar)
+above the bottom margin, where the folio stands.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def text_bottoms(pdf_path: Path, margin_bottom_mm: float) -> list[float | None]:
     bottom margin)."""
     import pikepdf
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
     pdf = pikepdf.open(pdf_path)
     doc = pdfium.PdfDocument(str(pdf_path))
@@ -39,6 +41,10 @@ def text_bottoms(pdf_path: Path, margin_bottom_mm: float) -> list[float | None]:
             if right - left <= 0 or top < foot - 2:
                 continue  # an empty box, or the folio in the bottom margin
             lowest = bottom if lowest is None else min(lowest, bottom)
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=4):
+            left, bottom, right, top = obj.get_bounds()  # a rule: a table's last border, a code block's bar
+            if top >= foot - 2 and lowest is not None:
+                lowest = min(lowest, bottom)
         out.append(None if lowest is None else lowest - foot)
     return out
 
