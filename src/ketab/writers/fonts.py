@@ -35,12 +35,47 @@ def file_tag(data: bytes, index: int = 0) -> str:
     return "".join(chr(65 + b % 26) for b in inner.digest()[:3])
 
 
-def merge_fonts(pdf: pikepdf.Pdf) -> int:
+def originals(paths) -> dict[str, tuple[bytes, int]]:
+    """The font files at ``paths`` (a WOFF2 file as the TrueType bytes WeasyPrint was given) by the tag
+    their subsets carry (:func:`file_tag`); a tag two files share names neither."""
+    from ketab.fonts import unpacked
+
+    found: dict[str, tuple[bytes, int] | None] = {}
+    for path in paths:
+        try:
+            data = unpacked(path) or _read_font(path)
+        except OSError:
+            continue
+        if data is None or data[:4] == b"ttcf" or _has_table(data, b"fvar"):  # a collection, or variable
+            continue  # (WeasyPrint's subsets are of an instance): its subsets are merged glyph by glyph
+        tag = file_tag(data)
+        found[tag] = None if tag in found and found[tag][0] != data else (data, 0)
+    return {tag: file for tag, file in found.items() if file is not None}
+
+
+def _has_table(data: bytes, tag: bytes) -> bool:
+    count = struct.unpack(">H", data[4:6])[0] if len(data) >= 12 else 0
+    return any(data[12 + 16 * i: 16 + 16 * i] == tag for i in range(count))
+
+
+def _read_font(path) -> bytes | None:
+    data = path.read_bytes()
+    if data[:4] != b"wOF2":
+        return data
+    from fontTools.ttLib import woff2
+
+    out = io.BytesIO()
+    woff2.decompress(io.BytesIO(data), out)  # as ketab.fonts.unpack_web_fonts does for a build
+    return out.getvalue()
+
+
+def merge_fonts(pdf: pikepdf.Pdf, files: dict[str, tuple[bytes, int]] | None = None) -> int:
     """One font program per face file: the units' subsets of a face merged into one.
 
     The subsets of one file have one tag (:func:`file_tag`); a face name whose subsets come from two files
-    (a face split by unicode-range) is merged per file, each under a name of its own.
-    Returns the number of font programs in the file afterwards."""
+    (a face split by unicode-range) is merged per file, each under a name of its own.  A file among
+    ``files`` (:func:`originals`) is cut to the glyphs its subsets draw (:mod:`ketab.writers.hbsubset`);
+    the subsets of another are merged glyph by glyph.  Returns the number of font programs afterwards."""
     faces: dict[str, dict[str, dict]] = {}  # face name → subset tag → the fonts of that subset tag
     for font in _fonts_in_use(pdf):
         if font.get("/Subtype") == "/Type0":
@@ -50,18 +85,18 @@ def merge_fonts(pdf: pikepdf.Pdf) -> int:
                 faces.setdefault(_face_name(font), {}).setdefault(tag, {})[font.objgen] = font
     replacement: dict = {}
     for face, tags in sorted(faces.items()):
-        for k, (_tag, fonts) in enumerate(sorted(tags.items())):
-            base = _merge_face(pdf, face if k == 0 else f"{face}-{k + 1}", list(fonts.values()))
+        for k, (tag, fonts) in enumerate(sorted(tags.items())):
+            base = _merge_face(pdf, face if k == 0 else f"{face}-{k + 1}", list(fonts.values()), (files or {}).get(tag[3:]))
             for objgen in fonts:
                 replacement[objgen] = base
     _replace_font_references(pdf, replacement)
     return len({f.objgen for f in replacement.values()})
 
 
-def _merge_face(pdf: pikepdf.Pdf, face: str, unique: list):
+def _merge_face(pdf: pikepdf.Pdf, face: str, unique: list, original: tuple[bytes, int] | None = None):
     """The font dictionary that draws every font of ``unique`` (one face file's subsets): the first, its
-    program, widths, Unicode map and encoding made the union of all."""
-    from fontTools.ttLib import TTFont
+    program, widths, Unicode map and encoding made the union of all.  ``original``: the face's font file."""
+    from ketab.writers import hbsubset
 
     base = unique[0]
     if len(unique) == 1:
@@ -69,15 +104,19 @@ def _merge_face(pdf: pikepdf.Pdf, face: str, unique: list):
             name = pikepdf.Name(f"/{str(base.BaseFont)[1:7]}+{face}")
             base.BaseFont = base.DescendantFonts[0].BaseFont = base.DescendantFonts[0].FontDescriptor.FontName = name
         return base
-    programs = [TTFont(io.BytesIO(f.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())) for f in unique]
-    limits = [max(_read_widths(f.DescendantFonts[0].get("/W")) or [None]) for f in unique]  # the last glyph each unit draws
-    merged_bytes = _merge_programs(programs, limits)
     widths: dict[int, float] = {}
     to_unicode: dict[int, str] = {}
     for f in unique:
         widths.update(_read_widths(f.DescendantFonts[0].get("/W")))
         if "/ToUnicode" in f:
             to_unicode.update(_read_to_unicode(f.ToUnicode.read_bytes()))
+    merged_bytes = hbsubset.subset(original[0], original[1], widths) if original is not None else None
+    if merged_bytes is None:
+        from fontTools.ttLib import TTFont
+
+        programs = [TTFont(io.BytesIO(f.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())) for f in unique]
+        limits = [max(_read_widths(f.DescendantFonts[0].get("/W")) or [None]) for f in unique]  # the last glyph each unit draws
+        merged_bytes = _merge_programs(programs, limits)
     tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(merged_bytes).digest()[:6])
     name = pikepdf.Name(f"/{tag}+{face}")
     descendant = base.DescendantFonts[0]
