@@ -198,6 +198,44 @@ def test_every_glyph_printed_is_the_fonts_own(book, request):
             ), f"{font.BaseFont}: glyphs that are not the font file's"
 
 
+class _Store(dict):
+    """A build cache's get and put, in memory."""
+
+    def get(self, kind, key):
+        return super().get((kind, key))
+
+    def put(self, kind, key, payload):
+        self[(kind, key)] = payload
+
+
+def test_a_page_converted_from_the_cache_is_the_page_converted_anew(tmp_path):
+    """Each page's conversion to gray is kept under the page's content: read back, it gives the same bytes,
+    and what it converted or refused is reported on the page the content is on now."""
+    from ketab.writers.press import to_gray
+
+    def book(pages):
+        pdf = pikepdf.new()
+        for content in pages:
+            pdf.add_blank_page()
+            pdf.pages[-1].obj.Contents = pdf.make_stream(content)
+        return pdf
+
+    red, plain = b"1 0 0 rg 0 0 10 10 re f /Sh0 sh", b"0 0 0 rg 0 0 5 5 re f"
+    store = _Store()
+    cold, first = book([red, plain]), book([plain, red])
+    found_cold = to_gray(cold)
+    found_first = to_gray(first, cache=store)
+    assert store
+    again = book([plain, red])
+    found_again = to_gray(again, cache=store)
+    assert found_again.converted == found_first.converted == [(2, "colour 1 0 0 rg")]
+    assert found_again.refused == found_first.refused == [(2, "a shading (gradient)")]
+    assert found_cold.converted == [(1, "colour 1 0 0 rg")]
+    assert [p.obj.Contents.read_bytes() for p in again.pages] == [p.obj.Contents.read_bytes() for p in first.pages]
+    assert first.pages[1].obj.Contents.read_bytes() == cold.pages[0].obj.Contents.read_bytes()
+    assert b"rg" not in first.pages[1].obj.Contents.read_bytes()
+
+
 @needs("qpdf")
 def test_qpdf_check_is_clean(persian_book):
     proc = subprocess.run(["qpdf", "--check", str(persian_book.path("print"))], capture_output=True, text=True)
