@@ -25,6 +25,7 @@ from lxml import html as lxml_html
 
 from ketab import render, safeio
 from ketab.assemble import Book, Part
+from ketab.cache import digest
 from ketab.fonts import book_fonts_css, manuscript_font_files
 from ketab.layout import BookLayout
 from ketab.outputs import atomic_write
@@ -254,8 +255,10 @@ def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict, config=N
     if config is not None:
         root = config.path.parent
         sources.update({f"../fonts/book/{Path(rel).name}": root / rel for rel in manuscript_font_files(config)})
-    coverage = {url: epub_fonts.coverage_of(path.read_bytes()) for url, path in sources.items() if path.is_file()}
-    used = epub_fonts.characters_by_face(list(trees.values()), css, faces, coverage)
+    files = {url: path.read_bytes() for url, path in sources.items() if path.is_file()}
+    coverage = {url: epub_fonts.coverage_cached(data, cache) for url, data in files.items()}
+    salt = digest(*(f"{url}={digest(data)}" for url, data in sorted(files.items())))
+    used = epub_fonts.characters_by_face(list(trees.values()), css, faces, coverage, cache, salt)
     kept = set()
     for face in faces:
         if face not in used or face.file not in sources:
