@@ -58,12 +58,13 @@ def faces_from_css(css: str) -> list[Face]:
     return faces
 
 
-def characters_by_face(documents, css: str, faces: list[Face], coverage: dict | None = None, cache=None, salt: str = "") -> dict[Face, set[str]]:
+def characters_by_face(documents, css: str, faces: list[Face], coverage: dict | None = None, cache=None, salt: str = "", keys=None) -> dict[Face, set[str]]:
     """For each face, the characters of ``documents`` (XHTML roots) it sets.  ``coverage`` (face file → the code
     points its font has) lets a character fall through the family list to the first face that has it, as a
     reading system's font fallback does (Latin in a Persian paragraph: Noto Serif).
 
-    ``cache`` (the build cache, may be None): each document's characters are kept under its bytes, the CSS,
+    ``cache`` (the build cache, may be None): each document's characters are kept under its bytes (or its
+    ``keys`` entry: the XHTML it was parsed from, before the page markers, which set no character), the CSS,
     the faces and ``salt`` (what ``coverage`` was read from), so an edit walks only the documents it changed."""
     from lxml import etree
 
@@ -72,8 +73,8 @@ def characters_by_face(documents, css: str, faces: list[Face], coverage: dict | 
     context = digest("epub-characters/1", css, repr(faces), salt) if cache is not None else None
     used: dict[Face, set[str]] = {f: set() for f in faces}
     matcher = None
-    for root in documents:
-        key = digest(context, etree.tostring(root)) if context is not None else None
+    for n, root in enumerate(documents):
+        key = digest(context, keys[n] if keys is not None else etree.tostring(root)) if context is not None else None
         found = cache.get("epub-characters", key) if key is not None else None
         if found is not None:
             for index, characters in json.loads(found):
