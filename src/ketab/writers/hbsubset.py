@@ -39,8 +39,10 @@ _NAMES = {
 # hb_subset_flags_t and hb_subset_sets_t (hb-subset.h)
 NO_HINTING, RETAIN_GIDS, DESUBROUTINIZE, PASSTHROUGH_UNRECOGNIZED, NOTDEF_OUTLINE = 0x1, 0x2, 0x4, 0x20, 0x40
 _DROP_TABLE_TAG = 3
-DROPPED = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ")
-"""The tables WeasyPrint drops from its subsets (``Font._harfbuzz_subset``)."""
+DROPPED = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH", b"PCLT", b"SVG ",
+           b"cmap", b"GDEF", b"MATH", b"hdmx", b"VDMX", b"kern", b"FFTM")
+"""The tables WeasyPrint drops from its subsets (``Font._harfbuzz_subset``), and those a PDF's CID font
+never reads (it draws by glyph id: no character map, no layout tables)."""
 _LIBS: list = []
 
 
