@@ -181,3 +181,17 @@ def test_two_files_of_one_family_print_each_with_its_own_program(tmp_path):
         names = sorted(str(f.BaseFont).split("+")[1] for f in _fonts_in_use(pdf))
         programs = {f.DescendantFonts[0].FontDescriptor.FontFile2.objgen for f in _fonts_in_use(pdf)}
     assert names == ["Split", "Split-2"] and len(programs) == 2
+
+
+def test_every_subset_names_its_font_file(persian_book, english_book):
+    """The tag of every subset the units embed names one of the book's font files (so the print PDF's
+    merged program of that file is the file itself cut to the glyphs drawn, not a merge of subsets)."""
+    from ketab.fonts import font_files
+    from ketab.writers.fonts import originals
+
+    files = originals(font_files(TEMPLATES))
+    assert len(files) == len(font_files(TEMPLATES))
+    for built in (persian_book, english_book):
+        with pikepdf.open(built.path("screen")) as pdf:  # the units' own subsets, as WeasyPrint wrote them
+            tags = {str(f.BaseFont)[1:7] for f in _fonts_in_use(pdf) if f.get("/Subtype") == "/Type0"}
+        assert tags and all(tag[3:] in files for tag in tags), tags
