@@ -7,11 +7,13 @@ print PDF in place:
 
 * every colour operator becomes DeviceGray (``0 0 0 rg`` → ``0 g``): black text is
   pure K on press, never four-colour rich black; a colour that is not a gray is
-  converted by its luminance and reported; colour images become gray images;
+  converted by its luminance and reported; colour images become gray images; each
+  page's conversion is kept in the build cache under its content (an edit converts
+  the pages it changed);
 * transparency groups are removed (none of ketab's drawing needs one) and any
   real transparency (soft masks, opacity below 1, blend modes) is reported;
-* the subsets of one face made by the different units are merged into one font
-  program (WeasyPrint keeps glyph ids, so the subsets merge glyph by glyph:
+* the subsets of one face file made by the different units become one font
+  program: the file cut to the glyphs they draw (WeasyPrint keeps glyph ids:
   :mod:`ketab.writers.fonts`);
 * annotations are dropped (links live in the screen PDF);
 * crop marks (``print: {marks: crop}``) are drawn outside the BleedBox on an
