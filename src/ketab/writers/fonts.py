@@ -30,7 +30,7 @@ def _face_name(font) -> str:
 
 def file_tag(data: bytes, index: int = 0) -> str:
     """The last three letters of the subset tag of every subset WeasyPrint makes of the font file ``data``
-    (face ``index``): the tag names the file (:mod:`ketab.layout.weasyfix`, "font-file-tag")."""
+    (face ``index``): the tag names the file (:mod:`ketab.layout.weasyfix`, "font-file")."""
     inner = hashlib.md5(hashlib.md5(data, usedforsecurity=False).digest() + b"#%d" % index, usedforsecurity=False)
     return "".join(chr(65 + b % 26) for b in inner.digest()[:3])
 
