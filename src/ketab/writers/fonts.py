@@ -46,11 +46,16 @@ def originals(paths) -> dict[str, tuple[bytes, int]]:
             data = unpacked(path) or _read_font(path)
         except OSError:
             continue
-        if data is None or data[:4] == b"ttcf" or _has_table(data, b"fvar"):  # a collection, or variable
-            continue  # (WeasyPrint's subsets are of an instance): its subsets are merged glyph by glyph
+        if data is None or data[:4] == b"ttcf" or any(_has_table(data, t) for t in _REWRITTEN):
+            continue  # a collection, or a file WeasyPrint rewrites: its subsets are merged glyph by glyph
         tag = file_tag(data)
         found[tag] = None if tag in found and found[tag][0] != data else (data, 0)
     return {tag: file for tag, file in found.items() if file is not None}
+
+
+_REWRITTEN = (b"fvar", b"CBDT", b"SVG ", b"COLR", b"sbix")
+"""Tables of a font whose subsets WeasyPrint makes of another font (an instance of a variable font; a colour
+font without its pictures)."""
 
 
 def _has_table(data: bytes, tag: bytes) -> bool:
