@@ -236,6 +236,28 @@ def test_a_page_converted_from_the_cache_is_the_page_converted_anew(tmp_path):
     assert b"rg" not in first.pages[1].obj.Contents.read_bytes()
 
 
+def test_the_conversions_of_a_build_are_one_cache_entry_with_this_builds_pages_only():
+    """A build's page conversions are read from one entry and written again only when the pages changed,
+    with the pages of this build only; a damaged entry is a miss."""
+    from ketab.writers.memo import Memo
+
+    store = _Store()
+    first = Memo(store, "press-gray", "book")
+    first.put("press-gray", "a" * 64, b"one")
+    first.put("press-gray", "b" * 64, b"two")
+    first.save()
+    assert len(store) == 1
+    second = Memo(store, "press-gray", "book")
+    assert second.get("press-gray", "a" * 64) == b"one"
+    second.put("press-gray", "c" * 64, b"three")
+    second.save()
+    third = Memo(store, "press-gray", "book")
+    assert third.get("press-gray", "b" * 64) is None and third.get("press-gray", "c" * 64) == b"three"
+    (name, payload), = store.items()
+    store[name] = payload[:-1]
+    assert Memo(store, "press-gray", "book").get("press-gray", "a" * 64) is None
+
+
 @needs("qpdf")
 def test_qpdf_check_is_clean(persian_book):
     proc = subprocess.run(["qpdf", "--check", str(persian_book.path("print"))], capture_output=True, text=True)

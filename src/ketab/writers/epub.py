@@ -43,6 +43,7 @@ from ketab.writers.epub_pages import (
     play_order,
     print_pages,
 )
+from ketab.writers.memo import Memo
 from ketab.writers.target import Target
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -258,7 +259,9 @@ def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict, config=N
     files = {url: path.read_bytes() for url, path in fonts.items() if path.is_file()}
     coverage = {url: epub_fonts.coverage_cached(data, cache) for url, data in files.items()}
     salt = digest(*(f"{url}={digest(data)}" for url, data in sorted(files.items())))
-    used = epub_fonts.characters_by_face(list(trees.values()), css, faces, coverage, cache, salt, sources)
+    memo = Memo(cache, "epub-characters", str(getattr(config, "identifier", "")))
+    used = epub_fonts.characters_by_face(list(trees.values()), css, faces, coverage, memo, salt, sources)
+    memo.save()
     kept = set()
     for face in faces:
         if face not in used or face.file not in files:

@@ -258,9 +258,12 @@ def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: s
     from ketab.diagnostics import Diagnostic, Severity
     from ketab.fonts import font_files, manuscript_font_files
     from ketab.writers import fonts, press
+    from ketab.writers.memo import Memo
 
     settings = book.config.print
-    findings = press.to_gray(pdf, cache=cache)
+    memo = Memo(cache, "press-gray", str(book.config.identifier))  # each page's conversion, by its content
+    findings = press.to_gray(pdf, cache=memo)
+    memo.save()
     own = [book.config.path.parent / rel for rel in manuscript_font_files(book.config)]
     fonts.merge_fonts(pdf, fonts.originals(font_files(templates) + own))
     press.drop_annotations(pdf)
