@@ -34,7 +34,7 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/3+flush/2"
+VERSION = "weasyprint-70/4+flush/2"
 """Part of every layout unit's cache key: change it when a correction changes, or the stretch of
 :mod:`ketab.layout.balance`."""
 
@@ -94,6 +94,25 @@ def _flush(layout_document):
     return pages
 
 
+def _font_per_file(fonts) -> bool:
+    """One family split by unicode-range over two files: WeasyPrint keyed a document's fonts and tagged
+    their subsets by the face's description alone, so the second file's glyph ids were drawn with the
+    first file's program.  Keyed by the file too (Pango shares one HarfBuzz face per file), and the
+    tag's last three letters name the file (ketab.writers.fonts.file_tag: what the print merge groups by)."""
+    from weasyprint.pdf import stream
+
+    return _patch(stream.Stream, "add_font", [(
+        "        key, description, font_size = get_pango_font_key(pango_font)\n",
+        "        key, description, font_size = get_pango_font_key(pango_font)\n"
+        "        from weasyprint.text.fonts import get_pango_font_hb_face  # ketab: one Font per file\n"
+        "        key = (key, int(ffi.cast('uintptr_t', get_pango_font_hb_face(pango_font))))\n",
+    )]) and _patch(fonts.Font, "__init__", [(
+        "in md5(description_string, usedforsecurity=False).digest()[:6])",
+        "in md5(description_string, usedforsecurity=False).digest()[:3] + md5(md5("
+        "self.file_content, usedforsecurity=False).digest() + b'#%d' % self.index, usedforsecurity=False).digest()[:3])",
+    )])
+
+
 def apply() -> dict[str, bool]:
     """Apply both corrections (once per process); which ones took."""
     if APPLIED:
@@ -141,4 +160,5 @@ def apply() -> dict[str, bool]:
         "            harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS |  # ketab: components keep their ids\n"
         "            harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED |\n",
     )])
+    APPLIED["font-file"] = _font_per_file(fonts)
     return APPLIED
