@@ -24,6 +24,11 @@ For each book:
   rebuild of all formats; after the last, a cold build of the edited book: its outputs must be the
   incremental build's, byte for byte.
 
+``ketab watch`` (``scripts/watch_latency.py``): a real watcher on a copy of the manuscript (and of the manual),
+its preview open in headless Chromium; three saves, each a sentence added to a paragraph of the middle chapter:
+save → the new text in the preview (target ≤ 1 s) and save → the laid-out pages, every format rebuilt in
+the watcher's warm process (the editor's loop, against the ≤ 1.5 s edit target).
+
 Then the cost per page: cold builds of books of about 50, 250, 500 and 1000 pages (``--quick``: 50, 100,
 150) made of the manuscript's chapters; peak memory at the largest.
 
@@ -100,6 +105,18 @@ def bench_watch(source: Path, work: Path, say, edits: int = 3) -> dict:
     import watch_latency
 
     return watch_latency.measure(source, work, edits, say)
+
+
+def bench_watches(work: Path, say) -> dict:
+    """bench_watch on the manuscript, and on the manual when this run made it."""
+    books = {"manuscript": ROOT / "manuscript"}
+    if (work / "manual" / "ms").is_dir():
+        books["manual"] = work / "manual" / "ms"
+    out = {}
+    for name, source in books.items():
+        say(f"{name}: ketab watch, save → preview")
+        out[name] = bench_watch(source, work / "watch" / name, say)
+    return out
 
 
 def make_manual(dest: Path, quick: bool) -> Path:
@@ -341,7 +358,7 @@ def _parse(argv):
     parser.add_argument("--quick", action="store_true", help="smaller books and sizes: a few minutes")
     parser.add_argument("--record", action="store_true", help="write the figures to docs/benchmark.md")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (median)")
-    parser.add_argument("--only", choices=("real", "manual", "big", "scale", "catalogue"), help="one part of the benchmark")
+    parser.add_argument("--only", choices=("real", "manual", "big", "scale", "watch", "catalogue"), help="one part of the benchmark")
     parser.add_argument("--copies", type=int, default=10, help="copies of each sample book in the catalogue")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     parser.add_argument("--reference", type=Path, help=argparse.SUPPRESS)
@@ -378,7 +395,7 @@ def main(argv=None) -> int:
     m = bench_run.machine()
     work = args.keep or Path(tempfile.mkdtemp(prefix="ketab-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    figs, sizes, catalogue = [], [], None
+    figs, sizes, catalogue, watch = [], [], None, {}
     want = (lambda part: args.only in (None, part)) if not args.quick else (lambda part: args.only in (None, part) and part != "catalogue")
     try:
         bench_run.freeze_code(work)
@@ -398,6 +415,8 @@ def main(argv=None) -> int:
             known[BIG[mode]] = (figs[-1].pages, figs[-1].cold[0])
         if want("scale"):
             sizes = bench_sizes(SIZES[mode], work / "sizes", say, known, pdf)
+        if want("watch"):
+            watch = bench_watches(work, say)
         if want("catalogue"):
             from bench_catalogue import bench_catalogue
 
@@ -406,12 +425,11 @@ def main(argv=None) -> int:
         loads.done.set()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    m["load_after"] = bench_run.loadavg()
-    m["loads"] = loads.summary()
-    m["mode"], m["repeat"], m["minutes"] = mode, args.repeat, (time.perf_counter() - started) / 60
-    print_report(m, figs, sizes, catalogue)
+    m.update(load_after=bench_run.loadavg(), loads=loads.summary(), mode=mode, repeat=args.repeat,
+             minutes=(time.perf_counter() - started) / 60)
+    print_report(m, figs, sizes, catalogue, watch)
     if args.record:
-        record(m, figs, sizes, ROOT / "docs" / "benchmark.md", catalogue)
+        record(m, figs, sizes, ROOT / "docs" / "benchmark.md", catalogue, watch)
         print(f"\nwrote {ROOT / 'docs' / 'benchmark.md'}")
     return 0
 

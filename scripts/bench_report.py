@@ -115,7 +115,18 @@ def _md_table(head: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(str(c).strip() for c in r) + " |" for r in rows)]
 
 
-def _tables(figs, sizes, table):
+def watch_rows(watch: dict) -> list[list[str]]:
+    """ketab watch: per book, save → text and save → laid-out pages (medians, and each edit)."""
+    rows = []
+    for name, w in watch.items():
+        each_text = ", ".join(f"{x:.0f}" for x in w["text_ms"])
+        each_pages = ", ".join(f"{x:.0f}" for x in w["pages_ms"])
+        rows.append([f"{name} ({w['chapter']})", f"{w['text_median_ms']:.0f} ms ({each_text}) {ok(w['text_median_ms'] <= 1000)}",
+                     f"{w['pages_median_ms'] / 1000:.2f} s ({each_pages} ms) {ok(w['pages_median_ms'] <= 1000 * TARGETS['edit_seconds'])}"])
+    return rows
+
+
+def _tables(figs, sizes, table, watch=None):
     out = []
     if figs:
         names = [f.name for f in figs]
@@ -127,13 +138,16 @@ def _tables(figs, sizes, table):
     if sizes:
         rows, verdicts = size_rows(sizes)
         out += [("Cold build by size", table(list(SIZE_HEAD), [list(r) for r in rows]) + [""] + [f"- {v}" for v in verdicts])]
+    if watch:
+        head = ["book (chapter edited)", "save → new text in the preview (median; each)", "save → laid-out pages, all formats (warm)"]
+        out += [("ketab watch: save → preview (targets ≤ 1 s for the text, ≤ 1.5 s for an edit)", table(head, watch_rows(watch)))]
     return out
 
 
-def print_report(m: dict, figs, sizes, catalogue=None) -> None:
+def print_report(m: dict, figs, sizes, catalogue=None, watch=None) -> None:
     print(f"\nketab benchmark ({m['mode']}) — {m['date']}, {m['minutes']:.0f} min")
     print(f"machine: {machine_line(m)}")
-    for title, lines in _tables(figs, sizes, _text_table):
+    for title, lines in _tables(figs, sizes, _text_table, watch):
         print(f"\n{title}\n")
         print("\n".join(lines))
     for f in figs:
@@ -170,7 +184,7 @@ def method(m: dict, figs) -> list[str]:
     ]
 
 
-def record(m: dict, figs, sizes, path: Path, catalogue=None) -> None:
+def record(m: dict, figs, sizes, path: Path, catalogue=None, watch=None) -> None:
     """Write the figures measured to ``path``, keeping the catalogue's part when this run did not measure it."""
     from bench_catalogue import catalogue_markdown
 
@@ -179,9 +193,9 @@ def record(m: dict, figs, sizes, path: Path, catalogue=None) -> None:
     catalogue_part = "\n".join(catalogue_markdown(m, catalogue)) if catalogue else ("## Catalogue build" + catalogue_part if catalogue_part else "")
     lines = ["# Build benchmark", "", "Written by `python scripts/bench.py --record` (`make bench` prints the same tables without writing them; "
              "`make bench-quick` is the few-minute version).", ""]
-    if figs or sizes:
+    if figs or sizes or watch:
         lines += method(m, figs)
-        for title, table in _tables(figs, sizes, _md_table):
+        for title, table in _tables(figs, sizes, _md_table, watch):
             lines += ["", f"### {title}", "", *table]
         lines.append("")
     else:

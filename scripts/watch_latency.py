@@ -36,14 +36,14 @@ ORDINALS = ["نخستین", "دومین", "سومین", "چهارمین", "پن�
 
 def measure(manuscript: Path, work: Path, edits: int = 3, say=print) -> dict:
     """Watch a copy of ``manuscript`` (in ``work``), make ``edits`` edits: the figures, in milliseconds."""
-    from bench import middle_chapter
+    from bench import edit_targets
     from tests.browser import Browser
 
     work.mkdir(parents=True, exist_ok=True)
     ms = work / "ms"
     shutil.rmtree(ms, ignore_errors=True)
     shutil.copytree(manuscript, ms)
-    chapter = middle_chapter(ms)
+    chapter = edit_targets(ms)["middle"]
     proc = subprocess.Popen([sys.executable, "-m", "ketab", "watch", str(ms), "--out", str(work / "out"), "--port", "0"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
     browser = None

@@ -78,7 +78,7 @@ class Built:
 def _build(tmp_path_factory, name: str) -> Built:
     from ketab import pipeline
 
-    base = tmp_path_factory.mktemp(name)
+    base = tmp_path_factory.mktemp(name.replace("/", "-"))
     root = base / "ms"
     shutil.copytree(PROJECTS / name, root)
     out = base / "build"
@@ -94,6 +94,14 @@ def persian_book(tmp_path_factory) -> Built:
 @pytest.fixture(scope="session")
 def english_book(tmp_path_factory) -> Built:
     return _build(tmp_path_factory, "english-small")
+
+
+@pytest.fixture(scope="session")
+def pandoc_tests_book(tmp_path_factory) -> Built:
+    """pandoc's test documents (``make testbooks``): Markdown nobody here wrote, four chapters."""
+    if not (PROJECTS / "_external" / "pandoc-tests" / "book.yaml").exists():
+        pytest.fail("tests/projects/_external/pandoc-tests is missing: run `make testbooks` (scripts/fetch_testbooks.py)")
+    return _build(tmp_path_factory, "_external/pandoc-tests")
 
 
 class Staged:

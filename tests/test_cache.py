@@ -210,6 +210,25 @@ def test_editing_one_chapter_converts_and_lays_out_that_chapter_only(base, tmp_p
     assert_same_as_cold(root, out, tmp_path, base.templates)
 
 
+def test_a_new_character_in_one_chapter_reaches_the_epub_font_and_the_print_pdf(base, tmp_path, laid_out):
+    """The EPUB's faces are cut to the characters of the documents, each document's kept in the cache:
+    a letter only the edited chapter has (ŋ, Latin Extended: Noto Serif Ext) must be in the EPUB's subset,
+    and every output the bytes of a cold build."""
+    import io
+    import zipfile
+
+    from fontTools.ttLib import TTFont
+
+    root, out = base.clone(tmp_path)
+    edit(root / "chapters" / "02-second.md", "زندگی کرد.", "زندگی کرد (Diŋ).")
+    result = pipeline.build(root, out, templates=base.templates)
+    assert laid_out["ch-02-second"] == 1 and "ch-01-first" not in laid_out
+    with zipfile.ZipFile(result.outputs["epub"]) as epub:
+        cmaps = [TTFont(io.BytesIO(epub.read(n))).getBestCmap() for n in epub.namelist() if n.endswith((".ttf", ".woff2"))]
+    assert any(ord("ŋ") in cmap for cmap in cmaps)
+    assert_same_as_cold(root, out, tmp_path, base.templates)
+
+
 def test_changing_the_title_lays_out_furniture_and_front_matter_without_pandoc(base, tmp_path, laid_out):
     root, out = base.clone(tmp_path)
     edit(root / "book.yaml", "title: کتاب آزمایشی", "title: کتاب آزمایشی دیگر")

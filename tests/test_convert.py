@@ -46,3 +46,20 @@ def test_ids_notes_and_cross_references(write_book):
     assert chapter.notes == 1 and chapter.links == ("p",)
     assert [h.id for h in chapter.headings] == ["p"]
     assert "one-p1" in chapter.blocks and 'class="xref"' in chapter.html
+
+
+def test_a_link_to_a_generated_part_by_its_id_is_followed(write_book):
+    """«[the glossary](#glossary)» goes to the generated part, whatever its title (no chapter's text defines that
+    id: the part is it); the real book's biography points its readers to «واژه‌نامهٔ پایان کتاب» so."""
+    book = BOOK.replace("  - one.md\n", "  - one.md\n  - {generate: glossary, title: Words explained, data: glossary.yaml}\n")
+    root = write_book(book, {
+        "one.md": "---\ntitle: One\n---\n\nSee [the glossary](#glossary) and [nothing](#nowhere).\n",
+        "glossary.yaml": "- {term: bazaar, definition: a market}\n",
+    })
+    from ketab.generate import generated_markdown
+
+    manuscript = load_manuscript(root)
+    converted, warnings = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch))
+    nowhere = [d for d in warnings if d.code == "link.undefined"]
+    assert [("#nowhere" in d.message) for d in nowhere] == [True]
+    assert 'href="#glossary"' in converted[0].html

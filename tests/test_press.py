@@ -131,29 +131,131 @@ def _outline(font, gid: int):
     return [tuple(p) for p in glyph.getCoordinates(glyf)[0]] if glyph.numberOfContours else []
 
 
-@pytest.mark.parametrize("book", ["persian_book", "english_book"])
+def _cid_map(data: bytes) -> dict[int, int]:
+    """An encoding CMap's code → CID (single codes and ranges)."""
+    mapping = {int(code, 16): int(cid) for block in re.findall(rb"begincidchar(.*?)endcidchar", data, re.S)
+               for code, cid in re.findall(rb"<([0-9a-fA-F]+)>\s*(\d+)", block)}
+    for block in re.findall(rb"begincidrange(.*?)endcidrange", data, re.S):
+        for lo, hi, cid in re.findall(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(\d+)", block):
+            mapping.update({code: int(cid) + code - int(lo, 16) for code in range(int(lo, 16), int(hi, 16) + 1)})
+    return mapping
+
+
+def _shown_codes(pdf) -> dict:
+    """Every font the pages (and their forms) show text with → (the font, the codes it shows)."""
+    shown: dict = {}
+    seen: set = set()
+    stack = [(page.obj, page.obj.get("/Resources")) for page in pdf.pages]
+    while stack:
+        content, resources = stack.pop()
+        fonts = (resources or {}).get("/Font") or {}
+        for xobject in ((resources or {}).get("/XObject") or {}).values():
+            if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                seen.add(xobject.objgen)
+                stack.append((xobject, xobject.get("/Resources", resources)))
+        font = None
+        for operands, operator in pikepdf.parse_content_stream(content):
+            if str(operator) == "Tf":
+                font = fonts[operands[0]]
+            elif str(operator) in ("Tj", "TJ", "'", '"'):
+                strings = [o for o in (operands[-1] if str(operator) == "TJ" else operands[-1:]) if isinstance(o, pikepdf.String)]
+                codes = shown.setdefault(font.objgen, (font, set()))[1]
+                for data in map(bytes, strings):
+                    codes.update(int.from_bytes(data[i:i + 2], "big") for i in range(0, len(data), 2))
+    return shown
+
+
+@pytest.mark.parametrize("book", ["persian_book", "english_book", "pandoc_tests_book"])
 def test_every_glyph_printed_is_the_fonts_own(book, request):
-    """The merged program of each face draws, at every glyph id the pages use, the outline the
-    font file has there (a subset that renumbered a composite's parts printed «اسپوتنـک»)."""
+    """Every code the pages show draws, through its font's encoding, the outline the font file has at that
+    glyph id, and .notdef only for a character none of the book's fonts has (a subset that renumbered a
+    composite's parts printed «اسپوتنـک»; a unit's encoding kept for every unit printed 'q', 'I', 'V', 'N'
+    as boxes in pandoc's test documents)."""
     import io
 
     from fontTools.ttLib import TTFont
 
-    from ketab.writers.fonts import _read_widths
+    from ketab.writers.fonts import _read_to_unicode
 
     built = request.getfixturevalue(book)
     files = [TTFont(p) for p in sorted((ROOT / "templates" / "fonts").rglob("*")) if p.suffix in (".ttf", ".woff2")]
+    characters = set().union(*(f.getBestCmap() for f in files))
     with pikepdf.open(built.path("print")) as pdf:
-        fonts = {f.objgen: f for page in pdf.pages for f in (page.resources.get("/Font") or {}).values()}
-        assert fonts
-        for font in fonts.values():
+        shown = _shown_codes(pdf)
+        assert shown
+        for font, codes in shown.values():
             descendant = font.DescendantFonts[0]
             program = TTFont(io.BytesIO(descendant.FontDescriptor.FontFile2.read_bytes()))
-            used = sorted(g for g in _read_widths(descendant.W) if g < program["maxp"].numGlyphs and _outline(program, g))
-            assert used, font.BaseFont
+            encoding = font.Encoding
+            cids = {c: c for c in codes} if encoding == pikepdf.Name("/Identity-H") else _cid_map(encoding.read_bytes())
+            text = _read_to_unicode(font.ToUnicode.read_bytes())
+            notdef = sorted(text.get(c, "") for c in codes if cids.get(c, 0) == 0)
+            assert all(ch and ord(ch[0]) not in characters for ch in notdef), f"{font.BaseFont} prints {notdef} as .notdef"
+            used = sorted({cids[c] for c in codes if cids.get(c, 0)})
+            assert used and all(g < program["maxp"].numGlyphs for g in used), font.BaseFont
             assert any(
                 all(g < f["maxp"].numGlyphs and _outline(f, g) == _outline(program, g) for g in used) for f in files
             ), f"{font.BaseFont}: glyphs that are not the font file's"
+
+
+class _Store(dict):
+    """A build cache's get and put, in memory."""
+
+    def get(self, kind, key):
+        return super().get((kind, key))
+
+    def put(self, kind, key, payload):
+        self[(kind, key)] = payload
+
+
+def test_a_page_converted_from_the_cache_is_the_page_converted_anew(tmp_path):
+    """Each page's conversion to gray is kept under the page's content: read back, it gives the same bytes,
+    and what it converted or refused is reported on the page the content is on now."""
+    from ketab.writers.press import to_gray
+
+    def book(pages):
+        pdf = pikepdf.new()
+        for content in pages:
+            pdf.add_blank_page()
+            pdf.pages[-1].obj.Contents = pdf.make_stream(content)
+        return pdf
+
+    red, plain = b"1 0 0 rg 0 0 10 10 re f /Sh0 sh", b"0 0 0 rg 0 0 5 5 re f"
+    store = _Store()
+    cold, first = book([red, plain]), book([plain, red])
+    found_cold = to_gray(cold)
+    found_first = to_gray(first, cache=store)
+    assert store
+    again = book([plain, red])
+    found_again = to_gray(again, cache=store)
+    assert found_again.converted == found_first.converted == [(2, "colour 1 0 0 rg")]
+    assert found_again.refused == found_first.refused == [(2, "a shading (gradient)")]
+    assert found_cold.converted == [(1, "colour 1 0 0 rg")]
+    assert [p.obj.Contents.read_bytes() for p in again.pages] == [p.obj.Contents.read_bytes() for p in first.pages]
+    assert first.pages[1].obj.Contents.read_bytes() == cold.pages[0].obj.Contents.read_bytes()
+    assert b"rg" not in first.pages[1].obj.Contents.read_bytes()
+
+
+def test_the_conversions_of_a_build_are_one_cache_entry_with_this_builds_pages_only():
+    """A build's page conversions are read from one entry and written again only when the pages changed,
+    with the pages of this build only; a damaged entry is a miss."""
+    from ketab.writers.memo import Memo
+
+    store = _Store()
+    first = Memo(store, "press-gray", "book")
+    first.put("press-gray", "a" * 64, b"one")
+    first.put("press-gray", "b" * 64, b"two")
+    first.save()
+    assert len(store) == 1
+    second = Memo(store, "press-gray", "book")
+    assert second.get("press-gray", "a" * 64) == b"one"
+    second.put("press-gray", "c" * 64, b"three")
+    second.save()
+    third = Memo(store, "press-gray", "book")
+    assert third.get("press-gray", "b" * 64) is None and third.get("press-gray", "c" * 64) == b"three"
+    (name, payload), = store.items()
+    store[name] = payload[:-1]
+    assert Memo(store, "press-gray", "book").get("press-gray", "a" * 64) is None
 
 
 @needs("qpdf")

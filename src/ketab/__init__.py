@@ -6,3 +6,10 @@ WeasyPrint (print and screen PDF) and ebooklib (EPUB 3).  The recipe is
 """
 
 __version__ = "0.1.0"
+
+
+def default_templates():
+    """The project's ``templates/`` folder (next to ``src/``)."""
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / "templates"

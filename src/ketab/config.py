@@ -264,7 +264,7 @@ SCHEMA: dict[str, Key] = {
     "signature": Key("Print page count is padded to a multiple of this (default 16).", _signature),
     "caliper": Key("Paper thickness per leaf (two pages) in mm, for the spine width (default 0.1); print: {paper} wins.", _number(0.03, 1)),
     "print": Key("The print PDF: {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop, preset: kdp|ingramspark|lulu, "
-                 "paper: NAME|{caliper: mm a leaf}|{ppi}, margins: {top, outer, bottom, inner}} (docs/print-presets.md).", _print),
+                 "paper: NAME|{caliper: mm a leaf}|{ppi}, margins: {top, outer, bottom, inner}, bottom: flush|ragged} (docs/print-presets.md).", _print),
     "lint": Key("Linter settings for the whole book: {profile: dari|iranian, disable: [codes]}.", _lint),
     "isbn": Key("ISBN-13 of this edition, when it has one (the identity page and the back cover's barcode).", _isbn),
     "place": Key("Place of publication, for the identity page.", _text),

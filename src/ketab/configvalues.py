@@ -23,6 +23,7 @@ def _text(v):
 PRINT_STANDARDS = ("x-4", "x-1a")
 PRINT_PROFILES = ("pso-uncoated",)
 PRINT_MARKS = ("none", "crop")
+PRINT_BOTTOMS = ("flush", "ragged")
 INCH = 25.4
 MARGIN_SIDES = ("top", "outer", "bottom", "inner")
 DEFAULT_MARGINS = (20.0, 15.0, 22.0, 20.0)
@@ -100,6 +101,9 @@ class PrintSettings:
     """The paper, for the spine; None: the preset's paper, else book.yaml's ``caliper``."""
     margins: tuple = DEFAULT_MARGINS
     """Top, outer, bottom, inner in mm."""
+    bottom: str = "flush"
+    """``flush``: a page the text runs on from ends on the foot of its text block, so facing pages end
+    on one line (:mod:`ketab.layout.balance`); ``ragged``: where the text ends."""
 
     def caliper(self, fallback: float) -> float:
         """mm a leaf: the paper's, else the preset's paper's, else ``fallback`` (book.yaml's ``caliper``)."""
@@ -194,11 +198,11 @@ def _count(v):
 
 def _print(v):
     if not isinstance(v, dict):
-        raise Invalid("expected {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop, preset, paper, margins}")
-    choices = {"standard": PRINT_STANDARDS, "profile": PRINT_PROFILES, "marks": PRINT_MARKS, "preset": tuple(PRESETS)}
+        raise Invalid("expected {standard: x-4|x-1a, profile: pso-uncoated, marks: none|crop, preset, paper, margins, bottom: flush|ragged}")
+    choices = {"standard": PRINT_STANDARDS, "profile": PRINT_PROFILES, "marks": PRINT_MARKS, "preset": tuple(PRESETS), "bottom": PRINT_BOTTOMS}
     unknown = set(v) - set(choices) - {"paper", "margins"}
     if unknown:
-        raise Invalid(f"unknown keys {sorted(unknown)}; print takes standard, profile, marks, preset, paper, margins")
+        raise Invalid(f"unknown keys {sorted(unknown)}; print takes standard, profile, marks, preset, paper, margins, bottom")
     values = {}
     for key, allowed in choices.items():
         if key in v:

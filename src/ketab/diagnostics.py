@@ -165,6 +165,7 @@ CODES: dict[str, Code] = {
     "press.font-foreign": Code(E, "ketab check: a font is not one of the book's (a system font filled in glyphs)."),
     "press.font-programs": Code(E, "ketab check: one face is embedded as several font programs."),
     "press.text-block": Code(E, "ketab check: text stands within 5 mm of the trim or in the bleed."),
+    "layout.spread": Code(W, "ketab check: the two pages of a spread the text runs on from end on different lines (print: {bottom: ragged}, or a page short of more than five lines)."),
     "cover.spine": Code(E, "ketab check: the cover's spine does not match the paper's (or the preset's) formula for the page count."),
     "xref.page-number": Code(E, "ketab check: a printed cross-reference names the wrong page."),
     "xref.dangling": Code(E, "ketab check: a link in the PDF goes nowhere."),

@@ -174,6 +174,8 @@ class Linker:
             return "#" + self.renamed[owner][fragment], None
         if fragment in self.aliases:
             return "#" + self.aliases[fragment], None
+        if any(fragment == other for other, _rel, _ids, _title in self.chapters):  # a part by its id: #glossary, #index
+            return "#" + fragment, None
         return None, f"no chapter defines #{fragment}"
 
 

@@ -24,11 +24,9 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from ketab import cache as cachemod
-from ketab import fonts
+from ketab import default_templates, fonts
 from ketab import outputs as outputs_mod
 from ketab.diagnostics import BuildError, Collector, Diagnostic, Severity, display_path
-from ketab.layout.engine import LayoutTimeout
-from ketab.render import default_templates
 from ketab.writers import DEFAULT_FORMATS, FORMATS, PAGED  # noqa: F401 (FORMATS: what --format accepts)
 
 WRITING = {"print": "writing the print PDF", "screen": "writing the screen PDF", "cover": "making the cover", "epub": "writing the EPUB",
@@ -226,6 +224,7 @@ def new_layouter(manuscript, templates: Path, cache, fonts_digest: str | None = 
 def _lay_out(book, manuscript, templates, cache, last, progress, report, executor=None):
     """The layout stage, once for every writer: the EPUB's page-list and cover picture come from it too."""
     from ketab.layout import lay_out
+    from ketab.layout.engine import LayoutTimeout
 
     progress("laying out pages with WeasyPrint")
     own = None

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
+from ketab import default_templates  # noqa: F401  (the templates folder: re-exported)
 from ketab import fonts as fonts_mod
 from ketab.assemble import Book, Part
 from ketab.configvalues import DEFAULT_MARGINS
@@ -21,9 +22,6 @@ from ketab.persian import bidi
 PERSIAN_LETTERS = '"الف" "ب" "پ" "ت" "ث" "ج" "چ" "ح" "خ" "د" "ذ" "ر" "ز" "ژ" "س" "ش" "ص" "ض" "ط" "ظ" "ع" "غ" "ف" "ق" "ک" "گ" "ل" "م" "ن" "و" "ه" "ی"'
 
 
-def default_templates() -> Path:
-    """The project's ``templates/`` folder (next to ``src/``)."""
-    return Path(__file__).resolve().parents[2] / "templates"
 
 
 @functools.lru_cache(maxsize=8)
@@ -104,6 +102,7 @@ def print_css(book: Book, templates: Path, style: PrintStyle) -> str:
         recto_break="recto",
         end_side="left" if rtl else "right",
         margin=dict(zip(("top", "outer", "bottom", "inner"), book.config.print.margins)),
+        bottom=book.config.print.bottom,
     )
     return css
 

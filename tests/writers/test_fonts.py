@@ -145,3 +145,53 @@ def test_epub_font_subsets_are_kept_in_the_cache_under_the_epoch(tmp_path, monke
     assert epub_fonts.subset_font_cached(data, chars | {"گ"}, cache) == b"cut"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000001")
     assert epub_fonts.subset_font_cached(data, chars, cache) == b"cut" and len(cut) == 2
+
+
+def test_two_files_of_one_family_print_each_with_its_own_program(tmp_path):
+    """A face split by unicode-range (one family, two files) in one unit: each file's subset has a tag of
+    its own, which names the file, and the print PDF keeps a program for each (WeasyPrint tagged the
+    subsets by the family alone, and embedded one file's program for both)."""
+    import weasyprint
+
+    from ketab.layout import weasyfix
+    from ketab.writers.fonts import file_tag, merge_fonts
+
+    assert weasyfix.apply()["font-file"]
+    faces = TEMPLATES / "fonts" / "noto-serif"
+    css = "".join(
+        f'@font-face {{ font-family: "Split"; src: url("{(faces / f"noto-serif-{part}-400-normal.woff2").as_uri()}"); unicode-range: {r}; }}'
+        for part, r in (("latin", "U+0000-00FF"), ("latin-ext", "U+0100-024F"))
+    ) + 'body { font-family: "Split"; }'
+    fonts_config = weasyprint.text.fonts.FontConfiguration()
+    document = weasyprint.HTML(string="<p>Quiet Vesper Ātaš Šāh</p>").render(
+        stylesheets=[weasyprint.CSS(string=css, font_config=fonts_config)], font_config=fonts_config)
+    path = tmp_path / "split.pdf"
+    document.write_pdf(path)
+    from fontTools.ttLib import woff2
+
+    unpacked = set()
+    for part in ("latin", "latin-ext"):
+        out = io.BytesIO()
+        woff2.decompress(io.BytesIO((faces / f"noto-serif-{part}-400-normal.woff2").read_bytes()), out)
+        unpacked.add(file_tag(out.getvalue()))
+    with pikepdf.open(path) as pdf:
+        tags = {str(f.BaseFont)[1:7] for f in _fonts_in_use(pdf)}
+        assert len(tags) == 2 and {t[3:] for t in tags} == unpacked, tags
+        assert merge_fonts(pdf) == 2
+        names = sorted(str(f.BaseFont).split("+")[1] for f in _fonts_in_use(pdf))
+        programs = {f.DescendantFonts[0].FontDescriptor.FontFile2.objgen for f in _fonts_in_use(pdf)}
+    assert names == ["Split", "Split-2"] and len(programs) == 2
+
+
+def test_every_subset_names_its_font_file(persian_book, english_book):
+    """The tag of every subset the units embed names one of the book's font files (so the print PDF's
+    merged program of that file is the file itself cut to the glyphs drawn, not a merge of subsets)."""
+    from ketab.fonts import font_files
+    from ketab.writers.fonts import originals
+
+    files = originals(font_files(TEMPLATES))
+    assert len(files) == len(font_files(TEMPLATES))
+    for built in (persian_book, english_book):
+        with pikepdf.open(built.path("screen")) as pdf:  # the units' own subsets, as WeasyPrint wrote them
+            tags = {str(f.BaseFont)[1:7] for f in _fonts_in_use(pdf) if f.get("/Subtype") == "/Type0"}
+        assert tags and all(tag[3:] in files for tag in tags), tags

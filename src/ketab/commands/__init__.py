@@ -41,6 +41,16 @@ class _Group(click.Group):
             ctx.fail(f"No such command {name!r}.{hint} (ketab --help lists the commands)")
         return super().resolve_command(ctx, args)
 
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        import importlib
+
+        return importlib.import_module(f"ketab.commands.{COMMANDS[name]}").command
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -58,12 +68,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminate)
 
 
-def _register() -> None:
-    """Each subcommand lives in its own module (each imports only click at load time)."""
-    from ketab.commands import build, check, import_docx, lint, new, proof, thumbnails, watch
-
-    for module in (new, build, check, import_docx, lint, proof, thumbnails, watch):
-        main.add_command(module.command)
-
-
-_register()
+COMMANDS = {"new": "new", "build": "build", "check": "check", "import": "import_docx", "lint": "lint",
+            "proof": "proof", "thumbnails": "thumbnails", "watch": "watch"}
+"""Command → its module: a module is imported when its command runs (``ketab build`` does not load the
+linter's, the proof's or the watcher's modules), all of them for ``--help``."""

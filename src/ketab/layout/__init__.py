@@ -7,8 +7,15 @@
 * :mod:`ketab.layout.cover` — the cover wrap's geometry and unit.
 """
 
-from ketab.layout.book import BookLayout, lay_out
-from ketab.layout.engine import LaidOutUnit, Layouter
-from ketab.layout.pagination import Pagination, Placed, paginate
+_HOME = {"BookLayout": "book", "lay_out": "book", "LaidOutUnit": "engine", "Layouter": "engine",
+         "Pagination": "pagination", "Placed": "pagination", "paginate": "pagination"}
+__all__ = sorted(_HOME)
 
-__all__ = ["BookLayout", "LaidOutUnit", "Layouter", "Pagination", "Placed", "lay_out", "paginate"]
+
+def __getattr__(name: str):
+    """The stage's names, imported when first used (a build with nothing to do never loads the layout)."""
+    if name not in _HOME:
+        raise AttributeError(f"module 'ketab.layout' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"ketab.layout.{_HOME[name]}"), name)

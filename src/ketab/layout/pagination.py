@@ -219,7 +219,8 @@ def with_xref_pages(body: str, folios: dict | None, lang, digits: int = 3) -> st
         target = unquote((a.get("href") or "#")[1:])
         bare = "list-ref" in a.get("class").split()  # an entry of a list of figures: the number alone
         span = lxml_html.Element("span", {"class": "xref-page list-page" if bare else "xref-page"})
-        span.text, close = ("", "") if bare else (f" ({lang.labels.page_ref} ", ")")
+        # «(ص ۱۲)» never broken across lines: a no-break space between the label and its number
+        span.text, close = ("", "") if bare else (f" ({lang.labels.page_ref}\u00a0", ")")
         if folios is None:  # the closing parenthesis is drawn with the number: a short number leaves no gap inside
             slot = lxml_html.Element("span", {"class": "page-slot", "data-target": target, "data-close": close, "data-align": "end" if bare else "start"})
             slot.text = lang.digits("8" * digits) + close  # a wide digit (Persian zero is a dot)

@@ -16,6 +16,10 @@
    justified.  In RTL the indent is taken from the right (start) edge instead;
    negative indents (hanging) follow.
 
+Besides: a layout may stop after any page (:data:`STOP`, a chapter laid out in segments), and the
+pages of a layout are set flush to the foot of their text block before they are drawn
+(:mod:`ketab.layout.balance`, a wrapper around ``document.layout_document``).
+
 Each correction is a one-line change to WeasyPrint's own function, applied to its
 source text; if that text is not the one expected (another WeasyPrint version),
 the correction is not applied and :data:`APPLIED` says so (``ketab check`` still
@@ -30,8 +34,9 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/2"
-"""Part of every layout unit's cache key: change it when a correction changes."""
+VERSION = "weasyprint-70/4+flush/2"
+"""Part of every layout unit's cache key: change it when a correction changes, or the stretch of
+:mod:`ketab.layout.balance`."""
 
 
 def _patch(module, name: str, replacements: list[tuple[str, str]]) -> bool:
@@ -76,6 +81,38 @@ def _stoppable(make_all_pages):
     return pages
 
 
+def _flush(layout_document):
+    def pages(html, root_box, context, max_loops=8):
+        from ketab.layout import balance
+
+        laid = list(layout_document(html, root_box, context, max_loops))
+        if balance.wanted(root_box):
+            balance.flush_pages(laid, context)
+        return laid
+
+    pages.__ketab_fixed__ = True
+    return pages
+
+
+def _font_per_file(fonts) -> bool:
+    """One family split by unicode-range over two files: WeasyPrint keyed a document's fonts and tagged
+    their subsets by the face's description alone, so the second file's glyph ids were drawn with the
+    first file's program.  Keyed by the file too (Pango shares one HarfBuzz face per file), and the
+    tag's last three letters name the file (ketab.writers.fonts.file_tag: what the print merge groups by)."""
+    from weasyprint.pdf import stream
+
+    return _patch(stream.Stream, "add_font", [(
+        "        key, description, font_size = get_pango_font_key(pango_font)\n",
+        "        key, description, font_size = get_pango_font_key(pango_font)\n"
+        "        from weasyprint.text.fonts import get_pango_font_hb_face  # ketab: one Font per file\n"
+        "        key = (key, int(ffi.cast('uintptr_t', get_pango_font_hb_face(pango_font))))\n",
+    )]) and _patch(fonts.Font, "__init__", [(
+        "in md5(description_string, usedforsecurity=False).digest()[:6])",
+        "in md5(description_string, usedforsecurity=False).digest()[:3] + md5(md5("
+        "self.file_content, usedforsecurity=False).digest() + b'#%d' % self.index, usedforsecurity=False).digest()[:3])",
+    )])
+
+
 def apply() -> dict[str, bool]:
     """Apply both corrections (once per process); which ones took."""
     if APPLIED:
@@ -86,6 +123,11 @@ def apply() -> dict[str, bool]:
     if not getattr(layout.make_all_pages, "__ketab_fixed__", False):
         layout.make_all_pages = _stoppable(layout.make_all_pages)
     APPLIED["stop"] = True
+    import weasyprint.document as document
+
+    if not getattr(document.layout_document, "__ketab_fixed__", False):
+        document.layout_document = _flush(document.layout_document)  # facing pages end on one line (balance)
+    APPLIED["flush-bottom"] = True
 
     APPLIED["footnotes"] = _patch(block, "_linebox_layout", [(
         "report = not context.in_column and can_break_now and not could_break_before",
@@ -118,4 +160,5 @@ def apply() -> dict[str, bool]:
         "            harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS |  # ketab: components keep their ids\n"
         "            harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED |\n",
     )])
+    APPLIED["font-file"] = _font_per_file(fonts)
     return APPLIED

@@ -61,16 +61,11 @@ def preflight(manuscript_dir: Path, out_dir: Path, templates: Path | None = None
     """Every finding about the outputs of ``manuscript_dir`` built into ``out_dir``."""
     from ketab import cache as cachemod
     from ketab.assemble import assemble
-    from ketab.convert import convert_chapters
-    from ketab.generate import generated_markdown
-    from ketab.manuscript import load_manuscript
-    from ketab.pipeline import pin_the_clock
+    from ketab.pipeline import load_and_convert
 
     manuscript_dir, out_dir = Path(manuscript_dir), Path(out_dir)
-    manuscript = load_manuscript(manuscript_dir)
-    pin_the_clock(manuscript.config)
     cache = cachemod.BuildCache(out_dir / ".ketab-cache", cachemod.tool_versions())
-    converted, _ = convert_chapters(manuscript, lambda ch: generated_markdown(manuscript, ch), cache, {})
+    manuscript, converted, _ = load_and_convert(manuscript_dir, cache)  # the build's own stages 1–2, through its cache
     book = assemble(manuscript, converted)
     report = Report([])
     slug = book.config.slug

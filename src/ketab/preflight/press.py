@@ -20,6 +20,9 @@ def check_print_pdf(book, pdf_path: Path, report: Report, templates: Path | None
     _check_fonts(book, pdf, path, report, templates)
     check_notes(book, pdf_path, report)
     _check_text_block(book, pdf_path, report)
+    from ketab.preflight.spreads import check_spreads
+
+    check_spreads(book, pdf_path, report)
 
 
 def _check_pdfx(book, pdf, path, report: Report) -> None:

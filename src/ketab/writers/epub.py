@@ -25,6 +25,7 @@ from lxml import html as lxml_html
 
 from ketab import render, safeio
 from ketab.assemble import Book, Part
+from ketab.cache import digest
 from ketab.fonts import book_fonts_css, manuscript_font_files
 from ketab.layout import BookLayout
 from ketab.outputs import atomic_write
@@ -42,6 +43,7 @@ from ketab.writers.epub_pages import (
     play_order,
     print_pages,
 )
+from ketab.writers.memo import Memo
 from ketab.writers.target import Target
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -126,7 +128,7 @@ def write_epub(book: Book, templates: Path, out_dir: Path, pagination=None, cove
     trees = {name: etree.fromstring(doc["xhtml"].encode("utf-8")) for name, doc in documents.items()}
     place_page_markers(trees, pages)
 
-    _add_fonts_and_css(eb, templates, trees, config, cache)
+    _add_fonts_and_css(eb, templates, trees, config, cache, [doc["xhtml"] for doc in documents.values()])
 
     spine_order = ["cover.xhtml", "titlepage.xhtml", "nav.xhtml"] + [p.filename for p in book.parts]
     items = _add_documents(eb, documents, trees, spine_order, lang)
@@ -245,24 +247,28 @@ def _landmarks(book: Book) -> list[dict]:
     return landmarks
 
 
-def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict, config=None, cache=None) -> None:
+def _add_fonts_and_css(eb: epub.EpubBook, templates: Path, trees: dict, config=None, cache=None, sources=None) -> None:
     """The faces the documents use (the vendored ones and the manuscript's own, ``fonts:`` in book.yaml),
-    each cut down to what it sets, and the CSS that names only them."""
+    each cut down to what it sets, and the CSS that names only them.  ``sources``: the XHTML of each tree."""
     css = _css(templates, config)
     faces = epub_fonts.faces_from_css(css)
-    sources = {f"../fonts/{Path(name).name}": templates / "fonts" / name for name in font_files(templates)}
+    fonts = {f"../fonts/{Path(name).name}": templates / "fonts" / name for name in font_files(templates)}
     if config is not None:
         root = config.path.parent
-        sources.update({f"../fonts/book/{Path(rel).name}": root / rel for rel in manuscript_font_files(config)})
-    coverage = {url: epub_fonts.coverage_of(path.read_bytes()) for url, path in sources.items() if path.is_file()}
-    used = epub_fonts.characters_by_face(list(trees.values()), css, faces, coverage)
+        fonts.update({f"../fonts/book/{Path(rel).name}": root / rel for rel in manuscript_font_files(config)})
+    files = {url: path.read_bytes() for url, path in fonts.items() if path.is_file()}
+    coverage = {url: epub_fonts.coverage_cached(data, cache) for url, data in files.items()}
+    salt = digest(*(f"{url}={digest(data)}" for url, data in sorted(files.items())))
+    memo = Memo(cache, "epub-characters", str(getattr(config, "identifier", "")))
+    used = epub_fonts.characters_by_face(list(trees.values()), css, faces, coverage, memo, salt, sources)
+    memo.save()
     kept = set()
     for face in faces:
-        if face not in used or face.file not in sources:
+        if face not in used or face.file not in files:
             continue
         kept.add(face.file)
         name = face.file.removeprefix("../")
-        data = epub_fonts.subset_font_cached(sources[face.file].read_bytes(), used[face], cache)
+        data = epub_fonts.subset_font_cached(files[face.file], used[face], cache)
         eb.add_item(epub.EpubItem(uid="font-" + re.sub(r"[^A-Za-z0-9_-]", "-", name), file_name=name,
                                   media_type=FONT_TYPES[Path(name).suffix.lower()], content=data))
     eb.add_item(epub.EpubItem(uid="style", file_name="css/book.css", media_type="text/css", content=epub_fonts.drop_faces(css, kept).encode()))

@@ -11,6 +11,7 @@ embedded family of the list with the nearest weight (CSS font matching) is its f
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import unicodedata
@@ -57,32 +58,70 @@ def faces_from_css(css: str) -> list[Face]:
     return faces
 
 
-def characters_by_face(documents, css: str, faces: list[Face], coverage: dict | None = None) -> dict[Face, set[str]]:
+def characters_by_face(documents, css: str, faces: list[Face], coverage: dict | None = None, cache=None, salt: str = "", keys=None) -> dict[Face, set[str]]:
     """For each face, the characters of ``documents`` (XHTML roots) it sets.  ``coverage`` (face file → the code
     points its font has) lets a character fall through the family list to the first face that has it, as a
-    reading system's font fallback does (Latin in a Persian paragraph: Noto Serif)."""
+    reading system's font fallback does (Latin in a Persian paragraph: Noto Serif).
+
+    ``cache`` (the build cache, may be None): each document's characters are kept under its bytes (or its
+    ``keys`` entry: the XHTML it was parsed from, before the page markers, which set no character), the CSS,
+    the faces and ``salt`` (what ``coverage`` was read from), so an edit walks only the documents it changed."""
+    from lxml import etree
+
+    from ketab.cache import digest
+
+    context = digest("epub-characters/1", css, repr(faces), salt) if cache is not None else None
+    used: dict[Face, set[str]] = {f: set() for f in faces}
+    matcher = None
+    for n, root in enumerate(documents):
+        key = digest(context, keys[n] if keys is not None else etree.tostring(root)) if context is not None else None
+        found = cache.get("epub-characters", key) if key is not None else None
+        if found is not None:
+            for index, characters in json.loads(found):
+                used[faces[index]].update(characters)
+            continue
+        matcher = matcher or _matcher(css, cache)
+        part: dict[Face, set[str]] = {f: set() for f in faces}
+        wrapper = cssselect2.ElementWrapper.from_xml_root(root)
+        _walk(wrapper, (["serif"], 400, "normal"), (matcher, faces, {f.family for f in faces}, part, coverage))
+        for face, characters in part.items():
+            used[face] |= characters
+        if key is not None:
+            entry = [[faces.index(f), "".join(sorted(c))] for f, c in part.items() if c]
+            cache.put("epub-characters", key, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+    return {face: chars for face, chars in used.items() if chars}
+
+
+def _matcher(css: str, cache=None):
+    """The book's rules that choose a face (``font-family``, ``-weight``, ``-style``), compiled for cssselect2;
+    the rules are read from ``css`` once and kept in the build cache (``cache``, may be None)."""
+    from ketab.cache import digest
+
+    key = digest("epub-face-rules/1", css) if cache is not None else None
+    found = cache.get("epub-face-rules", key) if key is not None else None
+    if found is not None:
+        rules = json.loads(found)
+    else:
+        rules = []
+        for rule in tinycss2.parse_stylesheet(UA_CSS + css, skip_comments=True, skip_whitespace=True):
+            if rule.type == "qualified-rule":
+                decls = {k: v for k, v in _declarations(rule.content).items() if k in ("font-family", "font-weight", "font-style")}
+                if decls:
+                    rules.append((tinycss2.serialize(rule.prelude), decls))
+        if key is not None:
+            cache.put("epub-face-rules", key, json.dumps(rules, ensure_ascii=False).encode("utf-8"))
     matcher = cssselect2.Matcher()
     order = 0
-    for rule in tinycss2.parse_stylesheet(UA_CSS + css, skip_comments=True, skip_whitespace=True):
-        if rule.type != "qualified-rule":
-            continue
-        decls = {k: v for k, v in _declarations(rule.content).items() if k in ("font-family", "font-weight", "font-style")}
-        if not decls:
-            continue
+    for prelude, decls in rules:
         try:
-            selectors = cssselect2.compile_selector_list(rule.prelude)
+            selectors = cssselect2.compile_selector_list(prelude)
         except cssselect2.SelectorError:
             continue
         for selector in selectors:
             if selector.pseudo_element is None:
                 matcher.add_selector(selector, (order, decls))
         order += 1
-    families = {f.family for f in faces}
-    used: dict[Face, set[str]] = {f: set() for f in faces}
-    for root in documents:
-        wrapper = cssselect2.ElementWrapper.from_xml_root(root)
-        _walk(wrapper, (["serif"], 400, "normal"), (matcher, faces, families, used, coverage))
-    return {face: chars for face, chars in used.items() if chars}
+    return matcher
 
 
 def _font(decls: dict, inherited: tuple) -> tuple:
@@ -182,6 +221,21 @@ def _declarations(tokens) -> dict[str, str]:
 def coverage_of(data: bytes) -> set[int]:
     """The code points a font (TTF, OTF, WOFF, WOFF2) has."""
     return set(TTFont(io.BytesIO(data), lazy=True).getBestCmap() or {})
+
+
+def coverage_cached(data: bytes, cache=None) -> set[int]:
+    """:func:`coverage_of`, kept in the build cache (may be None) under the font's bytes."""
+    if cache is None:
+        return coverage_of(data)
+    from ketab.cache import digest
+
+    key = digest("font-coverage/1", data)
+    found = cache.get("font-coverage", key)
+    if found is not None:
+        return set(json.loads(found))
+    points = coverage_of(data)
+    cache.put("font-coverage", key, json.dumps(sorted(points)).encode())
+    return points
 
 
 def subset_font(data: bytes, characters: set[str]) -> bytes:

@@ -7,7 +7,6 @@ and a ``pagebreak`` marker is set there; the nav's page-list and the NCX's pageL
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
@@ -180,11 +179,15 @@ def _insert_at_letter(element, letters: int, marker) -> None:
     count = 0
     for node, attr in _text_slots(element):
         text = getattr(node, attr) or ""
+        here = sum(map(str.isalpha, text))  # letters: general category L* (what str.isalpha tests)
+        if count + here <= letters:
+            count += here
+            continue
         for i, c in enumerate(text):
-            if unicodedata.category(c)[0] != "L":
+            if not c.isalpha():
                 continue
             if count == letters:
-                while i > 0 and not text[i - 1].isspace() and unicodedata.category(text[i - 1])[0] != "L":
+                while i > 0 and not text[i - 1].isspace() and not text[i - 1].isalpha():
                     i -= 1
                 before, after = text[:i], text[i:]
                 if attr == "text" and not before.strip() and node is not element and _local(node.tag) in INLINE:

@@ -1,8 +1,8 @@
-"""One font program per face in the print PDF.
+"""One font program per face file in the print PDF.
 
 Each layout unit embeds its own subsets of the book's faces (same subset tag, other glyphs):
 a RIP that caches fonts by name prints wrong glyphs.  WeasyPrint keeps glyph ids in its
-subsets, so the subsets of one face merge glyph by glyph into one program.
+subsets, so the subsets of one face file (one tag: :func:`file_tag`) merge into one program.
 """
 
 from __future__ import annotations
@@ -28,107 +28,133 @@ def _face_name(font) -> str:
     return _TAG.sub("", str(font.BaseFont))
 
 
-def merge_fonts(pdf: pikepdf.Pdf) -> int:
-    """One font program per face: the units' subsets of a face merged into one.
+def file_tag(data: bytes, index: int = 0) -> str:
+    """The last three letters of the subset tag of every subset WeasyPrint makes of the font file ``data``
+    (face ``index``): the tag names the file (:mod:`ketab.layout.weasyfix`, "font-file")."""
+    inner = hashlib.md5(hashlib.md5(data, usedforsecurity=False).digest() + b"#%d" % index, usedforsecurity=False)
+    return "".join(chr(65 + b % 26) for b in inner.digest()[:3])
 
-    Returns the number of font programs in the file afterwards."""
-    from fontTools.ttLib import TTFont
 
-    faces: dict[str, list] = {}
+def originals(paths) -> dict[str, tuple[bytes, int]]:
+    """The font files at ``paths`` (a WOFF2 file as the TrueType bytes WeasyPrint was given) by the tag
+    their subsets carry (:func:`file_tag`); a tag two files share names neither."""
+    from ketab.fonts import unpacked
+
+    found: dict[str, tuple[bytes, int] | None] = {}
+    for path in paths:
+        try:
+            data = unpacked(path) or _read_font(path)
+        except OSError:
+            continue
+        if data is None or data[:4] == b"ttcf" or any(_has_table(data, t) for t in _REWRITTEN):
+            continue  # a collection, or a file WeasyPrint rewrites: its subsets are merged glyph by glyph
+        tag = file_tag(data)
+        found[tag] = None if tag in found and found[tag][0] != data else (data, 0)
+    return {tag: file for tag, file in found.items() if file is not None}
+
+
+_REWRITTEN = (b"fvar", b"CBDT", b"SVG ", b"COLR", b"sbix")
+"""Tables of a font whose subsets WeasyPrint makes of another font (an instance of a variable font; a colour
+font without its pictures)."""
+
+
+def _has_table(data: bytes, tag: bytes) -> bool:
+    count = struct.unpack(">H", data[4:6])[0] if len(data) >= 12 else 0
+    return any(data[12 + 16 * i: 16 + 16 * i] == tag for i in range(count))
+
+
+def _read_font(path) -> bytes | None:
+    data = path.read_bytes()
+    if data[:4] != b"wOF2":
+        return data
+    from fontTools.ttLib import woff2
+
+    out = io.BytesIO()
+    woff2.decompress(io.BytesIO(data), out)  # as ketab.fonts.unpack_web_fonts does for a build
+    return out.getvalue()
+
+
+def merge_fonts(pdf: pikepdf.Pdf, files: dict[str, tuple[bytes, int]] | None = None) -> int:
+    """One font program per face file: the units' subsets of a face merged into one.
+
+    The subsets of one file have one tag (:func:`file_tag`); a face name whose subsets come from two files
+    (a face split by unicode-range) is merged per file, each under a name of its own.  A file among
+    ``files`` (:func:`originals`) is cut to the glyphs its subsets draw (:mod:`ketab.writers.hbsubset`);
+    the subsets of another are merged glyph by glyph.  Returns the number of font programs afterwards."""
+    faces: dict[str, dict[str, dict]] = {}  # face name → subset tag → the fonts of that subset tag
     for font in _fonts_in_use(pdf):
         if font.get("/Subtype") == "/Type0":
             descendant = font.DescendantFonts[0]
             if descendant.get("/Subtype") == "/CIDFontType2" and "/FontFile2" in descendant.FontDescriptor:
-                faces.setdefault(_face_name(font), []).append(font)
+                tag = str(font.BaseFont)[1:7]
+                faces.setdefault(_face_name(font), {}).setdefault(tag, {})[font.objgen] = font
     replacement: dict = {}
-
-    def groups():  # one face's programs parsed at a time (every unit's subsets of every face: hundreds of MB)
-        for face, fonts in sorted(faces.items()):
-            unique = list({f.objgen: f for f in fonts}.values())
-            programs = [TTFont(io.BytesIO(f.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())) for f in unique]
-            # one face name, several font files (a face split by unicode-range, as Noto Serif's latin and
-            # latin-ext files): merged per file, each under a name of its own
-            for k, group in enumerate(_by_file(unique, programs)):
-                yield face if k == 0 else f"{face}-{k + 1}", [unique[i] for i in group], [programs[i] for i in group]
-
-    for face, unique, programs in groups():
-        limits = [max(_read_widths(f.DescendantFonts[0].get("/W")) or [None]) for f in unique]  # the last glyph each unit draws
-        merged_bytes = _merge_programs(programs, limits) if len(unique) > 1 else None
-        widths: dict[int, float] = {}
-        to_unicode: dict[int, str] = {}
-        for f in unique:
-            widths.update(_read_widths(f.DescendantFonts[0].get("/W")))
-            if "/ToUnicode" in f:
-                to_unicode.update(_read_to_unicode(f.ToUnicode.read_bytes()))
-        base = unique[0]
-        if merged_bytes is None and face != _face_name(base):  # a second file's only subset: renamed
-            name = pikepdf.Name(f"/{str(base.BaseFont)[1:7]}+{face}")
-            base.BaseFont = base.DescendantFonts[0].BaseFont = base.DescendantFonts[0].FontDescriptor.FontName = name
-        if merged_bytes is not None:
-            tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(merged_bytes).digest()[:6])
-            name = pikepdf.Name(f"/{tag}+{face}")
-            descendant = base.DescendantFonts[0]
-            descriptor = descendant.FontDescriptor
-            stream = pdf.make_stream(merged_bytes)
-            stream.Length1 = len(merged_bytes)
-            descriptor.FontFile2 = stream
-            descriptor.FontName = name
-            descriptor.FontBBox = _union_bbox([f.DescendantFonts[0].FontDescriptor.FontBBox for f in unique])
-            descendant.BaseFont = name
-            descendant.W = _write_widths(widths)
-            base.BaseFont = name
-            base.ToUnicode = pdf.make_stream(_write_to_unicode(to_unicode))
-        for f in unique:
-            replacement[f.objgen] = base
+    for face, tags in sorted(faces.items()):
+        for k, (tag, fonts) in enumerate(sorted(tags.items())):
+            base = _merge_face(pdf, face if k == 0 else f"{face}-{k + 1}", list(fonts.values()), (files or {}).get(tag[3:]))
+            for objgen in fonts:
+                replacement[objgen] = base
     _replace_font_references(pdf, replacement)
     return len({f.objgen for f in replacement.values()})
 
 
-def _by_file(fonts, programs) -> list[list[int]]:
-    """The subsets of one face name grouped by the font file they come from: two subsets are of one
-    file when the glyphs both draw (up to 32 of them) are the same glyphs."""
-    used = [set(_read_widths(f.DescendantFonts[0].get("/W"))) for f in fonts]
-    memo: dict = {}  # every subset compared with every other of its group: each glyph read once
-    groups: list[list[int]] = []
-    for i in range(len(fonts)):
-        for group in groups:
-            if all(_same_glyphs(programs[i], used[i], programs[j], used[j], memo) for j in group):
-                group.append(i)
-                break
-        else:
-            groups.append([i])
-    return groups
+def _merge_face(pdf: pikepdf.Pdf, face: str, unique: list, original: tuple[bytes, int] | None = None):
+    """The font dictionary that draws every font of ``unique`` (one face file's subsets): the first, its
+    program, widths, Unicode map and encoding made the union of all.  ``original``: the face's font file."""
+    from ketab.writers import hbsubset
+
+    base = unique[0]
+    if len(unique) == 1:
+        if face != _face_name(base):  # a second file's only subset: renamed
+            name = pikepdf.Name(f"/{str(base.BaseFont)[1:7]}+{face}")
+            base.BaseFont = base.DescendantFonts[0].BaseFont = base.DescendantFonts[0].FontDescriptor.FontName = name
+        return base
+    widths: dict[int, float] = {}
+    to_unicode: dict[int, str] = {}
+    for f in unique:
+        widths.update(_read_widths(f.DescendantFonts[0].get("/W")))
+        if "/ToUnicode" in f:
+            to_unicode.update(_read_to_unicode(f.ToUnicode.read_bytes()))
+    merged_bytes = hbsubset.subset(original[0], original[1], widths) if original is not None else None
+    if merged_bytes is None:
+        from fontTools.ttLib import TTFont
+
+        programs = [TTFont(io.BytesIO(f.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes())) for f in unique]
+        limits = [max(_read_widths(f.DescendantFonts[0].get("/W")) or [None]) for f in unique]  # the last glyph each unit draws
+        merged_bytes = _merge_programs(programs, limits)
+    tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(merged_bytes).digest()[:6])
+    name = pikepdf.Name(f"/{tag}+{face}")
+    descendant = base.DescendantFonts[0]
+    descriptor = descendant.FontDescriptor
+    stream = pdf.make_stream(merged_bytes)
+    stream.Length1 = len(merged_bytes)
+    descriptor.FontFile2 = stream
+    descriptor.FontName = name
+    descriptor.FontBBox = _union_bbox([f.DescendantFonts[0].FontDescriptor.FontBBox for f in unique])
+    descendant.BaseFont = name
+    descendant.W = _write_widths(widths)
+    base.BaseFont = name
+    base.ToUnicode = pdf.make_stream(_write_to_unicode(to_unicode))
+    base.Encoding = _merged_encoding(pdf, unique, set(widths) | set(to_unicode))
+    return base
 
 
-def _same_glyphs(a, used_a, b, used_b, memo=None) -> bool:
-    common = sorted(set(used_a) & set(used_b))
-    checked = 0
-    memo = {} if memo is None else memo
-    for gid in common:
-        for program in (a, b):
-            if (id(program), gid) not in memo:
-                memo[id(program), gid] = _glyph_data(program, gid)
-        one, two = memo[id(a), gid], memo[id(b), gid]
-        if one is None or two is None:
-            continue
-        if one != two:
-            return False
-        checked += 1
-        if checked >= 32:
-            break
-    return True
-
-
-def _glyph_data(program, gid: int) -> bytes | None:
-    order = program.getGlyphOrder()
-    if gid >= len(order):
-        return None
-    table = program["glyf"]
-    glyph = table.glyphs[order[gid]]
-    data = glyph.__dict__.get("data")
-    if data is None:
-        data = glyph.compile(table) if glyph.numberOfContours else b""
-    return data or None
+def _merged_encoding(pdf: pikepdf.Pdf, fonts: list, codes: set[int]):
+    """The encoding of the merged font: Identity-H, unless a unit drew characters its font lacks — WeasyPrint
+    then gives them codes past the font's glyphs and an encoding that maps them to .notdef, and maps only
+    the codes that unit shows: kept as the merged font's, it drew every other unit's other letters as .notdef."""
+    notdef: set[int] = set()
+    for font in fonts:
+        encoding = font.get("/Encoding")
+        if isinstance(encoding, pikepdf.Stream):
+            notdef.update(code for code, cid in _read_cid_map(encoding.read_bytes()).items() if cid == 0 and code)
+    if not notdef:
+        return pikepdf.Name("/Identity-H")
+    stream = pdf.make_stream(_write_cid_map({code: 0 if code in notdef else code for code in codes}))
+    stream.Type = pikepdf.Name.CMap
+    stream.CMapName = pikepdf.Name("/WP-Encod-0")
+    stream.CIDSystemInfo = pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0)
+    return stream
 
 
 def _fonts_in_use(pdf):
@@ -332,6 +358,40 @@ def _write_to_unicode(mapping: dict[int, str]) -> bytes:
         for cid, text in chunk:
             lines.append(f"<{cid:04x}> <{text.encode('utf-16-be').hex()}>".encode())
         lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return b"\n".join(lines)
+
+
+_CIDCHAR = re.compile(rb"begincidchar(.*?)endcidchar", re.S)
+_CIDRANGE = re.compile(rb"begincidrange(.*?)endcidrange", re.S)
+
+
+def _read_cid_map(data: bytes) -> dict[int, int]:
+    """A CMap's code → CID mappings (WeasyPrint writes single codes; ranges read too)."""
+    mapping: dict[int, int] = {}
+    for block in _CIDCHAR.findall(data):
+        for code, cid in re.findall(rb"<([0-9A-Fa-f]+)>\s*(\d+)", block):
+            mapping[int(code, 16)] = int(cid)
+    for block in _CIDRANGE.findall(data):
+        for lo, hi, cid in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(\d+)", block):
+            for offset, code in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
+                mapping[code] = int(cid) + offset
+    return mapping
+
+
+def _write_cid_map(mapping: dict[int, int]) -> bytes:
+    lines = [
+        b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+        b"/CIDSystemInfo 3 dict dup begin /Registry (Adobe) def /Ordering (Identity) def /Supplement 0 def end def",
+        b"/CMapName /WP-Encod-0 def", b"/CMapType 1 def",
+        b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange",
+    ]
+    items = sorted(mapping.items())
+    for start in range(0, len(items), 100):
+        chunk = items[start:start + 100]
+        lines.append(f"{len(chunk)} begincidchar".encode())
+        lines.extend(f"<{code:04x}> {cid}".encode() for code, cid in chunk)
+        lines.append(b"endcidchar")
     lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
     return b"\n".join(lines)
 

@@ -7,11 +7,13 @@ print PDF in place:
 
 * every colour operator becomes DeviceGray (``0 0 0 rg`` → ``0 g``): black text is
   pure K on press, never four-colour rich black; a colour that is not a gray is
-  converted by its luminance and reported; colour images become gray images;
+  converted by its luminance and reported; colour images become gray images; each
+  page's conversion is kept in the build cache under its content (an edit converts
+  the pages it changed);
 * transparency groups are removed (none of ketab's drawing needs one) and any
   real transparency (soft masks, opacity below 1, blend modes) is reported;
-* the subsets of one face made by the different units are merged into one font
-  program (WeasyPrint keeps glyph ids, so the subsets merge glyph by glyph:
+* the subsets of one face file made by the different units become one font
+  program: the file cut to the glyphs they draw (WeasyPrint keeps glyph ids:
   :mod:`ketab.writers.fonts`);
 * annotations are dropped (links live in the screen PDF);
 * crop marks (``print: {marks: crop}``) are drawn outside the BleedBox on an
@@ -22,6 +24,8 @@ print PDF in place:
 
 from __future__ import annotations
 
+import json
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -106,50 +110,82 @@ def _rgb_to_cmyk(r: float, g: float, b: float) -> list[float]:
     return [(1 - r - k) / (1 - k), (1 - g - k) / (1 - k), (1 - b - k) / (1 - k), k]
 
 
-def _rewrite_stream(pdf: pikepdf.Pdf, owner, resources, page_no: int, findings: Findings, seen: set, keep_cmyk: bool = False) -> None:
-    """Rewrite one content stream (a page or a form XObject), then the forms it draws."""
+def _rewrite_stream(pdf: pikepdf.Pdf, owner, resources, page_no: int, findings: Findings, seen: set, keep_cmyk: bool = False, cache=None) -> None:
+    """Rewrite one content stream (a page or a form XObject), then the forms it draws.  ``cache`` (the build
+    cache, may be None) keeps each rewrite under the bytes it was made from: an edit rewrites the pages it changed."""
+    key = _rewrite_key(owner, keep_cmyk) if cache is not None else None
+    found = cache.get("press-gray", key) if key is not None else None
+    if found is not None:
+        head, _, data = found.partition(b"\n")
+        done = json.loads(head)
+        data = zlib.decompress(data) if done["changed"] else None
+    else:
+        data, done = _rewritten(owner, keep_cmyk)
+        if key is not None:
+            cache.put("press-gray", key, json.dumps(done).encode() + b"\n" + (zlib.compress(data, 1) if data is not None else b""))
+    findings.converted.extend((page_no, what) for what in done["converted"])
+    findings.refused.extend((page_no, what) for what in done["refused"])
+    if data is not None:
+        if isinstance(owner, pikepdf.Page):
+            owner.obj.Contents = pdf.make_stream(data)
+        else:
+            owner.write(data)
+    _visit_resources(pdf, resources, page_no, findings, seen, keep_cmyk, cache)
+
+
+def _rewrite_key(owner, keep_cmyk: bool) -> str | None:
+    from ketab.cache import digest
+
+    try:
+        if isinstance(owner, pikepdf.Page):
+            contents = owner.obj.get("/Contents")
+            streams = [contents] if isinstance(contents, pikepdf.Stream) else list(contents or [])
+            data = b"\n".join(stream.read_bytes() for stream in streams)
+        else:
+            data = owner.read_bytes()
+    except pikepdf.PdfError:
+        return None
+    return digest("press-gray/1", "cmyk" if keep_cmyk else "gray", data)
+
+
+def _rewritten(owner, keep_cmyk: bool) -> tuple[bytes | None, dict]:
+    """(the content stream in gray, or None if unchanged; what was converted or refused) of ``owner``."""
+    done: dict = {"changed": False, "converted": [], "refused": []}
     try:
         instructions = pikepdf.parse_content_stream(owner)
     except pikepdf.PdfError as error:
-        findings.refused.append((page_no, f"unreadable content stream ({error})"))
-        return
+        done["refused"].append(f"unreadable content stream ({error})")
+        return None, done
     out = []
-    changed = False
     for operands, operator in instructions:
         op = str(operator)
         if keep_cmyk and op in ("k", "K"):
             out.append((operands, operator))
             continue
         if keep_cmyk and op in ("rg", "RG") and not _gray_of(op, operands)[1]:
-            findings.converted.append((page_no, f"colour {' '.join(_fmt(_num(v)) for v in operands)} {op} to CMYK"))
+            done["converted"].append(f"colour {' '.join(_fmt(_num(v)) for v in operands)} {op} to CMYK")
             cmyk = _rgb_to_cmyk(*(_num(v) for v in operands))
             out.append(([Decimal(_fmt(v)) for v in cmyk], pikepdf.Operator("k" if op == "rg" else "K")))
-            changed = True
+            done["changed"] = True
             continue
         if op in _GRAY_OPS:
             gray, neutral = _gray_of(op, operands)
             if not neutral:
-                findings.converted.append((page_no, f"colour {' '.join(_fmt(_num(v)) for v in operands)} {op}"))
+                done["converted"].append(f"colour {' '.join(_fmt(_num(v)) for v in operands)} {op}")
             out.append(([Decimal(_fmt(gray))], pikepdf.Operator(_GRAY_OPS[op])))
-            changed = True
+            done["changed"] = True
             continue
         if op in ("cs", "CS") and str(operands[0]) not in ("/DeviceGray", "/Pattern") + (("/DeviceCMYK",) if keep_cmyk else ()):
-            findings.refused.append((page_no, f"colour space {operands[0]}"))
+            done["refused"].append(f"colour space {operands[0]}")
         elif op == "sh":
-            findings.refused.append((page_no, "a shading (gradient)"))
+            done["refused"].append("a shading (gradient)")
         elif op == "INLINE IMAGE":
-            findings.refused.append((page_no, "an inline image"))
+            done["refused"].append("an inline image")
         out.append((operands, operator))
-    if changed:
-        data = pikepdf.unparse_content_stream(out)
-        if isinstance(owner, pikepdf.Page):
-            owner.obj.Contents = pdf.make_stream(data)
-        else:
-            owner.write(data)
-    _visit_resources(pdf, resources, page_no, findings, seen, keep_cmyk)
+    return (pikepdf.unparse_content_stream(out) if done["changed"] else None), done
 
 
-def _visit_resources(pdf, resources, page_no: int, findings: Findings, seen: set, keep_cmyk: bool = False) -> None:
+def _visit_resources(pdf, resources, page_no: int, findings: Findings, seen: set, keep_cmyk: bool = False, cache=None) -> None:
     if resources is None:
         return
     for gs in (resources.get("/ExtGState") or {}).values():
@@ -166,7 +202,7 @@ def _visit_resources(pdf, resources, page_no: int, findings: Findings, seen: set
         if subtype == "/Form":
             if "/Group" in xobject:
                 del xobject["/Group"]  # a transparency group: nothing ketab draws needs one
-            _rewrite_stream(pdf, xobject, xobject.get("/Resources"), page_no, findings, seen, keep_cmyk)
+            _rewrite_stream(pdf, xobject, xobject.get("/Resources"), page_no, findings, seen, keep_cmyk, cache)
         elif subtype == "/Image":
             _gray_image(pdf, xobject, page_no, findings)
 
@@ -211,17 +247,17 @@ def _gray_image(pdf, image, page_no: int, findings: Findings) -> None:
             del image[key]
 
 
-def to_gray(pdf: pikepdf.Pdf, keep_cmyk: bool = False) -> Findings:
+def to_gray(pdf: pikepdf.Pdf, keep_cmyk: bool = False, cache=None) -> Findings:
     """Every page in DeviceGray and without transparency groups (see module docstring).
 
     With ``keep_cmyk`` (the cover): DeviceCMYK colours stay, other colours become CMYK,
-    neutral ones gray."""
+    neutral ones gray.  ``cache``: the build cache (see :func:`_rewrite_stream`)."""
     findings = Findings()
     seen: set = set()
     for number, page in enumerate(pdf.pages, 1):
         if "/Group" in page.obj:
             del page.obj["/Group"]
-        _rewrite_stream(pdf, page, page.obj.get("/Resources"), number, findings, seen, keep_cmyk)
+        _rewrite_stream(pdf, page, page.obj.get("/Resources"), number, findings, seen, keep_cmyk, cache)
     return findings
 
 

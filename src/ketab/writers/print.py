@@ -274,7 +274,7 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     tagging.untag(pdf)
     finish(pdf, book, layout.pagination)
     path = target.out_dir / f"{config.slug}-print.pdf"
-    target.warnings.extend(make_press_ready(pdf, book, target.templates, path.name))
+    target.warnings.extend(make_press_ready(pdf, book, target.templates, path.name, target.cache))
     standard = press.STANDARDS[config.print.standard]
     save(pdf, path, standard.version, standard.object_streams)
     pdf.close()
@@ -308,14 +308,20 @@ def release_memory() -> None:
         pass
 
 
-def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: str) -> list:
-    """The print PDF for press (see :mod:`ketab.writers.press`): warnings about what was changed."""
+def make_press_ready(pdf: pikepdf.Pdf, book: Book, templates: Path, file_name: str, cache=None) -> list:
+    """The print PDF for press (see :mod:`ketab.writers.press`): warnings about what was changed.  ``cache``
+    (the build cache, may be None) keeps each page's conversion to gray under the page's content."""
     from ketab.diagnostics import Diagnostic, Severity
+    from ketab.fonts import font_files, manuscript_font_files
     from ketab.writers import fonts, press
+    from ketab.writers.memo import Memo
 
     settings = book.config.print
-    findings = press.to_gray(pdf)
-    fonts.merge_fonts(pdf)
+    memo = Memo(cache, "press-gray", str(book.config.identifier))  # each page's conversion, by its content
+    findings = press.to_gray(pdf, cache=memo)
+    memo.save()
+    own = [book.config.path.parent / rel for rel in manuscript_font_files(book.config)]
+    fonts.merge_fonts(pdf, fonts.originals(font_files(templates) + own))
     press.drop_annotations(pdf)
     if settings.marks == "crop":
         date = book.config.date or ""
