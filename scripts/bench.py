@@ -115,7 +115,10 @@ def bench_watches(work: Path, say) -> dict:
     out = {}
     for name, source in books.items():
         say(f"{name}: ketab watch, save → preview")
-        out[name] = bench_watch(source, work / "watch" / name, say)
+        try:
+            out[name] = bench_watch(source, work / "watch" / name, say)
+        except (RuntimeError, OSError) as exc:  # the rest of the run's figures are still printed and recorded
+            say(f"{name}: ketab watch could not be measured: {exc}")
     return out
 
 

@@ -124,6 +124,18 @@ def _add(chapter: Path, sentence: str, n: int) -> float:
 
 
 def _wait(browser, condition: str, timeout: float = 300) -> float:
+    """When ``condition`` holds in the page (ms since the epoch); a page the preview reloads meanwhile is asked again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return _wait_once(browser, condition, max(1.0, deadline - time.monotonic()))
+        except RuntimeError as exc:
+            if "navigated" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _wait_once(browser, condition: str, timeout: float) -> float:
     at = browser.evaluate(f"""new Promise((resolve) => {{
       const check = () => {{ try {{ return !!({condition}); }} catch (e) {{ return false; }} }};
       if (check()) {{ resolve(Date.now()); return; }}
