@@ -344,22 +344,25 @@ def _read_to_unicode(data: bytes) -> dict[int, str]:
     return mapping
 
 
-def _write_to_unicode(mapping: dict[int, str]) -> bytes:
+def _cmap(system_info: bytes, name: bytes, kind: int, section: str, rows: list[bytes]) -> bytes:
+    """A CMap program: its header, ``rows`` in ``begin<section>`` blocks of 100, its trailer."""
     lines = [
         b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
-        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-        b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+        b"/CIDSystemInfo " + system_info + b" def", b"/CMapName /" + name + b" def", f"/CMapType {kind} def".encode(),
         b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange",
     ]
-    items = sorted(mapping.items())
-    for start in range(0, len(items), 100):
-        chunk = items[start:start + 100]
-        lines.append(f"{len(chunk)} beginbfchar".encode())
-        for cid, text in chunk:
-            lines.append(f"<{cid:04x}> <{text.encode('utf-16-be').hex()}>".encode())
-        lines.append(b"endbfchar")
+    for start in range(0, len(rows), 100):
+        chunk = rows[start:start + 100]
+        lines.append(f"{len(chunk)} begin{section}".encode())
+        lines.extend(chunk)
+        lines.append(f"end{section}".encode())
     lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
     return b"\n".join(lines)
+
+
+def _write_to_unicode(mapping: dict[int, str]) -> bytes:
+    rows = [f"<{cid:04x}> <{text.encode('utf-16-be').hex()}>".encode() for cid, text in sorted(mapping.items())]
+    return _cmap(b"<< /Registry (Adobe) /Ordering (UCS) /Supplement 0 >>", b"Adobe-Identity-UCS", 2, "bfchar", rows)
 
 
 _CIDCHAR = re.compile(rb"begincidchar(.*?)endcidchar", re.S)
@@ -380,20 +383,9 @@ def _read_cid_map(data: bytes) -> dict[int, int]:
 
 
 def _write_cid_map(mapping: dict[int, int]) -> bytes:
-    lines = [
-        b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
-        b"/CIDSystemInfo 3 dict dup begin /Registry (Adobe) def /Ordering (Identity) def /Supplement 0 def end def",
-        b"/CMapName /WP-Encod-0 def", b"/CMapType 1 def",
-        b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange",
-    ]
-    items = sorted(mapping.items())
-    for start in range(0, len(items), 100):
-        chunk = items[start:start + 100]
-        lines.append(f"{len(chunk)} begincidchar".encode())
-        lines.extend(f"<{code:04x}> {cid}".encode() for code, cid in chunk)
-        lines.append(b"endcidchar")
-    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
-    return b"\n".join(lines)
+    rows = [f"<{code:04x}> {cid}".encode() for code, cid in sorted(mapping.items())]
+    return _cmap(b"3 dict dup begin /Registry (Adobe) def /Ordering (Identity) def /Supplement 0 def end",
+                 b"WP-Encod-0", 1, "cidchar", rows)
 
 
 def _union_bbox(boxes) -> pikepdf.Array:
