@@ -59,3 +59,31 @@ def test_a_reference_defined_in_code_or_a_comment_is_not_a_definition():
     body = "[Used] here.\n\n    [Used]: code.md\n\n<!--\n[Used]: comment.md\n-->\n\n[Other]: real.md\n"
     labels = links.read_labels(body, SourceMap(body, 1, pandoc(body).parsed).spans)
     assert set(labels.definitions) == {"other"} and "used" in labels.uses
+
+
+# --- the anchored search finds what a scan of the whole text finds -------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ketab import sourcemap  # noqa: E402
+
+_PIECES = st.lists(st.sampled_from(["`", "``", " ", "\t", "\n", "> ", "a", "b", "ab", "x y", "<br>", "<i>", "\n\n"]), max_size=40)
+
+
+@given(_PIECES, st.sampled_from(["a", "ab", "b", "x y", "a b", "<br>", "<i>"]), st.integers(0, 5))
+@settings(max_examples=300, deadline=None)
+def test_anchored_matches_are_those_of_a_full_scan(pieces, needle, start):
+    """Inline code and raw HTML are looked for only where their first word stands (a long chapter has
+    thousands of them: a scan of the whole chapter for each was most of a build of pandoc's manual); the
+    matches must be the ones a scan of the whole text finds, in the same order."""
+    import re
+
+    text = "".join(pieces)
+    start = min(start, len(text))
+    words = [re.escape(w) for w in needle.split(" ") if w]
+    inline = re.compile(r"(?<!`)(`+)[ \t]*" + r"\s+(?:>[ \t]*)?".join(words) + r"\s*\1(?!`)")
+    raw = re.compile(re.escape(needle))
+    for pattern, lead in ((inline, True), (raw, False)):
+        want = [m.span() for m in pattern.finditer(text, start)]
+        got = [m.span() for m in sourcemap._matches(text, pattern, start, needle.split(" ")[0], lead)]
+        assert got == want

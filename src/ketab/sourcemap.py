@@ -83,14 +83,24 @@ def _block_at(lines: list[str], k: int, code: list[str]) -> bool:
     return True
 
 
+def _bare(line: str) -> str:
+    """A line without its indent or quote marks, as :func:`_block_at` compares it."""
+    return line.expandtabs(4).rstrip().lstrip(" \t>")
+
+
 def _code_blocks(text: str, parsed: Parsed, start: int, taken: list[Span]) -> None:
     lines = text.split("\n")
     starts = _line_starts(text)
     first = next((i for i, s in enumerate(starts) if s >= start), len(lines))
+    at: dict[str, list[int]] = {}
+    """The lines, by their text without indent or quote marks: a code block can only begin at a line that
+    reads as its first line does (see :func:`_block_at`), so only those are tried."""
+    for k in range(first, len(lines)):
+        at.setdefault(_bare(lines[k]), []).append(k)
     used: set[int] = set()
     for block in parsed.code:
         code = block.split("\n")
-        for k in range(first, len(lines)):
+        for k in at.get(code[0].rstrip().lstrip(" \t>"), ()):
             if k in used or not _block_at(lines, k, code):
                 continue
             a, b = k, k + len(code) - 1
@@ -103,10 +113,33 @@ def _code_blocks(text: str, parsed: Parsed, start: int, taken: list[Span]) -> No
             break
 
 
-def _free_matches(text: str, pattern: re.Pattern, start: int, taken: list[Span], limit: int) -> list[Span]:
+def _matches(text: str, pattern: re.Pattern, start: int, anchor: str | None, lead: bool):
+    """``pattern.finditer(text, start)``, found faster when every match begins with the literal ``anchor``
+    (``lead``: after a run of backticks, then of spaces and tabs): only where ``anchor`` stands is it tried."""
+    if not anchor or anchor[0] in " \t`":
+        yield from pattern.finditer(text, start)
+        return
+    pos, last = text.find(anchor, start), start
+    while pos >= 0:
+        at = pos
+        while lead and at > last and text[at - 1] in " \t":
+            at -= 1
+        while lead and at > last and text[at - 1] == "`":
+            at -= 1
+        m = pattern.match(text, at)
+        if m is not None:
+            yield m
+            last = m.end()
+            pos = text.find(anchor, max(last, pos + 1))
+        else:
+            pos = text.find(anchor, pos + 1)
+
+
+def _free_matches(text: str, pattern: re.Pattern, start: int, taken: list[Span], limit: int,
+                  anchor: str | None = None, lead: bool = False) -> list[Span]:
     """The first ``limit`` matches of ``pattern`` that lie outside the spans already ``taken``."""
     cover, found = _Cover(taken), []
-    for m in pattern.finditer(text, start):
+    for m in _matches(text, pattern, start, anchor, lead):
         if len(found) == limit:
             break
         if not cover.covers(m.start()) and not cover.covers(max(m.start(), m.end() - 1)):
@@ -123,13 +156,14 @@ def located(text: str, parsed: Parsed | None, start: int = 0) -> tuple[list[Span
     raw: list[Span] = []
     counts = Counter(parsed.raw)
     for chunk in sorted(counts, key=len, reverse=True):  # a long chunk before a tag it holds
-        pattern = re.compile(r"[ \t]*\n[ \t>]*".join(re.escape(part.strip()) for part in chunk.split("\n")))
-        raw += _free_matches(text, pattern, start, code + raw, counts[chunk])
+        parts = [part.strip() for part in chunk.split("\n")]
+        pattern = re.compile(r"[ \t]*\n[ \t>]*".join(map(re.escape, parts)))
+        raw += _free_matches(text, pattern, start, code + raw, counts[chunk], parts[0])
     blocks = code + raw
     for inline, count in Counter(parsed.inline_code).items():
         words = [re.escape(w) for w in inline.split(" ") if w] or [""]
         pattern = re.compile(r"(?<!`)(`+)[ \t]*" + r"\s+(?:>[ \t]*)?".join(words) + r"\s*\1(?!`)")
-        code += _free_matches(text, pattern, start, blocks, count)
+        code += _free_matches(text, pattern, start, blocks, count, inline.split(" ")[0], lead=True)
     return merge(code), merge(raw)
 
 

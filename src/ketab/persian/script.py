@@ -13,6 +13,7 @@ an abbreviation (``U.S.``, ``Dr.``) stays with it.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 # Letters of the Arabic script (Persian, Arabic, Urdu, Pashto …), without tatweel and the combining marks.
@@ -62,6 +63,12 @@ def has_ltr_letter(s: str) -> bool:
     return LTR_LETTER_RE.search(s) is not None
 
 
+def _inside(spans: list[tuple[int, int, bool]], starts: list[int], x: int) -> bool:
+    """Is offset ``x`` inside one of ``spans`` (sorted, not overlapping; ``starts`` their starts)?"""
+    k = bisect.bisect_right(starts, x) - 1
+    return k >= 0 and x < spans[k][1]
+
+
 def ltr_runs(s: str) -> list[tuple[int, int]]:
     """The Latin runs of *s* as ``(start, end)`` offsets, in order and not overlapping."""
     tokens = [(m.start(), m.end(), True) for m in _WORD.finditer(s)]
@@ -69,8 +76,10 @@ def ltr_runs(s: str) -> list[tuple[int, int]]:
         return []
     word_spans = tokens
     numbers = [(m.start(), m.end(), False) for m in _NUMBER.finditer(s)]
-    # A number inside a word (COVID-19) is already part of it.
-    numbers = [n for n in numbers if not any(w[0] <= n[0] < w[1] for w in word_spans)]
+    # A number inside a word (COVID-19) is already part of it.  The words are in order and apart, so the only
+    # word that can hold a number is the last one starting at or before it.
+    starts = [w[0] for w in word_spans]
+    numbers = [n for n in numbers if not _inside(word_spans, starts, n[0])]
     tokens = sorted(word_spans + numbers)
 
     runs: list[list[int]] = []
