@@ -82,6 +82,8 @@ def _rejected(path, prose, index, rejected):
     out = []
     boundary = f"[{ARABIC_LETTER}\u200c\\w]"
     for variant, entry in rejected.items():
+        if variant.split() and variant.split()[0] not in prose:  # most are nowhere in a chapter: no scan for them
+            continue
         words = r"\s+".join(re.escape(w) for w in variant.split())
         for m in re.finditer(f"(?<!{boundary}){words}(?!{boundary})", prose):
             line, col = index.position(m.start())
