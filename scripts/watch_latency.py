@@ -49,7 +49,7 @@ def measure(manuscript: Path, work: Path, edits: int = 3, say=print) -> dict:
     browser = None
     try:
         url = _first_build(proc, say)
-        page = f"ch-{chapter.stem}.xhtml"
+        page = _page(ms, chapter)
         browser = Browser()
         browser.goto(url + page, width=1000, height=800)
         time.sleep(3)  # an editor's first save comes a moment after the preview opens (the watcher gets ready meanwhile)
@@ -110,17 +110,31 @@ def _first_build(proc, say) -> str:
 
 
 def _add(chapter: Path, sentence: str, n: int) -> float:
-    """Add ``sentence`` at the end of a long paragraph of ``chapter``; the time of the save (ms)."""
+    """Add ``sentence`` at the end of a prose paragraph of ``chapter`` (``bench_edits.paragraphs``: never a
+    note's, a list's or a code block's line), from its middle one on; the time of the save (ms)."""
+    import bench_edits
+
     text = chapter.read_text(encoding="utf-8")
-    head, body = text.split("\n---\n", 1)
-    lines = body.split("\n")
-    plain = [i for i, line in enumerate(lines) if len(line) > 100 and not re.match(r"\s*([#>*|:<!-]|\d+\.|\[\^|```|~~~)", line)]
-    i = plain[(len(plain) // 2 + n) % len(plain)]
-    lines[i] = lines[i].rstrip() + " " + sentence
-    data = (head + "\n---\n" + "\n".join(lines)).encode("utf-8")
+    found = bench_edits.paragraphs(text)
+    if not found:
+        raise RuntimeError(f"{chapter.name}: no prose paragraph to add a sentence to")
+    _, last = found[(len(found) // 2 + n) % len(found)]
+    lines = text.split("\n")
+    lines[last] = lines[last].rstrip() + " " + sentence
+    data = "\n".join(lines).encode("utf-8")
     saved = time.time() * 1000
     chapter.write_bytes(data)
     return saved
+
+
+def _page(ms: Path, chapter: Path) -> str:
+    """The preview's page of ``chapter``: the EPUB document named by its id (front matter ``id:``, else its file's)."""
+    from ketab.manuscript import load_manuscript
+
+    for ch in load_manuscript(ms).chapters:
+        if not ch.generate and (ms / ch.rel).resolve() == chapter.resolve():
+            return f"{ch.id}.xhtml"
+    raise RuntimeError(f"{chapter} is not a chapter of {ms}")
 
 
 def _wait(browser, condition: str, timeout: float = 300) -> float:

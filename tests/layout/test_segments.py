@@ -197,6 +197,19 @@ def test_an_edit_that_adds_pages_equals_a_cold_build(english, tmp_path):
     _assert_cold(root, out, tmp_path)
 
 
+def test_an_edit_that_removes_pages_equals_a_cold_build(english, tmp_path):
+    """Paragraphs cut from the chapter's middle: every page after them is pulled back, fewer pages in all."""
+    root, out = english.clone(tmp_path)
+    chapter = root / "chapters" / "08-pandoc-s-markdown.md"
+    text = chapter.read_text(encoding="utf-8")
+    paragraphs = _paragraphs(text)
+    first, last = paragraphs[len(paragraphs) // 3], paragraphs[len(paragraphs) // 3 + 4]
+    chapter.write_text(text[:first[0]] + text[last[0] + len(last[1]):], encoding="utf-8")
+    result = pipeline.build(root, out, formats=FORMATS)
+    assert result.pages < english.result.pages
+    _assert_cold(root, out, tmp_path)
+
+
 @pytest.mark.parametrize("element, pattern, after", [
     ("a table cell", r"^\s+Right\s+Left\s+(Center)\s+Default", 0.0),  # a simple table's header row
     ("a list item", r"^\s*[-*] (\w+ \w+)", 0.5),
