@@ -54,6 +54,9 @@ class Drafter:
         self.templates = Path(templates)
         self.cache = cache
         self._state: _Converted | None = None
+        self._shown: dict[int, tuple[str, str, str, str]] = {}
+        """Chapter index → (Markdown, EPUB file, section id, section XHTML) of the long chapters' text the
+        preview shows, for :mod:`ketab.quickdraft`."""
 
     def warm(self) -> None:
         """Read and convert the whole manuscript now (through the cache), so that the first save is quick."""
@@ -62,6 +65,7 @@ class Drafter:
             written = [i for i, ch in enumerate(self._state.manuscript.chapters) if not ch.generate] if self._state else []
             if written:
                 self._again(self._state, written[0])  # once through the quick path too (its first run is slower)
+                self._render(self._state, {_resolved(ch.path) for ch in self._state.manuscript.chapters if not ch.generate})
 
     def drafts(self, changed) -> dict[str, tuple[str, str]]:
         """EPUB file name → (section id, section XHTML) for each chapter among ``changed`` (paths of saved files);
@@ -75,12 +79,16 @@ class Drafter:
         if state is not None:
             paths = {_resolved(ch.path): i for i, ch in enumerate(state.manuscript.chapters) if not ch.generate}
             if changed <= set(paths):
+                quick = self._quick(state, [paths[p] for p in changed])
+                if quick:
+                    return quick
                 for path in changed:
                     state = self._again(state, paths[path])
                     if state is None:
                         return {}
             else:
                 state = None  # book.yaml, data, a new chapter…: read everything again
+                self._shown.clear()
         if state is None:
             state = self._load()
         self._state = state
@@ -141,7 +149,7 @@ class Drafter:
         return _Converted(manuscript, bodies, state.extras, state.salt, results, entries, converted)
 
     def _render(self, state: _Converted, changed: set) -> dict[str, tuple[str, str]]:
-        from ketab import render
+        from ketab import quickdraft, render
         from ketab.assemble import assemble
         from ketab.writers.epub import _chapter_content
 
@@ -152,6 +160,32 @@ class Drafter:
             chapter = part.converted.chapter
             if not chapter.generate and _resolved(chapter.path) in changed:
                 drafts[part.filename] = (part.id, _chapter_content(book, env, part, {})[0])
+                if len(chapter.body) >= quickdraft.QUICK_CHARS:
+                    index = next(k for k, ch in enumerate(state.manuscript.chapters) if ch.id == chapter.id)
+                    self._shown[index] = (chapter.body, part.filename, part.id, drafts[part.filename][1])
+        return drafts
+
+    def _quick(self, state: _Converted, indexes) -> dict[str, tuple[str, str]]:
+        """The drafts of the long chapters ``indexes`` by their edited paragraph alone (:mod:`ketab.quickdraft`);
+        empty unless every one of them can be drafted so."""
+        from ketab import quickdraft
+        from ketab.diagnostics import Collector
+
+        drafts, shown = {}, {}
+        for i in indexes:
+            if i not in self._shown:
+                return {}
+            body, filename, section_id, section = self._shown[i]
+            diags = Collector()
+            chapter = _read_chapter(state.manuscript, state.manuscript.chapters[i], diags)
+            if chapter is None or diags.errors or dataclasses.replace(chapter, body="") != dataclasses.replace(state.manuscript.chapters[i], body=""):
+                return {}  # the front matter changed too: the whole chapter
+            new = quickdraft.draft(state, i, chapter, (body, section), self.cache, self.templates)
+            if new is None:
+                return {}
+            drafts[filename] = (section_id, new)
+            shown[i] = (chapter.body, filename, section_id, new)
+        self._shown.update(shown)
         return drafts
 
 
