@@ -43,23 +43,26 @@ def quick_calls(monkeypatch):
     return calls
 
 
-def _paragraph(text: str, plain: bool) -> tuple[int, str] | None:
-    """(offset, text) of the middle paragraph of the chapter's body that is of plain words (``plain``), or that
-    calls a note; found here by the test's own rule, not quickdraft's."""
+def _paragraph(text: str, kind: str) -> tuple[int, str] | None:
+    """(offset, text) of the middle paragraph of the chapter's body that is of plain words (``plain``), has
+    links and inline code (``links``) or calls a note (``note``); found by the test's own rule, not quickdraft's."""
     offset, found = text.index("\n---\n", 4) + 5, []
     for block in text[offset:].split("\n\n"):
         lines = block.split("\n")
         letters = block[:1].isalpha() and not any(line[:1].isspace() for line in lines) and len(block) > 150
-        if letters and plain and not re.search(r"[\[\]{}<>@^~`*_\\|#:]", block):
-            found.append((offset, block))
-        elif letters and not plain and re.search(r"\[\^[^\]]+\]", block) and not re.search(r"[{}<>`]", block):
+        ok = {"plain": not re.search(r"[\[\]{}<>@^~`*_\\|#:]", block),
+              "links": re.search(r"\[[^\]^]+\]", block) and "`" in block and not re.search(r"[{}<>@^~\\]", re.sub(r"`[^`]*`", "", block)),
+              "note": re.search(r"\[\^[^\]]+\]", block) and not re.search(r"[{}<>`]", block)}[kind]
+        if letters and ok:
             found.append((offset, block))
         offset += len(block) + 2
     return found[len(found) // 2] if found else None
 
 
-@pytest.mark.parametrize("book, name", [("_external/pandoc-manual", "08-pandoc-s-markdown.md"), ("persian-small", "03-long.md")])
-def test_a_word_changed_in_a_long_chapter_is_drafted_alone_and_as_the_whole_chapter_would_be(book, name, tmp_path, quick_calls, monkeypatch):
+@pytest.mark.parametrize("book, name, kind", [("_external/pandoc-manual", "08-pandoc-s-markdown.md", "plain"),
+                                             ("_external/pandoc-manual", "08-pandoc-s-markdown.md", "links"),
+                                             ("persian-small", "03-long.md", "plain")])
+def test_a_word_changed_in_a_long_chapter_is_drafted_alone_and_as_the_whole_chapter_would_be(book, name, kind, tmp_path, quick_calls, monkeypatch):
     monkeypatch.setattr(quickdraft, "QUICK_CHARS", 5_000)  # the Persian chapter is short; the manual's is 73,000
     root = tmp_path / "book"
     shutil.copytree(PROJECTS / book, root, ignore=shutil.ignore_patterns("build"))
@@ -71,8 +74,8 @@ def test_a_word_changed_in_a_long_chapter_is_drafted_alone_and_as_the_whole_chap
         chapter.write_text(text.replace(first, first + "\n\n" + plain, 1), encoding="utf-8")
     drafter = _drafter(root, tmp_path)
     text = chapter.read_text(encoding="utf-8")
-    found = _paragraph(text, plain=True)
-    assert found, "a plain paragraph to edit"
+    found = _paragraph(text, kind)
+    assert found, f"a paragraph ({kind}) to edit"
     at, paragraph = found
     words = paragraph.split(" ")
     words[len(words) // 2] += " ویراسته" if "\u0600" <= words[0][:1] <= "\u06ff" else " edited"
@@ -96,7 +99,7 @@ def test_an_edit_beside_a_note_call_converts_the_whole_chapter(tmp_path, quick_c
     chapter = root / "chapters" / "03-long.md"
     drafter = _drafter(root, tmp_path)
     text = chapter.read_text(encoding="utf-8")
-    found = _paragraph(text, plain=False)
+    found = _paragraph(text, "note")
     assert found, "a paragraph with a note call"
     chapter.write_text(text[:found[0]] + "تازه " + text[found[0]:], encoding="utf-8")
     (_, (_, section)), = drafter.drafts([chapter]).items()
@@ -119,3 +122,9 @@ def test_an_edit_beside_a_note_call_converts_the_whole_chapter(tmp_path, quick_c
 ])
 def test_only_an_edit_inside_one_plain_paragraph_is_drafted_alone(old, new, want):
     assert quickdraft.edited_paragraph(old, new) == want
+
+
+def test_characters_inside_inline_code_do_not_stop_the_draft_of_one_paragraph():
+    old, new = "A\n\nit prints `~` and `<br>` here\n\nB", "A\n\nit prints `~` and `<br>` there\n\nB"
+    assert quickdraft.edited_paragraph(old, new) == ("it prints `~` and `<br>` here", "it prints `~` and `<br>` there")
+    assert quickdraft.edited_paragraph(old.replace("`~`", "~"), new.replace("`~`", "~")) is None

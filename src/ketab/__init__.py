@@ -7,6 +7,10 @@ WeasyPrint (print and screen PDF) and ebooklib (EPUB 3).  The recipe is
 
 __version__ = "0.1.0"
 
+from ketab import weasyload as _weasyload  # noqa: E402  (WeasyPrint's libraries opened without 54 processes)
+
+_weasyload.install()
+
 
 def default_templates():
     """The project's ``templates/`` folder (next to ``src/``)."""

@@ -8,7 +8,7 @@ a long chapter (:data:`QUICK_CHARS`) the drafter first tries this path:
    prose**, before and after: a block of lines between blank lines, outside fenced code and ``:::`` divs,
    none indented, none opening a heading, list, quotation, table, note or definition, and without the
    characters that make a paragraph depend on the rest of the chapter (notes ``[^ ]`` and ``^[ ]``,
-   attributes ``{ }``, raw HTML ``< >``, citations ``@``, sub- and superscripts ``~ ^``);
+   attributes ``{ }``, raw HTML ``< >``, citations ``@``, sub- and superscripts ``~ ^``) outside inline code;
 2. the old and the new paragraph are converted alone (pandoc and ketab's walk, as a chapter of their own,
    with the chapter's link definitions) and rendered as the EPUB renders a chapter;
 3. the old paragraph's rendering must stand **exactly once** in the section the preview shows (its id aside:
@@ -33,6 +33,7 @@ _CONTEXT = re.compile(r"[{}<>@^~\\]|\[\^")
 """What can make a paragraph's rendering depend on the rest of the chapter (a link's ``[text]`` can too, but
 the chapter's link definitions go with it, and a link that still renders otherwise fails the check of step 3)."""
 _DEFINITION = re.compile(r"^ {0,3}\[[^\]^][^\]]*\]:[ \t]+\S.*$", re.M)
+_CODE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 _P = re.compile(r'<p id="([^"]+)">(.*?)</p>', re.S)
 
 
@@ -67,7 +68,9 @@ def _plain(block: list[str], before: list[str], after: list[str]) -> bool:
     """Is ``block`` (lines between ``before`` and ``after``) one top-level paragraph of plain prose?"""
     if not block or any(not line.strip() for line in block):
         return False
-    if any(line[:1].isspace() or _NOT_PROSE.match(line) or _CONTEXT.search(line) for line in block):
+    if any(line[:1].isspace() or _NOT_PROSE.match(line) for line in block):
+        return False
+    if _CONTEXT.search(_CODE.sub("", "\n".join(block))):  # inside inline code they are only characters
         return False
     if sum(1 for line in before if _FENCE.match(line)) % 2:
         return False  # inside fenced code or a div
