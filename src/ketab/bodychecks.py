@@ -11,7 +11,6 @@ import re
 
 from ketab import config as cfg
 from ketab.diagnostics import Collector
-from ketab.manuscript import lint_book_texts, lint_text
 from ketab.sourcemap import SourceMap
 
 _UNUSED = re.compile(r"^Note with key '(.+)' defined at (?:.* )?line (\d+) column \d+ but not used")
@@ -53,21 +52,57 @@ def check_parsed(chapter, source: SourceMap, diags: Collector) -> None:
                           "(ketab import --track-changes accept|reject settles them all)", "chapter.tracked-change")
 
 
-def lint_chapters(manuscript, sources: dict, diags: Collector, strict: bool = False) -> None:
+def lint_chapters(manuscript, sources: dict, diags: Collector, strict: bool = False, cache=None) -> None:
     """The editorial linter on every written chapter pandoc parsed (``sources``: chapter id → SourceMap),
-    then its book-wide rules; code and raw HTML as pandoc parsed them are left alone."""
+    then its book-wide rules; code and raw HTML as pandoc parsed them are left alone.  ``cache`` (the build
+    cache, may be None) keeps each chapter's findings and its share of the book-wide rules under its text, so
+    an edit lints the chapter it touched and only counts the others again."""
+    from ketab.persian.lint.book import findings_from_facts
+
     config = manuscript.config
     if not config.language.linted:
         return
-    texts = []
+    book_lint = cfg.book_lint(config.language, config.lint, config.path, config.lines.get(("lint",), 1), Collector())
+    rejected = manuscript.register.rejected()
+    report = diags.error if strict else diags.warning
+    files, paths = [], {}
     for chapter in manuscript.chapters:
         source = sources.get(chapter.id)
         if chapter.generate or source is None:
             continue
         pad = "\n" * (chapter.body_line - 1)  # the lines as in the file (the front matter is not linted)
-        nonprose = [(a + len(pad), b + len(pad)) for a, b in source.spans]
-        # a date markup that cannot be read is the conversion's error (date.invalid), not again a fa-date
-        lint_text(pad + chapter.body, chapter.path, chapter.lint, diags, strict, skip={"fa-date"}, nonprose=nonprose)
-        texts.append((chapter.path, pad + chapter.body, nonprose))
-    book_lint = cfg.book_lint(config.language, config.lint, config.path, config.lines.get(("lint",), 1), Collector())
-    lint_book_texts(texts, manuscript.register, book_lint, diags, strict)
+        nonprose = tuple((a + len(pad), b + len(pad)) for a, b in source.spans)
+        text = pad + chapter.body
+        facts = _chapter_facts(text, chapter, nonprose, rejected, book_lint.disabled, cache)
+        for line, col, code, message in facts["findings"]:
+            if code != "fa-date":  # a date markup that cannot be read is the conversion's error (date.invalid)
+                report(chapter.path, line, f"{message} (column {col})", f"lint.{code}")
+        files.append((str(chapter.path), text, nonprose, facts))
+        paths[str(chapter.path)] = chapter.path
+    for f in findings_from_facts(files, book_lint.disabled):
+        report(paths[f.path], f.line, f"{f.message} (column {f.col})", f"lint.{f.code}")
+
+
+def _chapter_facts(text: str, chapter, nonprose, rejected: dict, disabled, cache) -> dict:
+    """The linter's findings on one chapter ([line, col, code, message]) and its facts for the book-wide rules
+    (:func:`ketab.persian.lint.book.file_facts`), from the cache when the chapter's text is the same."""
+    import json
+
+    from ketab.cache import digest
+    from ketab.persian.lint.book import file_facts
+    from ketab.persian.lint.runner import lint_markdown
+
+    lint = chapter.lint
+    key = digest("lint/1", str(chapter.path), text, lint.profile, ",".join(sorted(lint.disabled)), json.dumps(nonprose),
+                 json.dumps(sorted(rejected.items()), ensure_ascii=False), ",".join(sorted(disabled)))
+    blob = cache.get("lint", key) if cache is not None else None
+    if blob is not None:
+        try:
+            return json.loads(blob)
+        except ValueError:
+            pass
+    findings = [[f.line, f.col, f.code, f.message] for f in lint_markdown(text, str(chapter.path), lint, nonprose)]
+    facts = {"findings": findings, **file_facts(text, nonprose, rejected, disabled)}
+    if cache is not None:
+        cache.put("lint", key, json.dumps(facts, ensure_ascii=False).encode())
+    return facts

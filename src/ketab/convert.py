@@ -123,7 +123,7 @@ def convert_chapters(manuscript: Manuscript, markdown_for=None, cache=None, stat
     converted = [read_html(chapters[i], bodies[i], tree, manuscript, diags, linker, strict, sources[i]) for i, tree in trees.items()]
     by_id = {chapters[i].id: sources[i] for i in trees}
     check_references(converted, diags, by_id)
-    bodychecks.lint_chapters(manuscript, by_id, diags, strict)
+    bodychecks.lint_chapters(manuscript, by_id, diags, strict, cache)
     from ketab.generate import check_chronology_quotes  # generate imports this module
 
     check_chronology_quotes(manuscript, converted, diags)
