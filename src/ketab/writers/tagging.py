@@ -154,6 +154,7 @@ def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int
     entries = _number_tree(copied.ParentTree)
     pages = placed.pages
     renamed: dict = {}
+    known: dict = {}
     for old_key, value in entries.items():
         if old_key >= pages or not isinstance(value, pikepdf.Array) or not len(value):
             continue  # an annotation's entry (below), or a page with nothing marked (a blank)
@@ -161,7 +162,7 @@ def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int
         orphans = set()
         mapped = pikepdf.Array()
         for mcid, element in enumerate(value):
-            if isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, renamed, number):
+            if isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, renamed, number, known):
                 if element.get("/S") == pikepdf.Name.Figure and "/Alt" not in element:
                     _caption_as_alt(element)
                 mapped.append(element)
@@ -254,11 +255,12 @@ def _artifacts_only(pdf, tree, placed: Piece) -> None:
     _, unit_doc = _adopt_view(tree)
     kids = unit_doc.get("/K", pikepdf.Array())
     tops = {kid.objgen for kid in kids if isinstance(kid, pikepdf.Dictionary)}
+    known: dict = {}
     for old_key, value in _number_tree(tree.ParentTree).items():
         if old_key >= placed.pages or not isinstance(value, pikepdf.Array) or not len(value):
             continue
         orphans = {mcid for mcid, element in enumerate(value)
-                   if not (isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, None, 0))}
+                   if not (isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, None, 0, known))}
         if orphans:
             _as_artifacts(pdf, pdf.pages[placed.first_page + old_key], orphans)
 
@@ -273,21 +275,35 @@ def _adopt_view(copied) -> tuple:
     return document, document
 
 
-def _in_tree(element, tops: set, unit_doc, renamed: dict | None, number: int) -> bool:
+def _in_tree(element, tops: set, unit_doc, renamed: dict | None, number: int, known: dict | None = None) -> bool:
     """Whether the element hangs from the unit's tree (WeasyPrint builds its margin boxes' elements
     without linking them in); table header ids on the way get the unit's prefix (ids are per unit;
-    ``renamed`` None: none)."""
-    node = element
-    for _ in range(64):
+    ``renamed`` None: none).  ``known`` (one per unit and ``renamed``): what earlier walks found, element →
+    (steps to where its walk ended, the answer), so that a span's walk stops at its paragraph's."""
+    node, path = element, []
+    for step in range(64):
+        found = known.get(node.objgen) if known is not None else None
+        if found is not None and step + found[0] < 64:  # that walk ended within this one's 64 steps
+            return _known(known, path, step + found[0], found[1])
         if renamed is not None:
             _prefix_ids(node, renamed, number)
         if node.objgen in tops:
-            return True
+            return _known(known, path + [node.objgen], step, True)
         parent = node.get("/P")
         if parent is None or (unit_doc is not None and parent.objgen == unit_doc.objgen):
-            return False
+            return _known(known, path + [node.objgen], step, False)
+        path.append(node.objgen)
         node = parent
     return False
+
+
+def _known(known: dict | None, path: list, end: int, answer: bool) -> bool:
+    """Note the walk's answer for the elements on its ``path`` (the one at index *i* is ``end`` − *i* steps from its end)."""
+    if known is not None:
+        for i, objgen in enumerate(path):
+            if objgen != (0, 0):  # a direct object has no identity of its own
+                known[objgen] = (end - i, answer)
+    return answer
 
 
 def _prefix_ids(node, renamed: dict, number: int) -> None:
