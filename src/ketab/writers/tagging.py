@@ -23,6 +23,7 @@ unit's page count on).  The book's PDF is made of the units' pages, so:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pikepdf
@@ -317,14 +318,43 @@ def _prefix_ids(node, renamed: dict, number: int) -> None:
         attributes.Headers = pikepdf.Array([pikepdf.String(f"u{number}-{h}") for h in attributes.Headers])
 
 
+_ARTIFACT_CONTENTS: dict[bytes, bytes] = {}
+"""What :func:`_as_artifacts` made of a page's content, by its content and the marks: the same units' pages
+are made artifacts again at every assembly (a chapter's segments, then the book, in print and on screen)
+and at every build of ``ketab watch``."""
+_ARTIFACT_BUDGET = 16 << 20
+"""Bytes of content :data:`_ARTIFACT_CONTENTS` holds at most (the oldest go first)."""
+_artifact_bytes = [0]
+
+
 def _as_artifacts(pdf, page: pikepdf.Page, mcids: set) -> None:
     """Turn the marked content with these MCIDs on the page into pagination artifacts."""
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    if not all(isinstance(stream, pikepdf.Stream) for stream in streams):
+        page.obj.Contents = pdf.make_stream(_artifact_content(page, mcids))
+        return
+    key = hashlib.sha256(repr(sorted(mcids)).encode())
+    for stream in streams:
+        data = stream.read_bytes()
+        key.update(len(data).to_bytes(8, "big") + data)
+    found = _ARTIFACT_CONTENTS.get(key.digest())
+    if found is None:
+        found = _artifact_content(page, mcids)
+        _ARTIFACT_CONTENTS[key.digest()] = found
+        _artifact_bytes[0] += len(found)
+        while _artifact_bytes[0] > _ARTIFACT_BUDGET and _ARTIFACT_CONTENTS:
+            _artifact_bytes[0] -= len(_ARTIFACT_CONTENTS.pop(next(iter(_ARTIFACT_CONTENTS))))
+    page.obj.Contents = pdf.make_stream(found)
+
+
+def _artifact_content(page: pikepdf.Page, mcids: set) -> bytes:
     out = []
     for operands, op in pikepdf.parse_content_stream(page):
         if str(op) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary) and int(operands[1].get("/MCID", -1)) in mcids:
             operands = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
         out.append((operands, op))
-    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+    return pikepdf.unparse_content_stream(out)
 
 
 def untag(pdf: pikepdf.Pdf) -> None:
