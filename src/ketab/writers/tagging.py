@@ -37,10 +37,19 @@ _MARKING = {"BDC", "BMC", "EMC"}
 def artifact_form(form: pikepdf.Object) -> None:
     """Take the marks out of a laid-over form (a furniture unit's page): it is drawn inside
     an ``Artifact``, where tagged content must not be."""
-    instructions = pikepdf.parse_content_stream(form)
-    kept = [(operands, op) for operands, op in instructions if str(op) not in _MARKING]
-    if len(kept) != len(instructions):
-        form.write(pikepdf.unparse_content_stream(kept))
+    key = hashlib.sha256(b"form\0" + form.read_bytes()).digest()  # the same folios at every build of ketab watch
+    if key not in _UNMARKED_FORMS:
+        instructions = pikepdf.parse_content_stream(form)
+        kept = [(operands, op) for operands, op in instructions if str(op) not in _MARKING]
+        _UNMARKED_FORMS[key] = pikepdf.unparse_content_stream(kept) if len(kept) != len(instructions) else None
+        if len(_UNMARKED_FORMS) > 4096:
+            del _UNMARKED_FORMS[next(iter(_UNMARKED_FORMS))]
+    if _UNMARKED_FORMS[key] is not None:
+        form.write(_UNMARKED_FORMS[key])
+
+
+_UNMARKED_FORMS: dict[bytes, bytes | None] = {}
+"""What :func:`artifact_form` made of a form, by its content (None: nothing to take out)."""
 
 
 @dataclass(frozen=True)
@@ -281,20 +290,22 @@ def _in_tree(element, tops: set, unit_doc, renamed: dict | None, number: int, kn
     without linking them in); table header ids on the way get the unit's prefix (ids are per unit;
     ``renamed`` None: none).  ``known`` (one per unit and ``renamed``): what earlier walks found, element →
     (steps to where its walk ended, the answer), so that a span's walk stops at its paragraph's."""
-    node, path = element, []
+    stop = unit_doc.objgen if unit_doc is not None else None
+    node, objgen, path = element, element.objgen, []
     for step in range(64):
-        found = known.get(node.objgen) if known is not None else None
+        found = known.get(objgen) if known is not None else None
         if found is not None and step + found[0] < 64:  # that walk ended within this one's 64 steps
             return _known(known, path, step + found[0], found[1])
-        if renamed is not None:
+        if renamed is not None and objgen not in renamed:
             _prefix_ids(node, renamed, number)
-        if node.objgen in tops:
-            return _known(known, path + [node.objgen], step, True)
+        if objgen in tops:
+            return _known(known, path + [objgen], step, True)
         parent = node.get("/P")
-        if parent is None or (unit_doc is not None and parent.objgen == unit_doc.objgen):
-            return _known(known, path + [node.objgen], step, False)
-        path.append(node.objgen)
-        node = parent
+        parent_objgen = parent.objgen if parent is not None else None
+        if parent is None or parent_objgen == stop:
+            return _known(known, path + [objgen], step, False)
+        path.append(objgen)
+        node, objgen = parent, parent_objgen
     return False
 
 
