@@ -257,7 +257,8 @@ def concatenate(pdfs: list[bytes]) -> bytes:
         for name, index, rest in named_destinations(src):
             names[name] = pikepdf.Array([out.pages[first + index].obj, *rest])
     out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
-    tagging.merge_structure(out, pieces)  # the segments' structure trees, one for the chapter
+    keys = [hashlib.sha256(data).digest() for data in pdfs]  # what the merge found in a segment, kept for the next build
+    tagging.merge_structure(out, pieces, keys)  # the segments' structure trees, one for the chapter
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True)
     return buffer.getvalue()

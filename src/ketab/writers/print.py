@@ -9,6 +9,7 @@ preference, outline, page labels, metadata.  The screen PDF
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 import warnings
@@ -71,7 +72,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int, structure: 
             for i, over in enumerate(furniture.pages):
                 _lay_over(pdf, pdf.pages[first + i], over, f"/KetabFurniture{first + i}")
         destinations += _destinations(pdf, placed, src)
-        structure.add(placed, src)  # the screen PDF's; the print PDF has none (write)
+        structure.add(placed, src, hashlib.sha256(placed.unit.pdf).digest() if structure.tree else None)  # the screen PDF's; the print PDF has none (write)
         del src
         if placed.name == "front":
             for _ in range(pagination.front_pages - placed.unit.pages):
