@@ -242,6 +242,20 @@ def test_changing_the_title_lays_out_furniture_and_front_matter_without_pandoc(b
     assert_same_as_cold(root, out, tmp_path, base.templates)
 
 
+def test_changing_the_rights_renews_the_cover_pdf_whose_layout_is_reused(base, tmp_path, laid_out):
+    """The finished cover PDF is kept under its layout and book.yaml: the rights are in its metadata,
+    not on the wrap, so its layout is reused and the cover must be finished again all the same."""
+    import pikepdf
+
+    root, out = base.clone(tmp_path)
+    edit(root / "book.yaml", "rights: همهٔ حقوق محفوظ است.", "rights: بازنشر با ذکر منبع آزاد است.")
+    result = pipeline.build(root, out, templates=base.templates)
+    assert "cover" not in laid_out, f"the wrap does not show the rights: {dict(laid_out)}"
+    with pikepdf.open(result.outputs["cover"]) as pdf:
+        assert "بازنشر با ذکر منبع آزاد است." in str(pdf.open_metadata().get("dc:rights"))
+    assert_same_as_cold(root, out, tmp_path, base.templates)
+
+
 def test_changing_the_stylesheet_lays_out_every_unit_without_pandoc(project, tmp_path, laid_out):
     root, templates = project("persian-small"), tmp_path / "templates"
     shutil.copytree(default_templates(), templates)

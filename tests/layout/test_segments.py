@@ -266,3 +266,31 @@ def test_segments_join_into_the_chapter_a_reader_sees(persian):
         printed += [int(to_latin_digits(a or b)) for a, b in re.findall(r"^(?:([۰-۹]+)\.|\.([۰-۹]+)) ", text, flags=re.M)]
     pdf.close()
     assert printed[-notes // 2:] == list(range(notes - notes // 2 + 1, notes + 1))  # numbered on, segment after segment
+
+
+def test_a_chapter_composed_again_from_other_segments_is_concatenated_again():
+    """compose keeps a chapter's PDF by its segments' keys for the next build: the same segments give the
+    same PDF, a segment changed gives the PDF of the new segments, never the one kept."""
+    import io
+
+    import pikepdf
+
+    def segment(key: str, pages: int, width: int) -> layoutmod.LaidOutUnit:
+        pdf = pikepdf.new()
+        for _ in range(pages):
+            pdf.add_blank_page(page_size=(width, 500))
+        data = io.BytesIO()
+        pdf.save(data, deterministic_id=True)
+        return layoutmod.LaidOutUnit(key, data.getvalue(), pages, {}, (), None, (), (), {"letters": 0})
+
+    def widths(unit) -> list[int]:
+        with pikepdf.open(io.BytesIO(unit.pdf)) as pdf:
+            return [int(page.mediabox[2]) for page in pdf.pages]
+
+    before = segments.compose([segment("a", 2, 300), segment("b", 1, 310)], "ch")
+    again = segments.compose([segment("a", 2, 300), segment("b", 1, 310)], "ch")
+    edited = segments.compose([segment("a", 2, 300), segment("b2", 2, 320)], "ch")
+    assert again.pdf == before.pdf and again.key == before.key
+    assert widths(before) == [300, 300, 310]
+    assert widths(edited) == [300, 300, 320, 320] and edited.pages == 4
+    assert edited.pdf == segments.concatenate([segment("a", 2, 300).pdf, segment("b2", 2, 320).pdf])

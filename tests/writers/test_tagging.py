@@ -381,3 +381,102 @@ def test_the_print_pdf_is_assembled_without_the_tree_and_draws_the_same_pages(wr
             assert pikepdf.unparse_content_stream(pikepdf.parse_content_stream(one)) == drawn
             artifacts += drawn.count(b"/Artifact")
         assert artifacts > 0
+
+
+def test_the_walk_to_the_units_tree_answers_the_same_with_what_earlier_walks_found():
+    """Each element's walk up to the unit's top elements stops at 64 steps: an element deeper than that is
+    not in the tree even when its parent is, and the table header ids met on the way are prefixed alike —
+    whether or not earlier walks (``known``) went part of the way."""
+    import random
+
+    from ketab.writers.tagging import _in_tree
+
+    def chain(pdf, depth):
+        top = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.Sect, ID=pikepdf.String("top")))
+        nodes = [top]
+        for level in range(depth):
+            nodes.append(pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.Span, P=nodes[-1], ID=pikepdf.String(f"n{level}"))))
+        orphan = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.Span))  # built outside the tree
+        return top, nodes + [pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.Span, P=orphan))]
+
+    for seed in range(5):
+        answers = []
+        for known in (None, {}):
+            pdf = pikepdf.new()
+            top, nodes = chain(pdf, 80)
+            order = list(range(len(nodes)))
+            random.Random(seed).shuffle(order)
+            renamed: dict = {}
+            got = [(i, _in_tree(nodes[i], {top.objgen}, None, renamed, 3, known)) for i in order]
+            answers.append((got, [str(node.get("/ID", "")) for node in nodes]))
+        assert answers[0] == answers[1]
+        got = dict(answers[0][0])
+        assert got[63] and not got[64] and not got[len(got) - 1]
+
+
+def test_marks_made_artifacts_are_those_asked_for_on_pages_of_the_same_content():
+    """What a page's content became is kept by its content and the marks: the same content asked with
+    other marks (another build's tree) is made again, not served from the first."""
+    from ketab.writers.tagging import _as_artifacts
+
+    content = b"/P <</MCID 0>> BDC BT (a) Tj ET EMC /P <</MCID 1>> BDC BT (b) Tj ET EMC"
+    pdf = pikepdf.new()
+    results = []
+    for mcids in ({0}, {1}, {0}):
+        pdf.add_blank_page()
+        page = pdf.pages[-1]
+        page.obj.Contents = pdf.make_stream(content)
+        _as_artifacts(pdf, page, mcids)
+        results.append(page.obj.Contents.read_bytes())
+    first, second, again = results
+    assert first == again != second
+    assert b"/MCID 1" in first and b"/MCID 0" not in first
+    assert b"/MCID 0" in second and b"/MCID 1" not in second
+
+
+def test_a_unit_merged_again_from_what_its_first_merge_found_is_merged_alike(tmp_path):
+    """The second assembly of a unit (the next build of ketab watch, the print pass) replays what the first
+    one's walks found — table header ids prefixed, a caption made a figure's alt, marks outside the tree
+    made artifacts — and writes the bytes of a merge that walks again; another unit is walked, not replayed."""
+    import io
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from ketab.layout.engine import Engine
+    from ketab.writers import tagging
+
+    Image.new("L", (20, 20), 0).save(tmp_path / "a.png")
+    engine = Engine(tmp_path, [tmp_path])
+
+    def unit(caption: str) -> tuple[bytes, int]:
+        rendered = engine.render(
+            '<html lang="fa" dir="rtl"><body><p>متن <a href="#t">پیوند</a></p>'
+            f'<figure><img src="a.png"><figcaption>{caption}</figcaption></figure>'
+            '<table id="t"><tr><th id="h1">سر</th></tr><tr><td headers="h1">خانه</td></tr></table>'
+            "</body></html>", "@page { size: A6; @bottom-center { content: counter(page) } }")
+        return rendered[0], rendered[1]
+
+    def merged(data: bytes, pages: int, key) -> bytes:
+        src = pikepdf.open(io.BytesIO(data))
+        pdf = pikepdf.new()
+        pdf.pages.extend(src.pages[:])
+        placed = SimpleNamespace(name="unit", first_page=0, unit=SimpleNamespace(pages=pages))
+        tagging.merge_structure(pdf, [(placed, src)], [key])
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+        return out.getvalue()
+
+    first, pages = unit("شرح")
+    other, other_pages = unit("شرح دیگر")
+    walked = merged(first, pages, None)
+    assert merged(first, pages, b"first") == walked  # walks, and keeps what it found
+    assert merged(first, pages, b"first") == walked  # replays it
+    with pikepdf.open(io.BytesIO(merged(other, other_pages, b"other"))) as pdf:
+        figure = next(_elements(_kids(pdf.Root.StructTreeRoot)[0], "/Figure"))
+        assert str(figure.Alt) == "شرح دیگر"
+    with pikepdf.open(io.BytesIO(walked)) as pdf:
+        document = _kids(pdf.Root.StructTreeRoot)[0]
+        assert str(next(_elements(document, "/Figure")).Alt) == "شرح"
+        ids = [str(h.ID) for h in _elements(document, "/TH") if "/ID" in h]
+        assert ids and all(i.startswith("u0-") for i in ids), ids  # ids are per unit: the unit's prefix

@@ -218,8 +218,22 @@ def compose(pieces: list, section: str):
         offset += piece.pages
         letters += (piece.segment or {}).get("letters", 0)
     key = digest("chapter+structure", *(piece.key for piece in pieces))  # its PDF holds the merged tree
-    return LaidOutUnit(key, concatenate([piece.pdf for piece in pieces]), offset, anchors, tuple(slots),
-                       extras or None, tuple(starts), tuple(messages), None)
+    pdf = _CONCATENATED.pop(key, None)  # an unchanged chapter's, from the build before (ketab watch)
+    if pdf is None:
+        pdf = concatenate([piece.pdf for piece in pieces])
+    _CONCATENATED[key] = pdf
+    _CONCATENATED_BYTES[key] = len(pdf)
+    while sum(_CONCATENATED_BYTES.values()) > CONCATENATED_BUDGET and len(_CONCATENATED) > 1:
+        oldest = next(iter(_CONCATENATED))
+        del _CONCATENATED[oldest], _CONCATENATED_BYTES[oldest]
+    return LaidOutUnit(key, pdf, offset, anchors, tuple(slots), extras or None, tuple(starts), tuple(messages), None)
+
+
+_CONCATENATED: dict[str, bytes] = {}
+"""The chapters' PDFs :func:`concatenate` made, by the digest of their segments' (the most recent last)."""
+_CONCATENATED_BYTES: dict[str, int] = {}
+CONCATENATED_BUDGET = 48 << 20
+"""Bytes of chapter PDFs kept between builds at most (the layout holds the current ones anyway)."""
 
 
 def concatenate(pdfs: list[bytes]) -> bytes:
@@ -243,7 +257,8 @@ def concatenate(pdfs: list[bytes]) -> bytes:
         for name, index, rest in named_destinations(src):
             names[name] = pikepdf.Array([out.pages[first + index].obj, *rest])
     out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
-    tagging.merge_structure(out, pieces)  # the segments' structure trees, one for the chapter
+    keys = [hashlib.sha256(data).digest() for data in pdfs]  # what the merge found in a segment, kept for the next build
+    tagging.merge_structure(out, pieces, keys)  # the segments' structure trees, one for the chapter
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True)
     return buffer.getvalue()

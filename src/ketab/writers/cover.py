@@ -17,10 +17,43 @@ from ketab.writers.target import Target
 
 
 def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path:
-    """``<slug>-cover.pdf``: the printer's wrap, laid out with the book (see :mod:`ketab.layout.cover`)."""
+    """``<slug>-cover.pdf``: the printer's wrap, laid out with the book (see :mod:`ketab.layout.cover`).
+    Kept in the build cache under the wrap's layout and book.yaml: an edit of the text that leaves the
+    spine as thick as it was does not finish it again."""
+    import json
+
+    from ketab.cache import digest
+    from ketab.diagnostics import Diagnostic, Severity, display_path
+    from ketab.outputs import atomic_write
+    from ketab.writers import press
+    from ketab.writers.print import _pdf_date
+
+    settings = book.config.print
+    profile = press.PROFILES[settings.profile]
+    profile_bytes = (target.templates / profile.path).read_bytes()
+    cache = target.cache
+    key = digest("cover-pdf/1", layout.cover.pdf, repr(book.config), repr(book.language), _pdf_date(book.config).isoformat(), profile_bytes)
+    found = cache.get("cover-pdf", key) if cache is not None else None
+    if found is not None:
+        head, _, data = found.partition(b"\n")
+        refused = json.loads(head)
+    else:
+        data, refused = _finish(book, layout, profile_bytes)
+        if cache is not None:
+            cache.put("cover-pdf", key, json.dumps(refused).encode() + b"\n" + data)
+    target.warnings.extend(
+        Diagnostic(display_path(book.config.path), 1, Severity.WARNING, f"cover: {what} cannot be made press-ready", "press.refused")
+        for what in refused
+    )
+    path = target.out_dir / f"{book.config.slug}-cover.pdf"
+    atomic_write(path, data)
+    return path
+
+
+def _finish(book: Book, layout: BookLayout, profile_bytes: bytes) -> tuple[bytes, list[str]]:
+    """The wrap finished for press: its bytes, what of it could not be made press-ready."""
     import pikepdf
 
-    from ketab.outputs import atomic_write
     from ketab.writers import fonts, press, tagging
     from ketab.writers.print import _pdf_date, finish_simple
 
@@ -35,19 +68,11 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     settings = book.config.print
     profile, standard = press.PROFILES[settings.profile], press.STANDARDS[settings.standard]
     document_id = str(book.config.identifier).rsplit(":", 1)[-1] + "-cover"
-    press.identify(pdf, standard, profile, (target.templates / profile.path).read_bytes(), title, _pdf_date(book.config).isoformat(), document_id)
-    from ketab.diagnostics import Diagnostic, Severity, display_path
-
-    target.warnings.extend(
-        Diagnostic(display_path(book.config.path), 1, Severity.WARNING, f"cover: {what} cannot be made press-ready", "press.refused")
-        for _, what in findings.refused[:10]
-    )
+    press.identify(pdf, standard, profile, profile_bytes, title, _pdf_date(book.config).isoformat(), document_id)
     buffer = io.BytesIO()
     mode = pikepdf.ObjectStreamMode.generate if standard.object_streams else pikepdf.ObjectStreamMode.disable
     pdf.save(buffer, deterministic_id=True, object_stream_mode=mode, force_version=standard.version)
-    path = target.out_dir / f"{book.config.slug}-cover.pdf"
-    atomic_write(path, buffer.getvalue())
-    return path
+    return buffer.getvalue(), [what for _, what in findings.refused[:10]]
 
 
 def front_cover_png(book: Book, layout: BookLayout, cache=None) -> bytes:

@@ -83,7 +83,7 @@ def characters_by_face(documents, css: str, faces: list[Face], coverage: dict | 
         matcher = matcher or _matcher(css, cache)
         part: dict[Face, set[str]] = {f: set() for f in faces}
         wrapper = cssselect2.ElementWrapper.from_xml_root(root)
-        _walk(wrapper, (["serif"], 400, "normal"), (matcher, faces, {f.family for f in faces}, part, coverage))
+        _walk(wrapper, (["serif"], 400, "normal"), (matcher, faces, {f.family for f in faces}, part, coverage, ({}, {})))
         for face, characters in part.items():
             used[face] |= characters
         if key is not None:
@@ -137,7 +137,8 @@ def _font(decls: dict, inherited: tuple) -> tuple:
 
 
 def _walk(wrapper, font, ctx) -> None:
-    matcher, faces, families, used, coverage = ctx
+    matcher, faces, families, used, coverage = ctx[:5]
+    chains, faces_of = ctx[5] if len(ctx) > 5 else ({}, {})
     element = wrapper.etree_element
     if not isinstance(element.tag, str):
         return
@@ -150,11 +151,17 @@ def _walk(wrapper, font, ctx) -> None:
     family, weight, style = font
     family = family if isinstance(family, list) else [family]
     # the embedded families of the list, each at its nearest face: a character goes to the first that has it
-    chain = [f for f in (_face([name], weight, faces, families, style) for name in family if name in families) if f is not None]
+    names = (tuple(name for name in family if name in families), weight, style)
+    chain = chains.get(names)
+    if chain is None:
+        chain = chains[names] = [f for f in (_face([name], weight, faces, families, style) for name in names[0]) if f is not None]
+    face_of = faces_of.setdefault(tuple(chain), {})
 
     def add(text: str) -> None:
-        for c in text:
-            face = next((f for f in chain if coverage is None or f.file not in coverage or ord(c) in coverage[f.file]), chain[0])
+        for c in set(text):  # each character once: a face's characters are a set
+            face = face_of.get(c)
+            if face is None:
+                face = face_of[c] = next((f for f in chain if coverage is None or f.file not in coverage or ord(c) in coverage[f.file]), chain[0])
             used[face].add(c)
 
     if chain:

@@ -7,7 +7,9 @@ and a ``pagebreak`` marker is set there; the nav's page-list and the NCX's pageL
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -149,6 +151,7 @@ def place_page_markers(trees: dict, pages: list[PrintPage]) -> None:
     by_id: dict[str, dict] = {}
     for name, tree in trees.items():
         by_id[name] = {el.get("id"): el for el in tree.iter() if isinstance(el.tag, str) and el.get("id")}
+    slots = _SlotIndex()
     # markers placed at the same place keep the pages' order: insert them from the last
     for page in reversed(pages):
         tree = trees[page.file]
@@ -163,55 +166,114 @@ def place_page_markers(trees: dict, pages: list[PrintPage]) -> None:
         if target is None:
             body = tree.find(f"{XHTML}body")
             target = body[0] if len(body) else body
-        _insert_at_letter(target, page.letters, marker)
+        _insert_at_letter(target, page.letters, marker, slots)
 
 
-def _insert_at_letter(element, letters: int, marker) -> None:
+def _insert_at_letter(element, letters: int, marker, slots: _SlotIndex | None = None) -> None:
     """Put ``marker`` inside ``element`` before its letter number ``letters`` (0: at its start),
-    stepping back over the punctuation that opens the word («, (, …)."""
+    stepping back over the punctuation that opens the word («, (, …).  ``slots``: the text slots of
+    the elements markers went into before (a chapter's page starts are counted from its section)."""
+    slots = slots or _SlotIndex()
     while _local(element.tag) in LIST_CONTAINERS and len(element):
         element = element[0]
     if letters <= 0:
-        marker.tail = element.text
+        text = element.text
+        marker.tail = text
         element.text = None
         element.insert(0, marker)
+        slots.moved((element, "text"), text, "", (marker, "tail"))
         return
-    count = 0
-    for node, attr in _text_slots(element):
-        text = getattr(node, attr) or ""
-        here = sum(map(str.isalpha, text))  # letters: general category L* (what str.isalpha tests)
-        if count + here <= letters:
-            count += here
-            continue
-        for i, c in enumerate(text):
-            if not c.isalpha():
-                continue
-            if count == letters:
-                while i > 0 and not text[i - 1].isspace() and not text[i - 1].isalpha():
-                    i -= 1
-                before, after = text[:i], text[i:]
-                if attr == "text" and not before.strip() and node is not element and _local(node.tag) in INLINE:
-                    # the page begins with an inline element (a name, a date): before it, not inside
-                    while node.getparent() is not element and _local(node.getparent().tag) in INLINE \
-                            and not (node.getparent().text or "").strip() and node.getparent().index(node) == 0:
-                        node = node.getparent()
-                    marker.tail = None
-                    node.addprevious(marker)
-                    return
-                if attr == "text":
-                    node.text = before
-                    marker.tail = after
-                    node.insert(0, marker)
-                else:
-                    node.tail = before
-                    marker.tail = after
-                    node.addnext(marker)
-                return
-            count += 1
+    found = slots.of(element).find(letters)
+    if found is not None:
+        (node, attr), count = found
+        _insert_in_slot(element, node, attr, count, letters, marker, slots)
+        return
     # fewer letters than counted in print: the end of the element (of its last item, in a list)
     while _local(element.tag) in LIST_CONTAINERS and len(element):
         element = element[-1]
     element.append(marker)
+
+
+def _insert_in_slot(element, node, attr: str, count: int, letters: int, marker, slots: _SlotIndex) -> None:
+    """Put ``marker`` before letter ``letters`` of ``element``, which is in the text ``attr`` of ``node``
+    (whose first letter is the element's letter ``count``)."""
+    text = getattr(node, attr) or ""
+    for i, c in enumerate(text):
+        if not c.isalpha():
+            continue
+        if count == letters:
+            while i > 0 and not text[i - 1].isspace() and not text[i - 1].isalpha():
+                i -= 1
+            before, after = text[:i], text[i:]
+            if attr == "text" and not before.strip() and node is not element and _local(node.tag) in INLINE:
+                # the page begins with an inline element (a name, a date): before it, not inside
+                while node.getparent() is not element and _local(node.getparent().tag) in INLINE \
+                        and not (node.getparent().text or "").strip() and node.getparent().index(node) == 0:
+                    node = node.getparent()
+                marker.tail = None
+                node.addprevious(marker)  # a marker sets no text: no slot changes
+                return
+            if attr == "text":
+                node.text = before
+                marker.tail = after
+                node.insert(0, marker)
+            else:
+                node.tail = before
+                marker.tail = after
+                node.addnext(marker)
+            slots.moved((node, attr), before, after, (marker, "tail"))
+            return
+        count += 1
+
+
+class _Slots:
+    """An element's text slots in reading order (:func:`_text_slots`), with the letters before each."""
+
+    def __init__(self, element):
+        self.slots = list(_text_slots(element))
+        self.letters = [sum(map(str.isalpha, getattr(node, attr) or "")) for node, attr in self.slots]
+        self.starts = list(accumulate(self.letters, initial=0))[:-1]
+        self.start_of = dict(zip(self.slots, self.starts))
+
+    def find(self, letters: int):
+        """((node, attr), letters before it) of the first slot that holds more than ``letters`` letters
+        counted from the element's start; None if the element has no more."""
+        at = bisect_right(self.starts, letters) - 1
+        while at >= 0 and not self.letters[at]:
+            at -= 1
+        if at < 0 or self.starts[at] + self.letters[at] <= letters:
+            return None
+        return self.slots[at], self.starts[at]
+
+    def split(self, slot: tuple, before: str, after: str, new: tuple) -> None:
+        """``slot``'s text is now ``before``, and ``after`` (the rest) is the text of the ``new`` slot next to it."""
+        start = self.start_of.pop(slot)
+        at = self.slots.index(slot, bisect_left(self.starts, start))
+        kept = sum(map(str.isalpha, before))
+        entries = ([(slot, kept, start)] if before else []) + ([(new, self.letters[at] - kept, start + kept)] if after else [])
+        self.slots[at:at + 1] = [entry[0] for entry in entries]
+        self.letters[at:at + 1] = [entry[1] for entry in entries]
+        self.starts[at:at + 1] = [entry[2] for entry in entries]
+        self.start_of.update((entry[0], entry[2]) for entry in entries)
+
+
+class _SlotIndex:
+    """The :class:`_Slots` of the elements markers are put in, kept right as each marker goes in
+    (a marker splits one text in two: the letters, and so every other slot's count, stay)."""
+
+    def __init__(self):
+        self.elements: dict = {}
+
+    def of(self, element) -> _Slots:
+        found = self.elements.get(element)
+        if found is None:
+            found = self.elements[element] = _Slots(element)
+        return found
+
+    def moved(self, slot: tuple, before: str | None, after: str | None, new: tuple) -> None:
+        for slots in self.elements.values():
+            if slot in slots.start_of:
+                slots.split(slot, before or "", after or "", new)
 
 
 INLINE = {"span", "a", "time", "em", "strong", "i", "b", "cite", "q", "abbr", "bdi", "bdo", "small", "sub", "sup", "mark", "dfn", "code", "kbd", "var", "s", "u"}

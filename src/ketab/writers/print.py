@@ -9,6 +9,7 @@ preference, outline, page labels, metadata.  The screen PDF
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import os
 import warnings
@@ -71,7 +72,7 @@ def assemble_pdf(book: Book, pagination: Pagination, signature: int, structure: 
             for i, over in enumerate(furniture.pages):
                 _lay_over(pdf, pdf.pages[first + i], over, f"/KetabFurniture{first + i}")
         destinations += _destinations(pdf, placed, src)
-        structure.add(placed, src)  # the screen PDF's; the print PDF has none (write)
+        structure.add(placed, src, hashlib.sha256(placed.unit.pdf).digest() if structure.tree else None)  # the screen PDF's; the print PDF has none (write)
         del src
         if placed.name == "front":
             for _ in range(pagination.front_pages - placed.unit.pages):
@@ -269,7 +270,9 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     artifacts: dict = {}
     target.assembled["pdf"] = assembled_bytes(book, layout.pagination, config.signature, artifacts)
     # The print PDF is assembled again, without the structure tree it drops: a book's tree is most
-    # of its objects, and the press conversion and font merge need not stand on top of them.
+    # of its objects, and the press conversion and font merge need not stand on top of them.  (Not
+    # the assembled PDF read again: the order its objects were made in orders the print PDF's object
+    # streams, and its tree's objects stand between the pages'.)
     pdf = assemble_pdf(book, layout.pagination, config.signature, structure=False, artifacts=artifacts)
     tagging.untag(pdf)
     finish(pdf, book, layout.pagination)
@@ -279,7 +282,7 @@ def write(book: Book, layout: BookLayout, target: Target, written: dict) -> Path
     save(pdf, path, standard.version, standard.object_streams)
     pdf.close()
     del pdf
-    release_memory()  # the screen PDF, next, is read into memory the print PDF's objects took
+    release_memory(layout.pagination.total_pages)  # the screen PDF, next, is read into memory the print PDF's objects took
     return path
 
 
@@ -291,16 +294,25 @@ def assembled_bytes(book: Book, pagination: Pagination, signature: int, artifact
     pdf.save(assembled, deterministic_id=True)  # qpdf keeps an existing /ID: it must not be random
     pdf.close()
     del pdf
-    release_memory()
+    release_memory(pagination.total_pages)
     return assembled.getvalue()
 
 
-def release_memory() -> None:
+RELEASE_FROM_PAGES = 250
+"""A book of fewer pages keeps what its PDFs took: its writers' peaks stand far below the
+memory a 1,000-page book's take, and a full collection costs a warm process (``ketab watch``,
+which holds the last build's layout) a tenth of a second per call."""
+
+
+def release_memory(pages: int | None = None) -> None:
     """Give the memory a PDF's objects took back to the system (glibc keeps freed memory for the
-    process, and the next writer's peak would stand on top of this one's)."""
+    process, and the next writer's peak would stand on top of this one's); not for a book of
+    ``pages`` < :data:`RELEASE_FROM_PAGES` (None: always)."""
     import ctypes
     import gc
 
+    if pages is not None and pages < RELEASE_FROM_PAGES:
+        return
     gc.collect()
     try:
         ctypes.CDLL(None).malloc_trim(0)

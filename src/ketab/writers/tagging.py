@@ -23,6 +23,7 @@ unit's page count on).  The book's PDF is made of the units' pages, so:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pikepdf
@@ -36,10 +37,19 @@ _MARKING = {"BDC", "BMC", "EMC"}
 def artifact_form(form: pikepdf.Object) -> None:
     """Take the marks out of a laid-over form (a furniture unit's page): it is drawn inside
     an ``Artifact``, where tagged content must not be."""
-    instructions = pikepdf.parse_content_stream(form)
-    kept = [(operands, op) for operands, op in instructions if str(op) not in _MARKING]
-    if len(kept) != len(instructions):
-        form.write(pikepdf.unparse_content_stream(kept))
+    key = hashlib.sha256(b"form\0" + form.read_bytes()).digest()  # the same folios at every build of ketab watch
+    if key not in _UNMARKED_FORMS:
+        instructions = pikepdf.parse_content_stream(form)
+        kept = [(operands, op) for operands, op in instructions if str(op) not in _MARKING]
+        _UNMARKED_FORMS[key] = pikepdf.unparse_content_stream(kept) if len(kept) != len(instructions) else None
+        if len(_UNMARKED_FORMS) > 4096:
+            del _UNMARKED_FORMS[next(iter(_UNMARKED_FORMS))]
+    if _UNMARKED_FORMS[key] is not None:
+        form.write(_UNMARKED_FORMS[key])
+
+
+_UNMARKED_FORMS: dict[bytes, bytes | None] = {}
+"""What :func:`artifact_form` made of a form, by its content (None: nothing to take out)."""
 
 
 @dataclass(frozen=True)
@@ -56,14 +66,14 @@ def _where(placed) -> Piece:
     return placed if isinstance(placed, Piece) else Piece(placed.name, placed.first_page, placed.unit.pages)
 
 
-def merge_structure(pdf: pikepdf.Pdf, units) -> None:
+def merge_structure(pdf: pikepdf.Pdf, units, keys=None) -> None:
     """One structure tree for the book from its units' (``[(placed, unit PDF)]``, in reading
     order, each unit's pages already copied into ``pdf``); see the module docstring.  A chapter
     laid out in segments was merged the same way first: its ``Part`` is the book's ``Part``."""
     merger = StructureMerger(pdf, len(pdf.pages))
     merger.clear(pdf.pages)
-    for placed, src in units:
-        merger.add(placed, src)
+    for n, (placed, src) in enumerate(units):
+        merger.add(placed, src, keys[n] if keys is not None else None)
     merger.finish()
 
 
@@ -95,8 +105,9 @@ class StructureMerger:
                 if key in page.obj:
                     del page.obj[key]
 
-    def add(self, placed, src: pikepdf.Pdf) -> None:
-        """The unit's tree (``src``: its PDF, its pages already in the book at ``placed.first_page``)."""
+    def add(self, placed, src: pikepdf.Pdf, key: bytes | None = None) -> None:
+        """The unit's tree (``src``: its PDF, its pages already in the book at ``placed.first_page``;
+        ``key``: the digest of its bytes, see :func:`_renumber`)."""
         placed, number = _where(placed), self.number
         self.number += 1
         tree = src.Root.get("/StructTreeRoot")
@@ -116,7 +127,7 @@ class StructureMerger:
         # a part laid out in several units (consecutive, one name) is one Part
         self.part, unit_document = _adopt(self.pdf, copied, self.document, self.part if placed.name == self.name else None)
         self.name = placed.name
-        self.next_key = _renumber(self.pdf, copied, (self.part, unit_document), placed, number, self.nums, self.next_key, self.artifacts)
+        self.next_key = _renumber(self.pdf, copied, (self.part, unit_document), placed, number, self.nums, self.next_key, self.artifacts, key)
 
     def finish(self) -> None:
         pdf, root = self.pdf, self.root
@@ -146,32 +157,28 @@ def _adopt(pdf, copied, document, part=None) -> tuple:
     return part, unit_document
 
 
-def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int, artifacts: dict | None = None) -> int:
+def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int, artifacts: dict | None = None, key: bytes | None = None) -> int:
     """The unit's ParentTree entries under the book's keys; marks outside the tree become artifacts
-    (noted in ``artifacts``, page → marks)."""
-    part, unit_doc = parts
-    tops = {kid.objgen for kid in part.K if isinstance(kid, pikepdf.Dictionary)}
+    (noted in ``artifacts``, page → marks).  ``key`` (the digest of the unit's PDF): what the walks
+    found in the unit is kept under it, and the next assembly of the same unit replays it."""
     entries = _number_tree(copied.ParentTree)
     pages = placed.pages
-    renamed: dict = {}
-    for old_key, value in entries.items():
-        if old_key >= pages or not isinstance(value, pikepdf.Array) or not len(value):
-            continue  # an annotation's entry (below), or a page with nothing marked (a blank)
+    analysis = _ANALYSES.get((key, pages)) if key is not None else None
+    if analysis is None:
+        analysis = _analyse(entries, pages, parts, number)
+        if key is not None:
+            _ANALYSES[(key, pages)] = analysis
+            if len(_ANALYSES) > 1024:
+                del _ANALYSES[next(iter(_ANALYSES))]
+    else:
+        _replay(entries, analysis, number)
+    for old_key, (orphans, _) in analysis[0].items():
         page = pdf.pages[placed.first_page + old_key]
-        orphans = set()
-        mapped = pikepdf.Array()
-        for mcid, element in enumerate(value):
-            if isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, renamed, number):
-                if element.get("/S") == pikepdf.Name.Figure and "/Alt" not in element:
-                    _caption_as_alt(element)
-                mapped.append(element)
-            else:
-                orphans.add(mcid)
-                mapped.append(None)
+        mapped = pikepdf.Array([None if mcid in orphans else element for mcid, element in enumerate(entries[old_key])])
         if orphans:
-            _as_artifacts(pdf, page, orphans)
+            _as_artifacts(pdf, page, set(orphans))
             if artifacts is not None:
-                artifacts[placed.first_page + old_key] = orphans
+                artifacts[placed.first_page + old_key] = set(orphans)
         page.obj.StructParents = placed.first_page + old_key
         nums.append((placed.first_page + old_key, mapped))
     for index in range(pages):
@@ -186,6 +193,49 @@ def _renumber(pdf, copied, parts, placed, number: int, nums: list, next_key: int
                 nums.append((next_key, link))
                 next_key += 1
     return next_key
+
+
+_ANALYSES: dict[tuple, tuple] = {}
+"""What :func:`_analyse` found in a unit, by the digest of its PDF and its pages (the 1,024 latest)."""
+
+
+def _analyse(entries: dict, pages: int, parts, number: int) -> tuple:
+    """Walk every marked element of the unit's pages up to its tree: ({page key: (the marks outside the tree,
+    the figures given their caption as alt text)}, [(page key, mark, steps up) of every element whose ids
+    were prefixed]), in the order the changes were made; the changes are made."""
+    part, unit_doc = parts
+    tops = {kid.objgen for kid in part.K if isinstance(kid, pikepdf.Dictionary)}
+    renamed: dict = {}
+    known: dict = {}
+    prefixed: list = []
+    marked: dict = {}
+    for old_key, value in entries.items():
+        if old_key >= pages or not isinstance(value, pikepdf.Array) or not len(value):
+            continue  # an annotation's entry (below), or a page with nothing marked (a blank)
+        orphans, figures = set(), []
+        for mcid, element in enumerate(value):
+            if isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, renamed, number, known, (prefixed, old_key, mcid)):
+                if element.get("/S") == pikepdf.Name.Figure and "/Alt" not in element:
+                    figures.append(mcid)
+                    _caption_as_alt(element)
+            else:
+                orphans.add(mcid)
+        marked[old_key] = (frozenset(orphans), tuple(figures))
+    return marked, prefixed
+
+
+def _replay(entries: dict, analysis: tuple, number: int) -> None:
+    """Make the changes :func:`_analyse` made, in its order, without its walks."""
+    marked, prefixed = analysis
+    renamed: dict = {}
+    for old_key, mcid, steps in prefixed:
+        node = entries[old_key][mcid]
+        for _ in range(steps):
+            node = node.get("/P")
+        _prefix_ids(node, renamed, number)
+    for old_key, (_, figures) in marked.items():
+        for mcid in figures:
+            _caption_as_alt(entries[old_key][mcid])
 
 
 def _link_of(element, annot) -> pikepdf.Object:
@@ -254,11 +304,12 @@ def _artifacts_only(pdf, tree, placed: Piece) -> None:
     _, unit_doc = _adopt_view(tree)
     kids = unit_doc.get("/K", pikepdf.Array())
     tops = {kid.objgen for kid in kids if isinstance(kid, pikepdf.Dictionary)}
+    known: dict = {}
     for old_key, value in _number_tree(tree.ParentTree).items():
         if old_key >= placed.pages or not isinstance(value, pikepdf.Array) or not len(value):
             continue
         orphans = {mcid for mcid, element in enumerate(value)
-                   if not (isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, None, 0))}
+                   if not (isinstance(element, pikepdf.Dictionary) and _in_tree(element, tops, unit_doc, None, 0, known))}
         if orphans:
             _as_artifacts(pdf, pdf.pages[placed.first_page + old_key], orphans)
 
@@ -273,42 +324,93 @@ def _adopt_view(copied) -> tuple:
     return document, document
 
 
-def _in_tree(element, tops: set, unit_doc, renamed: dict | None, number: int) -> bool:
+def _in_tree(element, tops: set, unit_doc, renamed: dict | None, number: int, known: dict | None = None, noted: tuple | None = None) -> bool:
     """Whether the element hangs from the unit's tree (WeasyPrint builds its margin boxes' elements
     without linking them in); table header ids on the way get the unit's prefix (ids are per unit;
-    ``renamed`` None: none)."""
-    node = element
-    for _ in range(64):
-        if renamed is not None:
-            _prefix_ids(node, renamed, number)
-        if node.objgen in tops:
-            return True
+    ``renamed`` None: none).  ``known`` (one per unit and ``renamed``): what earlier walks found, element →
+    (steps to where its walk ended, the answer), so that a span's walk stops at its paragraph's.  ``noted``
+    ((list, page key, mark)): (page key, mark, steps up) of every element whose ids are prefixed goes in the list."""
+    stop = unit_doc.objgen if unit_doc is not None else None
+    node, objgen, path = element, element.objgen, []
+    for step in range(64):
+        found = known.get(objgen) if known is not None else None
+        if found is not None and step + found[0] < 64:  # that walk ended within this one's 64 steps
+            return _known(known, path, step + found[0], found[1])
+        if renamed is not None and objgen not in renamed and _prefix_ids(node, renamed, number) and noted is not None:
+            noted[0].append((noted[1], noted[2], step))
+        if objgen in tops:
+            return _known(known, path + [objgen], step, True)
         parent = node.get("/P")
-        if parent is None or (unit_doc is not None and parent.objgen == unit_doc.objgen):
-            return False
-        node = parent
+        parent_objgen = parent.objgen if parent is not None else None
+        if parent is None or parent_objgen == stop:
+            return _known(known, path + [objgen], step, False)
+        path.append(objgen)
+        node, objgen = parent, parent_objgen
     return False
 
 
-def _prefix_ids(node, renamed: dict, number: int) -> None:
+def _known(known: dict | None, path: list, end: int, answer: bool) -> bool:
+    """Note the walk's answer for the elements on its ``path`` (the one at index *i* is ``end`` − *i* steps from its end)."""
+    if known is not None:
+        for i, objgen in enumerate(path):
+            if objgen != (0, 0):  # a direct object has no identity of its own
+                known[objgen] = (end - i, answer)
+    return answer
+
+
+def _prefix_ids(node, renamed: dict, number: int) -> bool:
+    """Whether the node had ids to prefix (the first time it is met)."""
     if node.objgen in renamed:
-        return
+        return False
     renamed[node.objgen] = True
+    changed = False
     if "/ID" in node:
         node.ID = pikepdf.String(f"u{number}-{node.ID}")
+        changed = True
     attributes = node.get("/A")
     if isinstance(attributes, pikepdf.Dictionary) and "/Headers" in attributes:
         attributes.Headers = pikepdf.Array([pikepdf.String(f"u{number}-{h}") for h in attributes.Headers])
+        changed = True
+    return changed
+
+
+_ARTIFACT_CONTENTS: dict[bytes, bytes] = {}
+"""What :func:`_as_artifacts` made of a page's content, by its content and the marks: the same units' pages
+are made artifacts again at every assembly (a chapter's segments, then the book, in print and on screen)
+and at every build of ``ketab watch``."""
+_ARTIFACT_BUDGET = 16 << 20
+"""Bytes of content :data:`_ARTIFACT_CONTENTS` holds at most (the oldest go first)."""
+_artifact_bytes = [0]
 
 
 def _as_artifacts(pdf, page: pikepdf.Page, mcids: set) -> None:
     """Turn the marked content with these MCIDs on the page into pagination artifacts."""
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    if not all(isinstance(stream, pikepdf.Stream) for stream in streams):
+        page.obj.Contents = pdf.make_stream(_artifact_content(page, mcids))
+        return
+    key = hashlib.sha256(repr(sorted(mcids)).encode())
+    for stream in streams:
+        data = stream.read_bytes()
+        key.update(len(data).to_bytes(8, "big") + data)
+    found = _ARTIFACT_CONTENTS.get(key.digest())
+    if found is None:
+        found = _artifact_content(page, mcids)
+        _ARTIFACT_CONTENTS[key.digest()] = found
+        _artifact_bytes[0] += len(found)
+        while _artifact_bytes[0] > _ARTIFACT_BUDGET and _ARTIFACT_CONTENTS:
+            _artifact_bytes[0] -= len(_ARTIFACT_CONTENTS.pop(next(iter(_ARTIFACT_CONTENTS))))
+    page.obj.Contents = pdf.make_stream(found)
+
+
+def _artifact_content(page: pikepdf.Page, mcids: set) -> bytes:
     out = []
     for operands, op in pikepdf.parse_content_stream(page):
         if str(op) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary) and int(operands[1].get("/MCID", -1)) in mcids:
             operands = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
         out.append((operands, op))
-    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(out))
+    return pikepdf.unparse_content_stream(out)
 
 
 def untag(pdf: pikepdf.Pdf) -> None:
