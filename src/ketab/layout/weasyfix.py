@@ -34,7 +34,7 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/4+flush/2"
+VERSION = "weasyprint-70/5+flush/2"
 """Part of every layout unit's cache key: change it when a correction changes, or the stretch of
 :mod:`ketab.layout.balance`."""
 
@@ -161,4 +161,21 @@ def apply() -> dict[str, bool]:
         "            harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED |\n",
     )])
     APPLIED["font-file"] = _font_per_file(fonts)
+    APPLIED["image-id"] = _image_by_content()
     return APPLIED
+
+
+def _image_by_content() -> bool:
+    """A picture's name in the PDF (``/i<id>``) was the digest of its URL: the folder the book is built in
+    reached the bytes of every page that shows a picture, and a layout reused from a cache shared with
+    another machine was not the one that machine would make.  Named by its bytes and orientation instead."""
+    import weasyprint.document as document
+    from weasyprint import images
+
+    done = _patch(images, "get_image_from_uri", [(
+        "image_id = md5(url.encode(), usedforsecurity=False).hexdigest()",
+        "image_id = md5(bytestring + repr(orientation).encode(), usedforsecurity=False).hexdigest()  # ketab: not the path",
+    )])
+    if done:
+        document.original_get_image_from_uri = images.get_image_from_uri  # the name the layout context calls it by
+    return done
