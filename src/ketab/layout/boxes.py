@@ -188,9 +188,20 @@ def fresh_block(context, root_box, index: int):
 
     Read from WeasyPrint's own pagination state (``context.page_maker``: where the next page
     resumes), the one place that knows it without laying the next page out."""
-    if len(context.page_maker) <= index + 1 or context.reported_footnotes or context.broken_out_of_flow:
+    found = next_page_start(context, root_box, index)
+    if found is None or not found[1]:
+        return None
+    return found[0], found[2]
+
+
+def next_page_start(context, root_box, index: int):
+    """(``data-kb`` of the top-level block of ``section.chapter`` that page ``index + 1`` begins in,
+    whether it begins at that block's start with nothing carried over, forced break); None when
+    that is not known (no next page, or it does not resume inside the section's blocks)."""
+    if len(context.page_maker) <= index + 1:
         return None
     resume_at, next_page = context.page_maker[index + 1][:2]
+    carried = bool(context.reported_footnotes or context.broken_out_of_flow)
     box = root_box
     while isinstance(resume_at, dict) and len(resume_at) == 1:
         (child, deeper), = resume_at.items()
@@ -201,8 +212,8 @@ def fresh_block(context, root_box, index: int):
         if element is not None and "chapter" in (element.get("class") or "").split() and element.tag == "section":
             block = children[child]
             kb = block.element.get("data-kb") if block.element is not element else None
-            if deeper is not None or kb is None:
+            if kb is None:
                 return None
-            return int(kb), next_page.get("break", "any") != "any"
+            return int(kb), deeper is None and not carried, next_page.get("break", "any") != "any"
         box, resume_at = children[child], deeper
     return None

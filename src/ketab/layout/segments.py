@@ -140,7 +140,8 @@ class Chain:
                     ahead += 1
                 if ahead < len(blocks):
                     last = i
-        meta = f'<meta name="ketab-segment" content="first={first} last={last} section={chapter.section}">'
+        more = " more=1" if end < len(chapter.blocks) else ""
+        meta = f'<meta name="ketab-segment" content="first={first} last={last} section={chapter.section}{more}">'
         style = f"section.chapter {{ counter-reset: footnote {self.notes}; }}"
         if not self.forced:  # WeasyPrint truncates the margins an unforced page break adjoins
             style += ' [data-kb="0"], [data-kb="0"] > :first-child, [data-kb="0"] > :first-child > :first-child { margin-top: 0 !important; }'

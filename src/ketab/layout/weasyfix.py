@@ -34,7 +34,7 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/4+flush/2"
+VERSION = "weasyprint-70/4+flush/2+stop/2"
 """Part of every layout unit's cache key: change it when a correction changes, or the stretch of
 :mod:`ketab.layout.balance`."""
 
@@ -66,16 +66,31 @@ def _patch(module, name: str, replacements: list[tuple[str, str]]) -> bool:
 
 STOP = threading.local()
 """``STOP.when(index, context, root_box)``: set while a layout may end early (a chapter laid out
-in segments, :mod:`ketab.layout.segments`) — true once page ``index`` is the segment's last."""
+in segments, :mod:`ketab.layout.segments`) — once page ``index`` is made, the number of pages to
+keep when the layout is to stop there (at most ``index + 1``: the pages after are dropped, as if
+it had stopped after the last one kept), 0 while it goes on."""
 
 
 def _stoppable(make_all_pages):
     def pages(context, root_box, html, pages):
         when = getattr(STOP, "when", None)
+        if when is None:
+            yield from make_all_pages(context, root_box, html, pages)
+            return
+        made = []  # WeasyPrint takes the pages as a list: holding them back changes nothing
+        keep = None
         for index, page in enumerate(make_all_pages(context, root_box, html, pages)):
-            yield page
-            if when is not None and when(index, context, root_box):
-                return
+            made.append(page)
+            keep = when(index, context, root_box)
+            if keep:
+                break
+        if keep:
+            del made[keep:]
+            del context.page_maker[keep + 1:]  # where the page after the last one kept resumes: as if stopped there
+            # The page after the last one kept is not made: WeasyPrint would take it for a page whose content
+            # changed and lay the document out again (up to its eight times), to stop at the same page.
+            context.page_maker[keep][-1]["content_changed"] = False
+        yield from made
 
     pages.__ketab_fixed__ = True
     return pages
