@@ -13,8 +13,10 @@ truncates truncated: the pages are those of one pass over the whole chapter.
 is one with a probability proportional to its length, drawn from its digest, about one every
 :data:`TARGET_CHARS` characters — and a segment ends at the first resumable page break at or after
 the first anchor at least :data:`MIN_CHARS` past its start.  Its window is the blocks up to that
-anchor and :data:`EXTRA_CHARS` more (laid out again with twice as many when no resumable break falls
-there).  Two chains — the one laid out before an edit and the one after — whose pages agree again by
+anchor and :data:`EXTRA_CHARS` more; when no resumable break falls there, the segment ends at the
+last resumable break before the anchor (the layout gives up as soon as a page begins past the
+window's last block: :func:`ketab.layout.resume.stopper`), and only when there is none either is
+the window laid out again, with twice as many.  Two chains — the one laid out before an edit and the one after — whose pages agree again by
 an anchor end their segments at the same page break, whatever blocks they started from.
 
 **Each segment is a layout unit** (:class:`ketab.layout.engine.LaidOutUnit`), cached under the
