@@ -1,4 +1,4 @@
-"""Two corrections to WeasyPrint 70's line layout, applied when ketab lays a unit out.
+"""Corrections to WeasyPrint 70's line layout, applied when ketab lays a unit out.
 
 1. **Footnotes.**  When a line does not fit at the foot of a page and widows or
    orphans forbid breaking before it, WeasyPrint moves the page's footnotes to the
@@ -15,6 +15,12 @@
    gap appears at the line's end (left) and a justified first line is not
    justified.  In RTL the indent is taken from the right (start) edge instead;
    negative indents (hanging) follow.
+
+3. **A space that hangs.**  ``line_break.split_first_line`` measured a run of text that fits its
+   line but for the space it ends with (a run before an inline element: the space a line break
+   removes) as one that does not fit at all, and cut the line after the run's *first* word: a
+   one-word line in the middle of a justified paragraph (the real book's preface, «برافراشت.»).
+   The run is measured without that space.
 
 Besides: a layout may stop after any page (:data:`STOP`, a chapter laid out in segments), and the
 pages of a layout are set flush to the foot of their text block before they are drawn
@@ -34,7 +40,7 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/4+flush/2+stop/2"
+VERSION = "weasyprint-70/5+flush/2+stop/2"
 """Part of every layout unit's cache key: change it when a correction changes, or the stretch of
 :mod:`ketab.layout.balance`."""
 
@@ -176,4 +182,26 @@ def apply() -> dict[str, bool]:
         "            harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED |\n",
     )])
     APPLIED["font-file"] = _font_per_file(fonts)
+    APPLIED["hanging-space"] = _hanging_space(inline)
     return APPLIED
+
+
+def _hanging_space(inline) -> bool:
+    """A run of text that fits its line but for the space it ends with (before an inline element:
+    the space a line break would remove) was taken for one that does not fit at all, and the line
+    was cut after its *first* word — a one-word line in a justified paragraph."""
+    from weasyprint.text import line_break
+
+    fixed = _patch(line_break, "split_first_line", [(
+        "    first_line_width, _ = line_size(first_line, style)\n"
+        "    if resume_index is None and first_line_width <= max_width:\n",
+        "    first_line_width, _ = line_size(first_line, style)\n"
+        "    if resume_index is None and first_line_width > max_width and space_collapse and text.endswith(' '):\n"
+        "        # ketab: a space at the end of a line hangs (CSS Text 3, 4.1.3)\n"
+        "        stripped = create_layout(text.rstrip(' '), style, context, max_width, justification_spacing)\n"
+        "        first_line_width, _ = line_size(stripped.get_first_line()[0], style)\n"
+        "    if resume_index is None and first_line_width <= max_width:\n",
+    )])
+    if fixed:
+        inline.split_first_line = line_break.split_first_line  # the line layout's own reference
+    return fixed
