@@ -175,6 +175,54 @@ def _text_boxes(box, stack: tuple, flow: list, notes: list, ids: bool = True) ->
         _text_boxes(child, stack, flow, notes, ids)
 
 
+def place_marks(document) -> None:
+    """An anchor for every index mark a paragraph holds as ``data-marks`` (the letters before each:
+    :func:`ketab.layout.pagination.detach_index_marks`), at the run of text its letter falls in —
+    the letters counted as :func:`page_starts` counts them.  A mark past the paragraph's last letter
+    is at its last run."""
+    pending: dict = {}
+    seen: dict = {}
+    last: dict = {}
+    for page in document.pages:
+        _place(page._page_box, page, (), pending, seen, last)
+    for element, marks in pending.items():
+        page, box = last.get(element, (None, None))
+        for _, name in marks if page is not None else ():
+            _anchor(page, name, box)
+
+
+def _place(box, page, open_marks: tuple, pending: dict, seen: dict, last: dict) -> None:
+    name = type(box).__name__
+    if name in ("MarginBox", "FootnoteAreaBox") or "::" in (getattr(box, "element_tag", "") or ""):
+        return
+    element = getattr(box, "element", None)
+    if element is not None and hasattr(element, "get"):
+        if "xref-page" in (element.get("class") or "").split():
+            return
+        if name not in _INLINE and element.get("data-marks") and (not open_marks or open_marks[-1] is not element):
+            if element not in pending:
+                marks = (item.partition(":") for item in element.get("data-marks").split())
+                pending[element] = sorted((int(n), mark) for n, _, mark in marks)
+                seen[element] = 0
+            open_marks = open_marks + (element,)
+    if name == "TextBox":
+        n = _letters(box.text)
+        for marked in open_marks if n else ():
+            marks, before = pending[marked], seen[marked]
+            while marks and marks[0][0] < before + n:
+                _anchor(page, marks.pop(0)[1], box)
+            seen[marked] = before + n
+            last[marked] = (page, box)
+        return
+    for child in getattr(box, "children", ()):
+        _place(child, page, open_marks, pending, seen, last)
+
+
+def _anchor(page, name: str, box) -> None:
+    x, y, width, height = box.hit_area()
+    page.anchors.setdefault(name, (x, y, x + width, y + height))
+
+
 def _letters(text: str) -> int:
     import unicodedata
 
