@@ -176,8 +176,8 @@ def _text_boxes(box, stack: tuple, flow: list, notes: list, ids: bool = True) ->
 
 
 def place_marks(document) -> None:
-    """An anchor for every index mark a paragraph holds as ``data-marks`` (the letters before each:
-    :func:`ketab.layout.pagination.detach_index_marks`), at the run of text its letter falls in —
+    """An anchor for every index mark a paragraph (or a note) holds as ``data-marks`` (the letters before
+    each: :func:`ketab.layout.pagination.detach_index_marks`), at the run of text its letter falls in —
     the letters counted as :func:`page_starts` counts them.  A mark past the paragraph's last letter
     is at its last run."""
     pending: dict = {}
@@ -193,8 +193,10 @@ def place_marks(document) -> None:
 
 def _place(box, page, open_marks: tuple, pending: dict, seen: dict, last: dict) -> None:
     name = type(box).__name__
-    if name in ("MarginBox", "FootnoteAreaBox") or "::" in (getattr(box, "element_tag", "") or ""):
+    if name == "MarginBox" or "::" in (getattr(box, "element_tag", "") or ""):
         return
+    if name == "FootnoteAreaBox":  # the notes' text: counted in each note, not in its call's paragraph
+        open_marks = ()
     element = getattr(box, "element", None)
     if element is not None and hasattr(element, "get"):
         if "xref-page" in (element.get("class") or "").split():

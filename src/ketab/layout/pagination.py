@@ -193,8 +193,8 @@ def detach_index_marks(body: str) -> str:
     of the paragraph before the mark.  An inline element in a line costs WeasyPrint as much as the
     words around it (the book's text marks every mention of an indexed name: its chapters laid out
     in about half the time without them); the layout puts each mark's anchor at the text where
-    its letter falls (:func:`ketab.layout.boxes.place_marks`).  A mark in a note, or in no
-    paragraph with an id, stays as it is."""
+    its letter falls (:func:`ketab.layout.boxes.place_marks`); a mark in a note is counted in the
+    note.  A mark in no paragraph with an id stays as it is."""
     if 'class="idx"' not in body:
         return body
     root = lxml_html.fragment_fromstring(body, create_parent="div")
@@ -215,8 +215,13 @@ def detach_index_marks(body: str) -> str:
 
 
 def _mark_block(span):
+    """The paragraph (list item, cell…) a mark is counted in — or the note, whose text the page sets at
+    its foot; None for a mark in no such element, or in text the layout does not set as written."""
     for up in span.iterancestors():
-        if _UNCOUNTED & set((up.get("class") or "").split()):
+        classes = set((up.get("class") or "").split())
+        if "note" in classes and up.tag == "span" and up.get("id"):
+            return up
+        if _UNCOUNTED & classes:
             return None
         if up.tag in _MARK_BLOCKS and up.get("id"):
             return up
@@ -233,7 +238,7 @@ def _letters_before(block, spans: set):
         nonlocal count
         if el in spans:
             yield count, el
-        if not _UNCOUNTED & set((el.get("class") or "").split()):
+        if el is block or not _UNCOUNTED & set((el.get("class") or "").split()):
             count += _letters(el.text or "")
             for child in el:
                 if isinstance(child.tag, str):
