@@ -164,7 +164,7 @@ def test_an_edit_in_a_long_chapter_lays_out_from_the_page_break_before_it(englis
     _edit(root / "chapters" / "08-pandoc-s-markdown.md", where, kind)
     pipeline.build(root, out, formats=FORMATS)
     laid = segments_laid_out["segment"]
-    assert english.segments >= 8
+    assert english.segments >= 7  # the chapter's ~60 pages in windows of a few pages (no window laid out twice)
     if kind == "words":  # the page breaks after the edit do not move: the layout converges at once
         assert 1 <= laid <= 2, f"{laid} windows laid out again for a few words"
     else:  # lines pushed on move every page break after them until a page absorbs them

@@ -175,6 +175,56 @@ def _text_boxes(box, stack: tuple, flow: list, notes: list, ids: bool = True) ->
         _text_boxes(child, stack, flow, notes, ids)
 
 
+def place_marks(document) -> None:
+    """An anchor for every index mark a paragraph (or a note) holds as ``data-marks`` (the letters before
+    each: :func:`ketab.layout.pagination.detach_index_marks`), at the run of text its letter falls in —
+    the letters counted as :func:`page_starts` counts them.  A mark past the paragraph's last letter
+    is at its last run."""
+    pending: dict = {}
+    seen: dict = {}
+    last: dict = {}
+    for page in document.pages:
+        _place(page._page_box, page, (), pending, seen, last)
+    for element, marks in pending.items():
+        page, box = last.get(element, (None, None))
+        for _, name in marks if page is not None else ():
+            _anchor(page, name, box)
+
+
+def _place(box, page, open_marks: tuple, pending: dict, seen: dict, last: dict) -> None:
+    name = type(box).__name__
+    if name == "MarginBox" or "::" in (getattr(box, "element_tag", "") or ""):
+        return
+    if name == "FootnoteAreaBox":  # the notes' text: counted in each note, not in its call's paragraph
+        open_marks = ()
+    element = getattr(box, "element", None)
+    if element is not None and hasattr(element, "get"):
+        if "xref-page" in (element.get("class") or "").split():
+            return
+        if name not in _INLINE and element.get("data-marks") and (not open_marks or open_marks[-1] is not element):
+            if element not in pending:
+                marks = (item.partition(":") for item in element.get("data-marks").split())
+                pending[element] = sorted((int(n), mark) for n, _, mark in marks)
+                seen[element] = 0
+            open_marks = open_marks + (element,)
+    if name == "TextBox":
+        n = _letters(box.text)
+        for marked in open_marks if n else ():
+            marks, before = pending[marked], seen[marked]
+            while marks and marks[0][0] < before + n:
+                _anchor(page, marks.pop(0)[1], box)
+            seen[marked] = before + n
+            last[marked] = (page, box)
+        return
+    for child in getattr(box, "children", ()):
+        _place(child, page, open_marks, pending, seen, last)
+
+
+def _anchor(page, name: str, box) -> None:
+    x, y, width, height = box.hit_area()
+    page.anchors.setdefault(name, (x, y, x + width, y + height))
+
+
 def _letters(text: str) -> int:
     import unicodedata
 
@@ -188,9 +238,20 @@ def fresh_block(context, root_box, index: int):
 
     Read from WeasyPrint's own pagination state (``context.page_maker``: where the next page
     resumes), the one place that knows it without laying the next page out."""
-    if len(context.page_maker) <= index + 1 or context.reported_footnotes or context.broken_out_of_flow:
+    found = next_page_start(context, root_box, index)
+    if found is None or not found[1]:
+        return None
+    return found[0], found[2]
+
+
+def next_page_start(context, root_box, index: int):
+    """(``data-kb`` of the top-level block of ``section.chapter`` that page ``index + 1`` begins in,
+    whether it begins at that block's start with nothing carried over, forced break); None when
+    that is not known (no next page, or it does not resume inside the section's blocks)."""
+    if len(context.page_maker) <= index + 1:
         return None
     resume_at, next_page = context.page_maker[index + 1][:2]
+    carried = bool(context.reported_footnotes or context.broken_out_of_flow)
     box = root_box
     while isinstance(resume_at, dict) and len(resume_at) == 1:
         (child, deeper), = resume_at.items()
@@ -201,8 +262,8 @@ def fresh_block(context, root_box, index: int):
         if element is not None and "chapter" in (element.get("class") or "").split() and element.tag == "section":
             block = children[child]
             kb = block.element.get("data-kb") if block.element is not element else None
-            if deeper is not None or kb is None:
+            if kb is None:
                 return None
-            return int(kb), next_page.get("break", "any") != "any"
+            return int(kb), deeper is None and not carried, next_page.get("break", "any") != "any"
         box, resume_at = children[child], deeper
     return None

@@ -27,7 +27,7 @@ from pathlib import Path
 from ketab import safeio
 from ketab.cache import BuildCache, digest
 from ketab.layout import weasyfix, weasytags
-from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place, page_starts
+from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place, page_starts, place_marks
 from ketab.layout.executor import LocalPool, UnitJob, local_path
 
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
@@ -323,6 +323,8 @@ class Engine:
         warnings, where a segment ended) of one unit."""
         _LOG.take()
         document = self.document(html, css)
+        if 'data-marks="' in html:
+            place_marks(document)  # the index marks taken out of the running text (pagination.detach_index_marks)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for anchor in page.anchors:

@@ -123,7 +123,7 @@ def _text_units(book: Book, layouter: Layouter, templates: Path, parts, content_
     """The text's units laid out, their cross-references' page numbers ``digits`` wide."""
     lang = book.language
     htmls = [
-        link_across_units(render.print_chapter_html(book, templates, p, with_note_calls(with_xref_pages(math_as_pictures(p.converted.html), None, lang, digits))), book, {p.id})
+        link_across_units(render.print_chapter_html(book, templates, p, detach_index_marks(with_note_calls(with_xref_pages(math_as_pictures(p.converted.html), None, lang, digits)))), book, {p.id})
         for p in parts
     ]
     units = segments.lay_out_chapters(layouter, [(html, content_css) for html in htmls])
@@ -178,6 +178,74 @@ def with_note_calls(body: str) -> str:
     fell (a named destination) as it says where each note's text fell: ``ketab check``
     compares the two."""
     return _NOTE_SPAN.sub(lambda m: f'<span class="note-call" id="{m.group(1)}{NOTE_CALL}"></span>{m.group(0)}', body)
+
+
+_MARK_BLOCKS = frozenset({"p", "li", "dd", "dt", "td", "th", "blockquote", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6"})
+"""Elements an index mark is counted in (block-level in the print layout)."""
+_UNCOUNTED = frozenset({"note", "xref-page"})
+"""Text the print layout does not set in the running text (a note's text is at the foot of the page; a
+cross-reference's page number is drawn later): not counted (:func:`ketab.layout.boxes.page_starts`)."""
+
+
+def detach_index_marks(body: str) -> str:
+    """The index marks of a text unit's running text (``span.idx``) unwrapped, and where each stood
+    kept on its paragraph (or list item, cell…) instead: ``data-marks="letters:id …"``, the letters
+    of the paragraph before the mark.  An inline element in a line costs WeasyPrint as much as the
+    words around it (the book's text marks every mention of an indexed name: its chapters laid out
+    in about half the time without them); the layout puts each mark's anchor at the text where
+    its letter falls (:func:`ketab.layout.boxes.place_marks`); a mark in a note is counted in the
+    note.  A mark in no paragraph with an id stays as it is."""
+    if 'class="idx"' not in body:
+        return body
+    root = lxml_html.fragment_fromstring(body, create_parent="div")
+    blocks: dict = {}
+    for span in root.iter("span"):
+        if span.get("class") == "idx" and span.get("id"):
+            block = _mark_block(span)
+            if block is not None:
+                blocks.setdefault(block, set()).add(span)
+    if not blocks:
+        return body
+    for block, spans in blocks.items():
+        marks = [f"{letters}:{span.get('id')}" for letters, span in _letters_before(block, spans)]
+        block.set("data-marks", " ".join(marks))
+        for span in spans:
+            span.drop_tag()
+    return inner_html(root)
+
+
+def _mark_block(span):
+    """The paragraph (list item, cell…) a mark is counted in — or the note, whose text the page sets at
+    its foot; None for a mark in no such element, or in text the layout does not set as written."""
+    for up in span.iterancestors():
+        classes = set((up.get("class") or "").split())
+        if "note" in classes and up.tag == "span" and up.get("id"):
+            return up
+        if _UNCOUNTED & classes:
+            return None
+        if up.tag in _MARK_BLOCKS and up.get("id"):
+            return up
+    return None
+
+
+def _letters_before(block, spans: set):
+    """(letters of ``block`` before it, span) for each of ``spans``, in order: the letters the print sets."""
+    from ketab.layout.boxes import _letters
+
+    count = 0
+
+    def walk(el):
+        nonlocal count
+        if el in spans:
+            yield count, el
+        if el is block or not _UNCOUNTED & set((el.get("class") or "").split()):
+            count += _letters(el.text or "")
+            for child in el:
+                if isinstance(child.tag, str):
+                    yield from walk(child)
+                count += _letters(child.tail or "")
+
+    yield from walk(block)
 
 
 UNIT_LINK = "ketab-anchor:"

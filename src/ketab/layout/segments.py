@@ -13,8 +13,11 @@ truncates truncated: the pages are those of one pass over the whole chapter.
 is one with a probability proportional to its length, drawn from its digest, about one every
 :data:`TARGET_CHARS` characters — and a segment ends at the first resumable page break at or after
 the first anchor at least :data:`MIN_CHARS` past its start.  Its window is the blocks up to that
-anchor and :data:`EXTRA_CHARS` more (laid out again with twice as many when no resumable break falls
-there).  Two chains — the one laid out before an edit and the one after — whose pages agree again by
+anchor and :data:`EXTRA_CHARS` more; when no resumable break falls there, the segment ends at the
+last resumable break before the anchor (the layout gives up as soon as a page begins past the
+window's last block: :func:`ketab.layout.resume.stopper`), and only when there is none either is
+the window laid out again, with twice as many.  A window that would end less than :data:`TAIL_CHARS`
+before the chapter's end runs to it (a chapter's last window never gives up).  Two chains — the one laid out before an edit and the one after — whose pages agree again by
 an anchor end their segments at the same page break, whatever blocks they started from.
 
 **Each segment is a layout unit** (:class:`ketab.layout.engine.LaidOutUnit`), cached under the
@@ -48,6 +51,9 @@ MIN_CHARS = 2500
 """An anchor closer than this to a segment's start is passed over (no segment of a page or less)."""
 EXTRA_CHARS = 4000
 """Characters of text laid out past the anchor to find the resumable page break at or after it."""
+TAIL_CHARS = 8000
+"""A window that would end this few characters before the chapter's end takes them in: the chapter's
+last window then never gives up for want of a resumable break (it runs to the end instead)."""
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "header"})
 _OPEN_TAG = re.compile(r"^<([A-Za-z][A-Za-z0-9]*)")
 _MARK = "ketab-blocks-8f3a1c"
@@ -119,12 +125,15 @@ class Chain:
         return len(chapter.blocks)
 
     def window(self) -> int:
-        """End of the blocks laid out: the anchor and EXTRA_CHARS (× ``factor``) past it."""
+        """End of the blocks laid out: the anchor and EXTRA_CHARS (× ``factor``) past it — or the chapter's
+        end, when no more than TAIL_CHARS are left after that."""
         chapter, anchor = self.chapter, self.anchor()
         end, total, budget = anchor, 0, EXTRA_CHARS * self.factor
         while end < len(chapter.blocks) and (total < budget or end < anchor + 3):
             total += chapter.chars[end]
             end += 1
+        if sum(chapter.chars[end:]) <= TAIL_CHARS:
+            end = len(chapter.blocks)
         return end
 
     def html(self) -> str:
@@ -140,7 +149,8 @@ class Chain:
                     ahead += 1
                 if ahead < len(blocks):
                     last = i
-        meta = f'<meta name="ketab-segment" content="first={first} last={last} section={chapter.section}">'
+        more = " more=1" if end < len(chapter.blocks) else ""
+        meta = f'<meta name="ketab-segment" content="first={first} last={last} section={chapter.section}{more}">'
         style = f"section.chapter {{ counter-reset: footnote {self.notes}; }}"
         if not self.forced:  # WeasyPrint truncates the margins an unforced page break adjoins
             style += ' [data-kb="0"], [data-kb="0"] > :first-child, [data-kb="0"] > :first-child > :first-child { margin-top: 0 !important; }'

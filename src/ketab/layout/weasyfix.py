@@ -1,4 +1,4 @@
-"""Two corrections to WeasyPrint 70's line layout, applied when ketab lays a unit out.
+"""Corrections to WeasyPrint 70's line layout, applied when ketab lays a unit out.
 
 1. **Footnotes.**  When a line does not fit at the foot of a page and widows or
    orphans forbid breaking before it, WeasyPrint moves the page's footnotes to the
@@ -15,6 +15,12 @@
    gap appears at the line's end (left) and a justified first line is not
    justified.  In RTL the indent is taken from the right (start) edge instead;
    negative indents (hanging) follow.
+
+3. **A space that hangs.**  ``line_break.split_first_line`` measured a run of text that fits its
+   line but for the space it ends with (a run before an inline element: the space a line break
+   removes) as one that does not fit at all, and cut the line after the run's *first* word: a
+   one-word line in the middle of a justified paragraph (the real book's preface, «برافراشت.»).
+   The run is measured without that space.
 
 Besides: a layout may stop after any page (:data:`STOP`, a chapter laid out in segments), and the
 pages of a layout are set flush to the foot of their text block before they are drawn
@@ -34,7 +40,7 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/5+flush/2"
+VERSION = "weasyprint-70/6+flush/2+stop/2"
 """Part of every layout unit's cache key: change it when a correction changes, or the stretch of
 :mod:`ketab.layout.balance`."""
 
@@ -66,16 +72,31 @@ def _patch(module, name: str, replacements: list[tuple[str, str]]) -> bool:
 
 STOP = threading.local()
 """``STOP.when(index, context, root_box)``: set while a layout may end early (a chapter laid out
-in segments, :mod:`ketab.layout.segments`) — true once page ``index`` is the segment's last."""
+in segments, :mod:`ketab.layout.segments`) — once page ``index`` is made, the number of pages to
+keep when the layout is to stop there (at most ``index + 1``: the pages after are dropped, as if
+it had stopped after the last one kept), 0 while it goes on."""
 
 
 def _stoppable(make_all_pages):
     def pages(context, root_box, html, pages):
         when = getattr(STOP, "when", None)
+        if when is None:
+            yield from make_all_pages(context, root_box, html, pages)
+            return
+        made = []  # WeasyPrint takes the pages as a list: holding them back changes nothing
+        keep = None
         for index, page in enumerate(make_all_pages(context, root_box, html, pages)):
-            yield page
-            if when is not None and when(index, context, root_box):
-                return
+            made.append(page)
+            keep = when(index, context, root_box)
+            if keep:
+                break
+        if keep:
+            del made[keep:]
+            del context.page_maker[keep + 1:]  # where the page after the last one kept resumes: as if stopped there
+            # The page after the last one kept is not made: WeasyPrint would take it for a page whose content
+            # changed and lay the document out again (up to its eight times), to stop at the same page.
+            context.page_maker[keep][-1]["content_changed"] = False
+        yield from made
 
     pages.__ketab_fixed__ = True
     return pages
@@ -162,6 +183,7 @@ def apply() -> dict[str, bool]:
     )])
     APPLIED["font-file"] = _font_per_file(fonts)
     APPLIED["image-id"] = _image_by_content()
+    APPLIED["hanging-space"] = _hanging_space(inline)
     return APPLIED
 
 
@@ -179,3 +201,24 @@ def _image_by_content() -> bool:
     if done:
         document.original_get_image_from_uri = images.get_image_from_uri  # the name the layout context calls it by
     return done
+
+
+def _hanging_space(inline) -> bool:
+    """A run of text that fits its line but for the space it ends with (before an inline element:
+    the space a line break would remove) was taken for one that does not fit at all, and the line
+    was cut after its *first* word — a one-word line in a justified paragraph."""
+    from weasyprint.text import line_break
+
+    fixed = _patch(line_break, "split_first_line", [(
+        "    first_line_width, _ = line_size(first_line, style)\n"
+        "    if resume_index is None and first_line_width <= max_width:\n",
+        "    first_line_width, _ = line_size(first_line, style)\n"
+        "    if resume_index is None and first_line_width > max_width and space_collapse and text.endswith(' '):\n"
+        "        # ketab: a space at the end of a line hangs (CSS Text 3, 4.1.3)\n"
+        "        stripped = create_layout(text.rstrip(' '), style, context, max_width, justification_spacing)\n"
+        "        first_line_width, _ = line_size(stripped.get_first_line()[0], style)\n"
+        "    if resume_index is None and first_line_width <= max_width:\n",
+    )])
+    if fixed:
+        inline.split_first_line = line_break.split_first_line  # the line layout's own reference
+    return fixed
