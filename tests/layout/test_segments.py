@@ -294,3 +294,30 @@ def test_a_chapter_composed_again_from_other_segments_is_concatenated_again():
     assert widths(before) == [300, 300, 310]
     assert widths(edited) == [300, 300, 320, 320] and edited.pages == 4
     assert edited.pdf == segments.concatenate([segment("a", 2, 300).pdf, segment("b2", 2, 320).pdf])
+
+
+def test_a_name_every_segment_carries_points_to_the_chapters_first_page():
+    """Every segment's document holds the chapter's section, so each has a destination named by the chapter's
+    id: the chapter's is the first one (a link to the chapter opened its last segment's first page)."""
+    import io
+
+    import pikepdf
+
+    from ketab.pdfnames import named_destinations
+
+    def segment(pages: int, names: dict) -> bytes:
+        pdf = pikepdf.new()
+        for _ in range(pages):
+            pdf.add_blank_page(page_size=(300, 500))
+        tree = pikepdf.NameTree.new(pdf)
+        for name, page in names.items():
+            tree[name] = pikepdf.Array([pdf.pages[page].obj, pikepdf.Name.XYZ, 0, 500, 0])
+        pdf.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
+        data = io.BytesIO()
+        pdf.save(data, deterministic_id=True)
+        return data.getvalue()
+
+    joined = segments.concatenate([segment(2, {"ch-one": 0, "p1": 1}), segment(3, {"ch-one": 0, "p9": 2})])
+    with pikepdf.open(io.BytesIO(joined)) as pdf:
+        pages = {name: index for name, index, _ in named_destinations(pdf)}
+    assert pages == {"ch-one": 0, "p1": 1, "p9": 4}

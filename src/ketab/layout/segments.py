@@ -265,7 +265,8 @@ def concatenate(pdfs: list[bytes]) -> bytes:
             out.pages.extend(src.pages)
         pieces.append((tagging.Piece("segment", first, len(src.pages)), src))
         for name, index, rest in named_destinations(src):
-            names[name] = pikepdf.Array([out.pages[first + index].obj, *rest])
+            if name not in names:  # every segment carries the chapter's section (and its id): the first one's is the chapter's
+                names[name] = pikepdf.Array([out.pages[first + index].obj, *rest])
     out.Root.Names = pikepdf.Dictionary(Dests=names.obj)
     keys = [hashlib.sha256(data).digest() for data in pdfs]  # what the merge found in a segment, kept for the next build
     tagging.merge_structure(out, pieces, keys)  # the segments' structure trees, one for the chapter
