@@ -321,3 +321,19 @@ def test_a_name_every_segment_carries_points_to_the_chapters_first_page():
     with pikepdf.open(io.BytesIO(joined)) as pdf:
         pages = {name: index for name, index, _ in named_destinations(pdf)}
     assert pages == {"ch-one": 0, "p1": 1, "p9": 4}
+
+
+def test_a_link_to_a_passage_a_segment_may_not_lay_out_is_resolved_at_assembly():
+    """A note's link to a passage pages on: the segment may stop before the passage, and WeasyPrint drops a link
+    whose anchor it did not lay out.  Such links are left to the assembly (as links to other units are); a link
+    to a block the segment is sure to lay out stays the document's own."""
+    words = " ".join(["word"] * 400)
+    blocks = [f'<p id="p{i}">{words} <a href="#p0">back</a> <a href="#p39">on</a></p>' for i in range(40)]
+    html = f'<!DOCTYPE html><html><head></head><body><section class="chapter" id="ch"><h1 id="t">T</h1>{"".join(blocks)}</section></body></html>'
+    chain = segments.Chain(segments.split(html))
+    laid = chain.html()
+    assert 'href="#p0"' in laid
+    assert 'href="#p39"' not in laid and f'href="{segments.UNIT_LINK}p39"' in laid
+    from ketab.layout.pagination import UNIT_LINK
+
+    assert segments.UNIT_LINK == UNIT_LINK

@@ -38,6 +38,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from lxml import html as lxml_html
 
@@ -156,7 +157,7 @@ class Chain:
             style += ' [data-kb="0"], [data-kb="0"] > :first-child, [data-kb="0"] > :first-child > :first-child { margin-top: 0 !important; }'
         head = chapter.head.replace("</head>", f"{meta}<style>{style}</style></head>", 1)
         body = "".join(_OPEN_TAG.sub(rf'<\1 data-kb="{i}"', block, count=1) for i, block in enumerate(blocks))
-        return head + body + chapter.tail
+        return head + _linked_across(body, head + "".join(blocks[:first])) + chapter.tail
 
     def take(self, unit) -> None:
         """The laid-out window: its pages are the next segment, or it is laid out again longer."""
@@ -173,6 +174,21 @@ class Chain:
         self.start += end
         self.forced = bool(unit.segment.get("forced"))
         self.factor = 1
+
+
+UNIT_LINK = "ketab-anchor:"
+"""As :data:`ketab.layout.pagination.UNIT_LINK`: a link the assembly resolves among every unit's destinations."""
+_HREF = re.compile(r'href="#([^"]+)"')
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _linked_across(body: str, laid: str) -> str:
+    """``body`` with its links to an anchor of the chapter that may not be laid out in this segment (not in
+    ``laid``: the blocks before the first one it may end before) made links the assembly resolves, as links
+    to other units are: WeasyPrint drops a link whose anchor it did not lay out (a note's link to a passage
+    some pages on lost its link, with a warning)."""
+    ids = set(_ID.findall(laid))
+    return _HREF.sub(lambda m: m.group(0) if unquote(m.group(1)) in ids or m.group(1) in ids else f'href="{UNIT_LINK}{m.group(1)}"', body)
 
 
 def lay_out_chapters(layouter, jobs: list[tuple[str, str]]) -> list:
