@@ -65,7 +65,11 @@ class Drafter:
             written = [i for i, ch in enumerate(self._state.manuscript.chapters) if not ch.generate] if self._state else []
             if written:
                 self._again(self._state, written[0])  # once through the quick path too (its first run is slower)
-                self._render(self._state, {_resolved(ch.path) for ch in self._state.manuscript.chapters if not ch.generate})
+                from ketab.quickdraft import QUICK_CHARS
+
+                long = {_resolved(ch.path) for ch in self._state.manuscript.chapters if not ch.generate and len(ch.body) >= QUICK_CHARS}
+                if long:  # the sections a save's one-paragraph draft starts from
+                    self._render(self._state, long)
 
     def drafts(self, changed) -> dict[str, tuple[str, str]]:
         """EPUB file name → (section id, section XHTML) for each chapter among ``changed`` (paths of saved files);

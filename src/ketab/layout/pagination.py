@@ -248,12 +248,8 @@ def _letters_before(block, spans: set):
     yield from walk(block)
 
 
-UNIT_LINK = "ketab-anchor:"
-"""Links to another layout unit are written as this URI and made into named
-destinations at assembly (each unit alone does not know the other's anchors)."""
-
-
-_HREF = re.compile(r'href="#([^"]+)"')
+UNIT_LINK = segments.UNIT_LINK
+_HREF = segments.HREF
 
 
 def link_across_units(html: str, book: Book, unit_parts: set) -> str:

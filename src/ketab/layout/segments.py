@@ -177,8 +177,10 @@ class Chain:
 
 
 UNIT_LINK = "ketab-anchor:"
-"""As :data:`ketab.layout.pagination.UNIT_LINK`: a link the assembly resolves among every unit's destinations."""
-_HREF = re.compile(r'href="#([^"]+)"')
+"""Links to another layout unit (or, in a chapter's segment, to a block the segment may not lay out) are
+written as this URI and made into named destinations at assembly (a unit alone does not know the others'
+anchors: :mod:`ketab.writers.print`)."""
+HREF = re.compile(r'href="#([^"]+)"')
 _ID = re.compile(r'\bid="([^"]+)"')
 
 
@@ -188,7 +190,7 @@ def _linked_across(body: str, laid: str) -> str:
     to other units are: WeasyPrint drops a link whose anchor it did not lay out (a note's link to a passage
     some pages on lost its link, with a warning)."""
     ids = set(_ID.findall(laid))
-    return _HREF.sub(lambda m: m.group(0) if unquote(m.group(1)) in ids or m.group(1) in ids else f'href="{UNIT_LINK}{m.group(1)}"', body)
+    return HREF.sub(lambda m: m.group(0) if unquote(m.group(1)) in ids or m.group(1) in ids else f'href="{UNIT_LINK}{m.group(1)}"', body)
 
 
 def lay_out_chapters(layouter, jobs: list[tuple[str, str]]) -> list:
