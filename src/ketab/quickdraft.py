@@ -58,8 +58,8 @@ def edited_paragraph(old: str, new: str) -> tuple[str, str] | None:
     old_end = end - (len(b) - len(a))
     if old_end <= start:
         return None
-    before, after = b[:start], b[end:]
-    if a[:start] != before or a[old_end:] != after or not _plain(b[start:end], before, after) or not _plain(a[start:old_end], before, after):
+    before, after = b[:start], b[end:]  # the same lines in both: they lie in the common prefix and suffix
+    if not _plain(b[start:end], before, after) or not _plain(a[start:old_end], before, after):
         return None
     return "\n".join(a[start:old_end]), "\n".join(b[start:end])
 
