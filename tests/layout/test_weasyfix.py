@@ -64,3 +64,61 @@ def test_lines_that_do_not_fit_or_fit_with_room_break_as_before(room):
         assert lines[0] == WORDS.rsplit(" ", 1)[0]
     else:  # room for all
         assert lines == [WORDS + " adipiscing elit"]
+
+
+def _lines_boxes(document):
+    """(line box, its leaf boxes in visual order) for every line of the first page."""
+    out = []
+
+    def leaves(box, found):
+        children = getattr(box, "children", None)
+        if children is None or type(box).__name__ not in ("LineBox", "InlineBox"):
+            found.append(box)
+        else:
+            for child in children:
+                leaves(child, found)
+        return found
+
+    def walk(box):
+        if type(box).__name__ == "LineBox":
+            parts = [b for b in leaves(box, []) if b.width > 0.01]
+            out.append((box, sorted(parts, key=lambda b: b.position_x)))
+            return
+        for child in getattr(box, "children", ()):
+            walk(child)
+
+    walk(document.pages[0]._page_box)
+    return out
+
+
+# A sentence of the book (a date and its gloss, then a comma) and one of a Persian Wikipedia article's
+# kind (an emphasis, a link): a line that ends in the text after an inline element lost the space at its
+# end, and WeasyPrint moved that text left by the space's width.
+RTL_TEXTS = [
+    'او برغم گفت‌وگوی مخابروی با احمدشاه مسعود در <time class="date">۲۸ حمل ۱۳۷۱ <span class="gloss">(۱۷ اپریل '
+    '۱۹۹۲)</span></time>، از تهدید حمله بر کابل منصرف نشد. حکمتیار نیروهای خود را تا ۵ ثور ۱۳۷۱ وارد کابل ساخت.',
+    'زبان فارسی با <em>خط عربی</em> نوشته می‌شود و <a href="#x">دستور زبان</a>، واژگان و آواهای آن در سده‌های '
+    'گذشته تغییر کرده است؛ <strong>فارسی دری</strong> در افغانستان و تاجیکی در تاجیکستان رواج دارند.',
+]
+
+
+@pytest.mark.parametrize("text", RTL_TEXTS)
+def test_right_to_left_justified_lines_have_no_gap_and_stay_in_their_block(text):
+    import weasyprint
+
+    assert weasyfix.apply()["rtl-trailing-space"]
+    checked = 0
+    for width in range(150, 400, 7):
+        html = (f'<p dir="rtl" style="font: 15px \'DejaVu Sans\'; width: {width}px; text-align: justify; '
+                f'direction: rtl">{text}</p>')
+        for line, parts in _lines_boxes(weasyprint.HTML(string=html).render()):
+            if len(parts) < 2:
+                continue
+            checked += 1
+            left, right = line.position_x, line.position_x + line.width
+            assert parts[0].position_x >= left - 0.05, (width, "sticks out on the left")
+            assert parts[-1].position_x + parts[-1].width <= right + 0.05, (width, "sticks out on the right")
+            for before, after in zip(parts, parts[1:]):
+                gap = after.position_x - (before.position_x + before.width)
+                assert abs(gap) < 0.05, (width, f"a gap of {gap:.2f}px inside the line")
+    assert checked > 20

@@ -22,6 +22,12 @@
    one-word line in the middle of a justified paragraph (the real book's preface, «برافراشت.»).
    The run is measured without that space.
 
+4. **A space removed at the end of a right-to-left line.**  ``inline.remove_last_whitespace`` moved
+   *every* box of the line left by the width of the space it took from the line's last run — the
+   shortened run too, whose space was on its left — so a gap of one space opened between that run and
+   the box before it (a date's gloss, an emphasis: «۱۹۹۲) ، از تهدید»), and the run stuck out of the
+   text block on the left by as much.  Only the boxes to the right of the shortened run move now.
+
 Besides: a layout may stop after any page (:data:`STOP`, a chapter laid out in segments), and the
 pages of a layout are set flush to the foot of their text block before they are drawn
 (:mod:`ketab.layout.balance`, a wrapper around ``document.layout_document``).
@@ -40,7 +46,7 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/6+flush/2+stop/2"
+VERSION = "weasyprint-70/7+flush/2+stop/2"
 """Part of every layout unit's cache key: change it when a correction changes, or the stretch of
 :mod:`ketab.layout.balance`."""
 
@@ -135,7 +141,7 @@ def _font_per_file(fonts) -> bool:
 
 
 def apply() -> dict[str, bool]:
-    """Apply both corrections (once per process); which ones took."""
+    """Apply the corrections (once per process); which ones took."""
     if APPLIED:
         return APPLIED
     import weasyprint.layout as layout
@@ -184,6 +190,7 @@ def apply() -> dict[str, bool]:
     APPLIED["font-file"] = _font_per_file(fonts)
     APPLIED["image-id"] = _image_by_content()
     APPLIED["hanging-space"] = _hanging_space(inline)
+    APPLIED["rtl-trailing-space"] = _rtl_trailing_space(inline)
     return APPLIED
 
 
@@ -222,3 +229,27 @@ def _hanging_space(inline) -> bool:
     if fixed:
         inline.split_first_line = line_break.split_first_line  # the line layout's own reference
     return fixed
+
+
+def _rtl_trailing_space(inline) -> bool:
+    """The space taken from the end of a right-to-left line was on the left of its run; WeasyPrint moved
+    the whole line left by its width, the shortened run with it (a gap before the run, the run out of
+    the text block).  The run and the boxes that hold it keep their left edge; what is right of it
+    moves."""
+    inline._ketab_close_rtl_space = _close_rtl_space
+    return _patch(inline, "remove_last_whitespace", [(
+        "        for child in line.children:\n"
+        "            child.translate(dx=-space_width, ignore_floats=True)\n",
+        "        _ketab_close_rtl_space(ancestors, box, space_width)  # ketab: not the shortened run\n",
+    )])
+
+
+def _close_rtl_space(ancestors, box, space_width: float) -> None:
+    """Move left by ``space_width`` every box of the line that stands right of ``box`` (the run a
+    space was taken from), not ``box`` nor the boxes that hold it."""
+    chain = [*ancestors[1:], box]
+    edge = box.position_x + box.width + space_width  # the run's right edge before it lost the space
+    for holder, held in zip(ancestors, chain):
+        for child in holder.children:
+            if child is not held and child.is_in_normal_flow() and child.position_x >= edge - 0.01:
+                child.translate(dx=-space_width, ignore_floats=True)
