@@ -89,7 +89,7 @@ testbooks: $(TSTAMP)
 
 test: $(TSTAMP) tools reader-tools $(NSTAMP) $(SYSTEM) testbooks
 	$(BIN)/ruff check src tests scripts
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist worksteal
 	$(BIN)/ketab build manuscript --out build --check
 
 check: $(STAMP)

@@ -60,7 +60,7 @@ class Cluster:
                 os.killpg(proc.pid, signal.SIGTERM)
         for proc in [*self.workers, self.scheduler]:
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=3)  # a worker on SIGTERM waits for its scheduler, which is stopping too
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
