@@ -54,3 +54,17 @@ def test_weasyprint_warnings_name_the_chapter(project, tmp_path):
         said = [d for d in result.warnings if d.code == "layout.warning"]
         assert said and all("colr" in d.message for d in said)
         assert any(d.path.endswith("02-two.md") for d in said) and any(d.path.endswith("book.yaml") for d in said)
+
+
+def test_text_set_past_the_side_of_the_text_block_is_a_warning_about_its_chapter(project, tmp_path):
+    """A word no line can hold sticks out of the text block (the stylesheet lets code break anywhere, not
+    prose): the build says so, about the chapter, quoting the line — from a fresh layout and from the cache."""
+    root = project("english-small")
+    word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 3
+    with open(root / "chapters" / "02-two.md", "a", encoding="utf-8") as md:
+        md.write(f"\nThe word {word} has no break.\n")
+    for use_cache in (False, True):
+        result = pipeline.build(root, tmp_path / "out", formats=("print",), use_cache=use_cache)
+        said = [d for d in result.warnings if "past the side of its text block" in d.message]
+        assert said and all(d.path.endswith("02-two.md") and d.code == "layout.warning" for d in said), result.warnings
+        assert any(word[:30] in d.message for d in said)

@@ -129,7 +129,7 @@ CODES: dict[str, Code] = {
     # the tools
     "pandoc.error": Code(E, "pandoc failed on a chapter."),
     "pandoc.warning": Code(W, "pandoc warned about a chapter (its lines counted in the chapter's file)."),
-    "layout.warning": Code(W, "WeasyPrint warned while laying out a chapter (e.g. an image it cannot read)."),
+    "layout.warning": Code(W, "WeasyPrint warned while laying out a chapter (e.g. an image it cannot read), or set a line of it past the side of its text block (a word no line holds; quoted)."),
     "proof.git": Code(E, "ketab proof could not read the revision from git."),
     "pandoc.timeout": Code(E, "pandoc did not finish a chapter in time (runs of unmatched brackets or emphasis marks)."),
     "layout.timeout": Code(E, "WeasyPrint did not finish laying out a part of the book in time."),

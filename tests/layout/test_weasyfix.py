@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ketab.layout import weasyfix
@@ -122,3 +124,31 @@ def test_right_to_left_justified_lines_have_no_gap_and_stay_in_their_block(text)
                 gap = after.position_x - (before.position_x + before.width)
                 assert abs(gap) < 0.05, (width, f"a gap of {gap:.2f}px inside the line")
     assert checked > 20
+
+
+def _laid(body: str, css: str = ""):
+    import weasyprint
+
+    return weasyprint.HTML(string=f"<style>@page {{ size: 300px 400px; margin: 20px }} {css}</style>{body}").render()
+
+
+# the book's contents: a leader and the page number pulled into the entry's padding (print.css.j2)
+CONTENTS_CSS = (".contents { direction: rtl } .contents li { list-style: none } .contents li a { display: block; "
+                "padding-inline-end: 9mm; padding-inline-start: 1.6em } .contents li a::after { content: leader('. ') "
+                "attr(data-page); margin-inline-end: -9mm }")
+
+
+@pytest.mark.parametrize("body, css, reported", [
+    ("<p>" + "x" * 120 + "</p>", "", True),  # a word wider than the column
+    ("<p style='width: 100px'>" + "ب" * 60 + "</p>", "p { direction: rtl }", True),
+    ("<ol><li>one</li><li>two</li></ol>", "", False),  # markers stand outside their lines on purpose
+    ('<ul class="contents"><li><a data-page="۱۲">منابع</a></li><li><a data-page="۱۰۴">نمایه</a></li></ul>', CONTENTS_CSS, False),
+    ("<p>" + " ".join(["word"] * 80) + "</p>", "p { text-align: justify }", False),
+])
+def test_text_past_the_side_of_its_block_is_reported_with_the_line(body, css, reported):
+    from ketab.layout.boxes import lines_out_of_block
+
+    found = lines_out_of_block(_laid(body, css))
+    assert bool(found) == reported, found
+    if reported:
+        assert re.match(r"a line runs \d+\.\d pt past the side of its text block: «.+»", found[0]), found

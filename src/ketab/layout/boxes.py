@@ -267,3 +267,54 @@ def next_page_start(context, root_box, index: int):
             return int(kb), deeper is None and not carried, next_page.get("break", "any") != "any"
         box, resume_at = children[child], deeper
     return None
+
+
+OVERRUN = 0.5
+"""How far (CSS px, WeasyPrint's unit: 0.75 pt) a line's text may reach past its block before
+:func:`lines_out_of_block` reports it."""
+
+
+def lines_out_of_block(document, limit: int = 5) -> list[str]:
+    """Lines whose text reaches past the padding box of their block: text the engine set outside the text
+    block (an unbreakable word wider than the column, a run WeasyPrint moved by mistake) — at most ``limit``
+    of them, as messages that quote the line.  A list's marker is set outside its line on purpose, and a
+    number pulled into its block's padding (the contents) stays inside the padding box."""
+    from weasyprint.formatting_structure import boxes
+
+    found: list[str] = []
+    for page in document.pages:
+        stack = [page._page_box]
+        while stack and len(found) < limit:
+            box = stack.pop()
+            if not isinstance(box, boxes.ParentBox):
+                continue
+            for child in box.children:
+                if type(child) is boxes.LineBox:
+                    past = _overrun(child, box.padding_box_x(), box.padding_box_x() + box.padding_width(), boxes.InlineBox)
+                    if past > OVERRUN and len(found) < limit:
+                        text = " ".join(_line_text(child, boxes.TextBox).split())
+                        found.append(f"a line runs {past * 0.75:.1f} pt past the side of its text block: «{text[:40]}»")
+                else:
+                    stack.append(child)
+    return found
+
+
+def _overrun(line, left: float, right: float, inline_type) -> float:
+    """How far the line's text, pictures and inline blocks reach past ``left`` or ``right`` (the line box's
+    own position is not always kept: a right-to-left leader leaves it where the line began)."""
+    worst, inner = 0.0, list(line.children)
+    while inner:
+        box = inner.pop()
+        if not box.is_in_normal_flow() or (getattr(box, "element_tag", "") or "").endswith("::marker"):
+            continue
+        if type(box) is inline_type:  # its own box may not follow what it holds (a leader widens it in place)
+            inner.extend(box.children)
+        elif box.width > 0:  # what is drawn: a run of text, a picture, an inline block
+            worst = max(worst, left - box.position_x, box.position_x + box.width - right)
+    return worst
+
+
+def _line_text(box, text_type) -> str:
+    if type(box) is text_type:
+        return box.text
+    return "".join(_line_text(child, text_type) for child in getattr(box, "children", ()))

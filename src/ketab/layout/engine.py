@@ -27,7 +27,7 @@ from pathlib import Path
 from ketab import safeio
 from ketab.cache import BuildCache, digest
 from ketab.layout import weasyfix, weasytags
-from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, notes_in_place, page_starts, place_marks
+from ketab.layout.boxes import FOOTNOTE_SAFE_CSS, find_slots, lines_out_of_block, notes_in_place, page_starts, place_marks
 from ketab.layout.executor import LocalPool, UnitJob, local_path
 
 _REFERENCE = re.compile(r"""(?:\bsrc\s*=\s*|url\(\s*)["']?([^"')\s>]+)""")
@@ -325,6 +325,7 @@ class Engine:
         document = self.document(html, css)
         if 'data-marks="' in html:
             place_marks(document)  # the index marks taken out of the running text (pagination.detach_index_marks)
+        _LOG.messages += [m for m in lines_out_of_block(document) if m not in _LOG.messages]
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for anchor in page.anchors:

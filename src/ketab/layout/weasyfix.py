@@ -46,8 +46,8 @@ import textwrap
 import threading
 
 APPLIED: dict[str, bool] = {}
-VERSION = "weasyprint-70/7+flush/2+stop/2"
-"""Part of every layout unit's cache key: change it when a correction changes, or the stretch of
+VERSION = "weasyprint-70/7+flush/2+stop/2+overrun/1"
+"""Part of every layout unit's cache key: change it when a correction changes, what a unit reports, or the stretch of
 :mod:`ketab.layout.balance`."""
 
 
